@@ -1,0 +1,97 @@
+package dev.walden.agent;
+
+import dev.walden.agent.codec.ZstdCompressor;
+import dev.walden.agent.command.FetchCommand;
+import dev.walden.agent.command.PushCommand;
+import dev.walden.agent.command.RequestRouter;
+import dev.walden.agent.config.AgentConfig;
+import dev.walden.agent.pipeline.FetchPipeline;
+import dev.walden.agent.pipeline.PushPipeline;
+import dev.walden.agent.repository.Repository;
+import dev.walden.agent.server.AgentServer;
+import dev.walden.agent.storage.LocalDirectoryStorage;
+import dev.walden.agent.storage.Storage;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.logging.Logger;
+
+/**
+ * The running agent: every component, composed in one place from a validated configuration, started in order
+ * and stopped in reverse.
+ */
+public final class Agent implements AutoCloseable {
+    public static final String VERSION = "0.1.0";
+    private static final Logger LOG = Logger.getLogger(Agent.class.getName());
+
+    private final Storage storage;
+    private final ThreadPoolExecutor workers;
+    private final AgentServer server;
+
+    private Agent(Storage storage, ThreadPoolExecutor workers, AgentServer server) {
+        this.storage = storage;
+        this.workers = workers;
+        this.server = server;
+    }
+
+    public static Agent start(AgentConfig config) throws IOException {
+        Storage storage = openStorage(config);
+        Repository repository = new Repository(storage);
+        RequestRouter router = new RequestRouter(
+                new PushCommand(new PushPipeline(repository, new ZstdCompressor(config.compressLevel()))),
+                new FetchCommand(new FetchPipeline(repository)),
+                VERSION);
+        ThreadPoolExecutor workers = new ThreadPoolExecutor(config.workerThreads(), config.workerThreads(),
+                60, TimeUnit.SECONDS, new ArrayBlockingQueue<>(config.maxQueuedRequests()), namedThreads("walden-worker"));
+        try {
+            AgentServer server = AgentServer.start(config.socketPath(), config.socketMode(), router, workers);
+            LOG.info("walden-agent " + VERSION + " started: repository " + storage.describe() + ", compress zstd-"
+                    + config.compressLevel() + ", " + config.workerThreads() + " workers");
+            return new Agent(storage, workers, server);
+        } catch (IOException | RuntimeException e) {
+            workers.shutdownNow();
+            storage.close();
+            throw e;
+        }
+    }
+
+    private static Storage openStorage(AgentConfig config) throws IOException {
+        return switch (config.repoType()) {
+            case "local" -> new LocalDirectoryStorage(config.repoPath());
+            default -> throw new IllegalStateException("repo-type " + config.repoType() + " passed validation but has no driver");
+        };
+    }
+
+    private static java.util.concurrent.ThreadFactory namedThreads(String prefix) {
+        AtomicInteger counter = new AtomicInteger();
+        return runnable -> {
+            Thread thread = new Thread(runnable, prefix + "-" + counter.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        };
+    }
+
+    public Path socketPath() {
+        return server.socketPath();
+    }
+
+    /** Stops accepting, lets requests in progress finish (a push half done would only be retried), then closes. */
+    @Override
+    public void close() throws IOException {
+        server.close();
+        workers.shutdown();
+        try {
+            if (!workers.awaitTermination(30, TimeUnit.SECONDS)) {
+                LOG.warning("requests still running after 30 s; stopping anyway (PostgreSQL will retry them)");
+                workers.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        storage.close();
+        LOG.info("walden-agent stopped");
+    }
+}

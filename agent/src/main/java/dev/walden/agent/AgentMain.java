@@ -1,0 +1,94 @@
+package dev.walden.agent;
+
+import dev.walden.agent.config.AgentConfig;
+import dev.walden.agent.config.ConfigException;
+import dev.walden.agent.config.OptionsDoc;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+
+/** {@code walden-agent}: runs the agent in the foreground until SIGTERM or SIGINT. */
+public final class AgentMain {
+    private AgentMain() {}
+
+    static final String USAGE = """
+            usage: walden-agent [--config FILE] [--OPTION VALUE ...]
+                   walden-agent options [--markdown]     list every option (docs/configuration.md is this output)
+                   walden-agent --help | --version
+
+            Runs the Walden agent in the foreground. PostgreSQL talks to it through the walden client:
+              archive_command = 'walden push %p %f'
+              restore_command = 'walden fetch %f %p'
+
+            options (file: 'key = value'; environment: WALDEN_KEY; command line: --key value):
+            """;
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    static int run(String[] args) {
+        if (args.length > 0 && args[0].equals("options")) {
+            System.out.print(args.length > 1 && args[1].equals("--markdown") ? OptionsDoc.markdown() : OptionsDoc.helpText());
+            return 0;
+        }
+        Path configFile = null;
+        Map<String, String> overrides = new LinkedHashMap<>();
+        for (int i = 0; i < args.length; i++) {
+            String arg = args[i];
+            switch (arg) {
+                case "--help", "-h" -> {
+                    System.out.print(USAGE + OptionsDoc.helpText());
+                    return 0;
+                }
+                case "--version" -> {
+                    System.out.println("walden-agent " + Agent.VERSION);
+                    return 0;
+                }
+                default -> {
+                    if (!arg.startsWith("--") || i + 1 >= args.length) {
+                        System.err.println("walden-agent: expected --option value, got '" + arg + "' (walden-agent --help)");
+                        return 2;
+                    }
+                    if (arg.equals("--config")) {
+                        configFile = Path.of(args[++i]);
+                    } else {
+                        overrides.put(arg.substring(2), args[++i]);
+                    }
+                }
+            }
+        }
+        LogFormat.install();
+        AgentConfig config;
+        try {
+            config = AgentConfig.load(configFile, System.getenv(), overrides);
+        } catch (ConfigException e) {
+            System.err.println("walden-agent: " + e.getMessage());
+            return 2;
+        }
+        Agent agent;
+        try {
+            agent = Agent.start(config);
+        } catch (Exception e) {
+            System.err.println("walden-agent: cannot start: " + e.getMessage());
+            return 1;
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                agent.close();
+            } catch (Exception e) {
+                System.err.println("walden-agent: error while stopping: " + e.getMessage());
+            } finally {
+                stopped.countDown();
+            }
+        }, "walden-shutdown"));
+        try {
+            stopped.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,60 @@
+package dev.walden.agent.command;
+
+import dev.walden.agent.pipeline.CorruptObjectException;
+import dev.walden.agent.pipeline.FetchPipeline;
+import dev.walden.agent.pipeline.RejectedFileException;
+import dev.walden.agent.repository.RepositoryFormatException;
+import dev.walden.agent.wal.WalFileName;
+import dev.walden.protocol.Reply;
+import dev.walden.protocol.Request;
+import dev.walden.protocol.Status;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/** Handles {@code walden fetch %f %p}: restores the file, or says quickly that it is not archived. */
+public final class FetchCommand {
+    private static final Logger LOG = Logger.getLogger(FetchCommand.class.getName());
+    private final FetchPipeline pipeline;
+
+    public FetchCommand(FetchPipeline pipeline) {
+        this.pipeline = pipeline;
+    }
+
+    public Reply execute(Request.Fetch request) {
+        long started = System.nanoTime();
+        WalFileName name;
+        Path destination;
+        try {
+            name = WalFileName.parse(request.fileName());
+            destination = RequestPaths.absolute(request.destinationPath(), "destination");
+        } catch (IllegalArgumentException e) {
+            return Replies.failure(LOG, Status.INVALID_REQUEST, "fetch refused: " + e.getMessage());
+        }
+        try {
+            FetchPipeline.Outcome outcome = pipeline.fetch(name, destination);
+            if (!outcome.found()) {
+                // Recovery asks for files past the end of the archive as a matter of course: not a warning.
+                String message = name.name() + " is not in the archive";
+                LOG.info(message);
+                return new Reply(Status.NOT_FOUND, message);
+            }
+            String message = "restored " + name.name() + " (" + outcome.bytes() + " bytes, "
+                    + (System.nanoTime() - started) / 1_000_000 + " ms)";
+            LOG.info(message);
+            return Reply.ok(message);
+        } catch (CorruptObjectException e) {
+            return Replies.failure(LOG, Status.UNREADABLE, "fetch " + name.name() + ": archived object cannot be read: " + e.getMessage());
+        } catch (RejectedFileException e) {
+            return Replies.failure(LOG, Status.INVALID_REQUEST, "fetch " + name.name() + " refused: " + e.getMessage());
+        } catch (RepositoryFormatException e) {
+            return Replies.failure(LOG, Status.UNAVAILABLE, "fetch " + name.name() + ": " + e.getMessage());
+        } catch (IOException e) {
+            return Replies.failure(LOG, Status.UNAVAILABLE, "fetch " + name.name() + " failed: " + Replies.describe(e));
+        } catch (RuntimeException e) {
+            LOG.log(Level.SEVERE, "fetch " + name.name() + " failed unexpectedly", e);
+            return new Reply(Status.INTERNAL, "fetch " + name.name() + ": internal error: " + Replies.describe(e));
+        }
+    }
+}

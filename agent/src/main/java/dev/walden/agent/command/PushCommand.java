@@ -1,0 +1,61 @@
+package dev.walden.agent.command;
+
+import dev.walden.agent.pipeline.ConflictException;
+import dev.walden.agent.pipeline.PushPipeline;
+import dev.walden.agent.pipeline.RejectedFileException;
+import dev.walden.agent.repository.RepositoryFormatException;
+import dev.walden.agent.wal.WalFileName;
+import dev.walden.protocol.Reply;
+import dev.walden.protocol.Request;
+import dev.walden.protocol.Status;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/** Handles {@code walden push %p %f}: archives the file and answers OK only once it is durable. */
+public final class PushCommand {
+    private static final Logger LOG = Logger.getLogger(PushCommand.class.getName());
+    private final PushPipeline pipeline;
+
+    public PushCommand(PushPipeline pipeline) {
+        this.pipeline = pipeline;
+    }
+
+    public Reply execute(Request.Push request) {
+        long started = System.nanoTime();
+        WalFileName name;
+        Path source;
+        try {
+            name = WalFileName.parse(request.fileName());
+            source = RequestPaths.absolute(request.sourcePath(), "source");
+            // PostgreSQL always passes %p as pg_wal/%f; insisting on it keeps the agent from archiving arbitrary files.
+            if (source.getFileName() == null || !source.getFileName().toString().equals(name.name())) {
+                throw new IllegalArgumentException("source " + source + " is not a file named " + name.name()
+                        + " (archive_command must be 'walden push %p %f')");
+            }
+        } catch (IllegalArgumentException e) {
+            return Replies.failure(LOG, Status.INVALID_REQUEST, "push refused: " + e.getMessage());
+        }
+        try {
+            PushPipeline.Outcome outcome = pipeline.push(name, source);
+            long millis = (System.nanoTime() - started) / 1_000_000;
+            String message = outcome.alreadyArchived()
+                    ? name.name() + " was already archived with identical content"
+                    : "archived " + name.name() + " (" + outcome.originalBytes() + " → " + outcome.storedBytes() + " bytes, " + millis + " ms)";
+            LOG.log(outcome.alreadyArchived() ? Level.WARNING : Level.INFO, message);
+            return Reply.ok(message);
+        } catch (RejectedFileException e) {
+            return Replies.failure(LOG, Status.REJECTED, "push " + name.name() + " refused: " + e.getMessage());
+        } catch (ConflictException e) {
+            return Replies.failure(LOG, Status.CONFLICT, "push " + name.name() + " refused: " + e.getMessage());
+        } catch (RepositoryFormatException e) {
+            return Replies.failure(LOG, Status.UNAVAILABLE, "push " + name.name() + ": " + e.getMessage());
+        } catch (IOException e) {
+            return Replies.failure(LOG, Status.UNAVAILABLE, "push " + name.name() + ": repository write failed: " + Replies.describe(e));
+        } catch (RuntimeException e) {
+            LOG.log(Level.SEVERE, "push " + name.name() + " failed unexpectedly", e);
+            return new Reply(Status.INTERNAL, "push " + name.name() + ": internal error: " + Replies.describe(e));
+        }
+    }
+}

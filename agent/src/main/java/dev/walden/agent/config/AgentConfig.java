@@ -1,0 +1,124 @@
+package dev.walden.agent.config;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The agent's validated, immutable configuration. Built once at start-up from, in rising precedence: the defaults,
+ * the {@code key = value} file, {@code WALDEN_*} environment variables and {@code --key value} arguments.
+ */
+public record AgentConfig(
+        Path socketPath,
+        int socketMode,
+        String repoType,
+        Path repoPath,
+        int compressLevel,
+        int workerThreads,
+        int maxQueuedRequests) {
+
+    /** A raw value and where it came from, so that an error can point at the line to fix. */
+    private record Setting(String value, String origin) {}
+
+    public static AgentConfig defaults() {
+        try {
+            return load(null, Map.of(), Map.of());
+        } catch (ConfigException e) {
+            throw new IllegalStateException("built-in defaults are invalid", e);
+        }
+    }
+
+    /**
+     * @param file the {@code key = value} file, or null for none
+     * @param environment the process environment (only {@code WALDEN_*} entries naming an option are read)
+     * @param arguments options given on the command line, by key
+     */
+    public static AgentConfig load(Path file, Map<String, String> environment, Map<String, String> arguments)
+            throws ConfigException {
+        Map<String, Option<?>> byKey = new LinkedHashMap<>();
+        for (Option<?> option : AgentOptions.ALL) {
+            byKey.put(option.key(), option);
+        }
+        List<String> problems = new ArrayList<>();
+        Map<String, Setting> settings = new HashMap<>();
+        for (Option<?> option : AgentOptions.ALL) {
+            settings.put(option.key(), new Setting(option.defaultText(), "default"));
+        }
+        if (file != null) {
+            readFile(file, byKey, settings, problems);
+        }
+        for (Option<?> option : AgentOptions.ALL) {
+            String value = environment.get(option.environmentVariable());
+            if (value != null) {
+                settings.put(option.key(), new Setting(value, "environment " + option.environmentVariable()));
+            }
+        }
+        for (Map.Entry<String, String> argument : arguments.entrySet()) {
+            if (!byKey.containsKey(argument.getKey())) {
+                problems.add("unknown option --" + argument.getKey() + " (walden-agent --help lists the options)");
+                continue;
+            }
+            settings.put(argument.getKey(), new Setting(argument.getValue(), "command line --" + argument.getKey()));
+        }
+        Map<Option<?>, Object> values = new HashMap<>();
+        for (Option<?> option : AgentOptions.ALL) {
+            Setting setting = settings.get(option.key());
+            try {
+                values.put(option, option.parse(setting.value()));
+            } catch (IllegalArgumentException e) {
+                problems.add(option.key() + " = '" + setting.value() + "' (" + setting.origin() + "): " + e.getMessage());
+            }
+        }
+        if (!problems.isEmpty()) {
+            throw new ConfigException(problems);
+        }
+        return new AgentConfig(
+                get(values, AgentOptions.SOCKET_PATH),
+                get(values, AgentOptions.SOCKET_MODE),
+                get(values, AgentOptions.REPO_TYPE),
+                get(values, AgentOptions.REPO_PATH),
+                get(values, AgentOptions.COMPRESS_LEVEL),
+                get(values, AgentOptions.WORKER_THREADS),
+                get(values, AgentOptions.MAX_QUEUED_REQUESTS));
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <T> T get(Map<Option<?>, Object> values, Option<T> option) {
+        return (T) values.get(option);
+    }
+
+    private static void readFile(Path file, Map<String, Option<?>> byKey, Map<String, Setting> settings, List<String> problems) {
+        List<String> lines;
+        try {
+            lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            problems.add("cannot read configuration file " + file + ": " + e.getMessage());
+            return;
+        }
+        for (int i = 0; i < lines.size(); i++) {
+            String line = lines.get(i).strip();
+            if (line.isEmpty() || line.startsWith("#")) {
+                continue;
+            }
+            String where = file + " line " + (i + 1);
+            int equals = line.indexOf('=');
+            if (equals < 0) {
+                problems.add(where + ": expected 'key = value', got '" + line + "'");
+                continue;
+            }
+            String key = line.substring(0, equals).strip();
+            String value = line.substring(equals + 1).strip();
+            if (!byKey.containsKey(key)) {
+                problems.add(where + ": unknown option '" + key + "' (walden-agent --help lists the options)");
+                continue;
+            }
+            settings.put(key, new Setting(value, where));
+        }
+    }
+}

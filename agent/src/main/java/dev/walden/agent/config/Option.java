@@ -1,0 +1,123 @@
+package dev.walden.agent.config;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * One configuration option, defined once: key, type, default, allowed values and help. Parsing, validation,
+ * {@code --help} and {@code docs/configuration.md} all come from these definitions.
+ *
+ * @param <T> the parsed value type
+ */
+public final class Option<T> {
+    private final String key;
+    private final String typeName;
+    private final String defaultText;
+    private final String help;
+    private final Parser<T> parser;
+
+    @FunctionalInterface
+    interface Parser<T> {
+        /** Parses and validates; throws {@link IllegalArgumentException} with what to fix. */
+        T parse(String text);
+    }
+
+    private Option(String key, String typeName, String defaultText, String help, Parser<T> parser) {
+        if (help == null || help.isBlank()) {
+            throw new IllegalStateException("option " + key + " has no help text");
+        }
+        this.key = key;
+        this.typeName = typeName;
+        this.defaultText = defaultText;
+        this.help = help;
+        this.parser = parser;
+    }
+
+    static Option<String> string(String key, String defaultValue, String help) {
+        return new Option<>(key, "string", defaultValue, help, text -> {
+            if (text.isEmpty()) {
+                throw new IllegalArgumentException("must not be empty");
+            }
+            return text;
+        });
+    }
+
+    static Option<Path> path(String key, String defaultValue, String help) {
+        return new Option<>(key, "path", defaultValue, help, text -> {
+            if (text.isEmpty()) {
+                throw new IllegalArgumentException("must not be empty");
+            }
+            Path path = Path.of(text);
+            if (!path.isAbsolute()) {
+                throw new IllegalArgumentException("must be an absolute path, got '" + text + "'");
+            }
+            return path.normalize();
+        });
+    }
+
+    static Option<Integer> integer(String key, int defaultValue, int min, int max, String help) {
+        return new Option<>(key, "integer " + min + ".." + max, Integer.toString(defaultValue), help, text -> {
+            int value;
+            try {
+                value = Integer.parseInt(text);
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("must be a whole number, got '" + text + "'");
+            }
+            if (value < min || value > max) {
+                throw new IllegalArgumentException("must be between " + min + " and " + max + ", got " + value);
+            }
+            return value;
+        });
+    }
+
+    static Option<String> choice(String key, String defaultValue, List<String> choices, String help) {
+        return new Option<>(key, String.join(" | ", choices), defaultValue, help, text -> {
+            String value = text.toLowerCase(Locale.ROOT);
+            if (!choices.contains(value)) {
+                throw new IllegalArgumentException("must be one of " + String.join(", ", choices) + ", got '" + text + "'");
+            }
+            return value;
+        });
+    }
+
+    /** A Unix permission mode in octal, e.g. {@code 0660}. */
+    static Option<Integer> fileMode(String key, String defaultValue, String help) {
+        return new Option<>(key, "octal mode", defaultValue, help, text -> {
+            try {
+                int mode = Integer.parseInt(text, 8);
+                if (mode < 0 || mode > 0777) {
+                    throw new NumberFormatException();
+                }
+                return mode;
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("must be an octal permission mode such as 0660, got '" + text + "'");
+            }
+        });
+    }
+
+    public String key() {
+        return key;
+    }
+
+    public String typeName() {
+        return typeName;
+    }
+
+    public String defaultText() {
+        return defaultText;
+    }
+
+    public String help() {
+        return help;
+    }
+
+    /** The environment variable that sets this option: {@code WALDEN_} plus the key, upper case, dashes as underscores. */
+    public String environmentVariable() {
+        return "WALDEN_" + key.toUpperCase(Locale.ROOT).replace('-', '_');
+    }
+
+    T parse(String text) {
+        return parser.parse(text.strip());
+    }
+}

@@ -1,0 +1,36 @@
+package dev.walden.agent.config;
+
+/** Renders the option definitions for {@code --help} and for {@code docs/configuration.md}. */
+public final class OptionsDoc {
+    private OptionsDoc() {}
+
+    public static String helpText() {
+        StringBuilder text = new StringBuilder();
+        for (Option<?> option : AgentOptions.ALL) {
+            text.append("  --").append(option.key()).append(" VALUE   (").append(option.typeName())
+                    .append(", default ").append(option.defaultText()).append(", env ")
+                    .append(option.environmentVariable()).append(")\n      ")
+                    .append(option.help()).append("\n");
+        }
+        return text.toString();
+    }
+
+    /** The whole of {@code docs/configuration.md}; a test fails when the committed file differs. */
+    public static String markdown() {
+        StringBuilder text = new StringBuilder();
+        text.append("# Configuration\n\n")
+                .append("<!-- Generated from AgentOptions.java by `walden-agent options --markdown`; do not edit by hand. -->\n\n")
+                .append("`walden-agent` reads a `key = value` file given with `--config FILE` (lines starting with `#` are comments).\n")
+                .append("Every option can also be set by an environment variable and by `--key value` on the command line.\n")
+                .append("Precedence, lowest first: default, file, environment, command line.\n")
+                .append("All options are validated at start-up; the agent refuses to start and lists every problem with where it came from.\n\n")
+                .append("| option | type | default | environment | description |\n")
+                .append("|---|---|---|---|---|\n");
+        for (Option<?> option : AgentOptions.ALL) {
+            text.append("| `").append(option.key()).append("` | ").append(option.typeName().replace("|", "\\|"))
+                    .append(" | `").append(option.defaultText()).append("` | `").append(option.environmentVariable())
+                    .append("` | ").append(option.help()).append(" |\n");
+        }
+        return text.toString();
+    }
+}

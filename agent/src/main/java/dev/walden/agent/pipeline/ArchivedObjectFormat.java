@@ -1,0 +1,235 @@
+package dev.walden.agent.pipeline;
+
+import dev.walden.agent.codec.Compressor;
+import dev.walden.agent.wal.WalFileKind;
+import java.io.DataInputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
+
+/**
+ * The bytes of one archived object, version 1. Specified in {@code docs/format.md}:
+ *
+ * <pre>
+ * header  := magic "WLDN"  version:u8 = 1  kind:u8  compression:u8  encryption:u8 = 0  nameLength:u16  name
+ * body    := { chunkLength:u32 (1 .. 4 MiB)  chunk }  0:u32           (compressed bytes, in chunks)
+ * trailer := originalLength:u64  sha256(original):32 bytes  magic "WEND"
+ * </pre>
+ *
+ * <p>The body is chunked so that the reader knows exactly where compressed data ends without trusting the
+ * decompressor, and the trailer comes last so that a file is compressed and hashed in one streaming pass.
+ */
+public final class ArchivedObjectFormat {
+    static final byte[] MAGIC = {'W', 'L', 'D', 'N'};
+    static final byte[] TRAILER_MAGIC = {'W', 'E', 'N', 'D'};
+    public static final int VERSION = 1;
+    public static final int NO_ENCRYPTION = 0;
+    public static final int TRAILER_LENGTH = 8 + 32 + 4;
+    static final int MAX_CHUNK = 4 << 20;
+
+    private ArchivedObjectFormat() {}
+
+    /** Header fields as stored. */
+    public record Header(int version, WalFileKind kind, int compression, int encryption, String name) {}
+
+    /** What the trailer says about the original file. */
+    public record Trailer(long originalLength, byte[] sha256) {
+        public boolean sameContentAs(Trailer other) {
+            return originalLength == other.originalLength && MessageDigest.isEqual(sha256, other.sha256);
+        }
+    }
+
+    static byte[] encodeHeader(WalFileKind kind, Compressor compressor, String name) {
+        byte[] nameBytes = name.getBytes(StandardCharsets.US_ASCII);
+        ByteBuffer header = ByteBuffer.allocate(4 + 4 + 2 + nameBytes.length);
+        header.put(MAGIC).put((byte) VERSION).put((byte) kind.code).put((byte) compressor.id())
+                .put((byte) NO_ENCRYPTION).putShort((short) nameBytes.length).put(nameBytes);
+        return header.array();
+    }
+
+    static Header readHeader(DataInputStream in) throws IOException, CorruptObjectException {
+        byte[] magic = new byte[4];
+        in.readFully(magic);
+        if (!Arrays.equals(magic, MAGIC)) {
+            throw new CorruptObjectException("not a Walden object (bad magic)");
+        }
+        int version = in.readUnsignedByte();
+        if (version != VERSION) {
+            throw new CorruptObjectException("object format version " + version + " is not readable by this agent (reads " + VERSION + ")");
+        }
+        int kindCode = in.readUnsignedByte();
+        WalFileKind kind;
+        try {
+            kind = WalFileKind.fromCode(kindCode);
+        } catch (IllegalArgumentException e) {
+            throw new CorruptObjectException("unknown file kind " + kindCode + " in object header");
+        }
+        int compression = in.readUnsignedByte();
+        int encryption = in.readUnsignedByte();
+        int nameLength = in.readUnsignedShort();
+        if (nameLength > 64) {
+            throw new CorruptObjectException("object header name length " + nameLength + " is implausible");
+        }
+        byte[] name = new byte[nameLength];
+        in.readFully(name);
+        return new Header(version, kind, compression, encryption, new String(name, StandardCharsets.US_ASCII));
+    }
+
+    static byte[] encodeTrailer(Trailer trailer) {
+        return ByteBuffer.allocate(TRAILER_LENGTH).putLong(trailer.originalLength()).put(trailer.sha256())
+                .put(TRAILER_MAGIC).array();
+    }
+
+    /** Decodes the fixed-size trailer, e.g. from {@code Storage.readTail}. */
+    public static Trailer decodeTrailer(byte[] bytes) throws CorruptObjectException {
+        if (bytes.length != TRAILER_LENGTH) {
+            throw new CorruptObjectException("object is too short to hold a trailer");
+        }
+        ByteBuffer in = ByteBuffer.wrap(bytes);
+        long length = in.getLong();
+        byte[] sha = new byte[32];
+        in.get(sha);
+        byte[] magic = new byte[4];
+        in.get(magic);
+        if (!Arrays.equals(magic, TRAILER_MAGIC) || length < 0) {
+            throw new CorruptObjectException("object trailer is damaged (truncated object?)");
+        }
+        return new Trailer(length, sha);
+    }
+
+    static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java runtime has SHA-256", e);
+        }
+    }
+
+    /** Splits a stream into length-prefixed chunks; close writes the terminator but leaves the target open. */
+    static final class ChunkedOutputStream extends OutputStream {
+        private final OutputStream target;
+        private final byte[] buffer;
+        private int filled;
+        private long written;
+
+        ChunkedOutputStream(OutputStream target, int chunkSize) {
+            this.target = target;
+            this.buffer = new byte[chunkSize];
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            if (filled == buffer.length) {
+                emit();
+            }
+            buffer[filled++] = (byte) b;
+        }
+
+        @Override
+        public void write(byte[] bytes, int offset, int length) throws IOException {
+            while (length > 0) {
+                if (filled == buffer.length) {
+                    emit();
+                }
+                int count = Math.min(length, buffer.length - filled);
+                System.arraycopy(bytes, offset, buffer, filled, count);
+                filled += count;
+                offset += count;
+                length -= count;
+            }
+        }
+
+        private void emit() throws IOException {
+            if (filled == 0) {
+                return;
+            }
+            writeInt(filled);
+            target.write(buffer, 0, filled);
+            written += 4 + filled;
+            filled = 0;
+        }
+
+        private void writeInt(int value) throws IOException {
+            target.write(value >>> 24);
+            target.write(value >>> 16);
+            target.write(value >>> 8);
+            target.write(value);
+        }
+
+        @Override
+        public void close() throws IOException {
+            emit();
+            writeInt(0);
+            written += 4;
+        }
+
+        long bytesWritten() {
+            return written;
+        }
+    }
+
+    /** Reads the chunks back as one stream; end of stream is the zero-length terminator, never the source's EOF. */
+    static final class ChunkedInputStream extends InputStream {
+        private final DataInputStream source;
+        private int remainingInChunk;
+        private boolean finished;
+
+        ChunkedInputStream(DataInputStream source) {
+            this.source = source;
+        }
+
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xFF;
+        }
+
+        @Override
+        public int read(byte[] bytes, int offset, int length) throws IOException {
+            if (length == 0) {
+                return 0;
+            }
+            while (remainingInChunk == 0) {
+                if (finished) {
+                    return -1;
+                }
+                int next;
+                try {
+                    next = source.readInt();
+                } catch (EOFException e) {
+                    throw new EOFException("object is truncated inside its body");
+                }
+                if (next == 0) {
+                    finished = true;
+                    return -1;
+                }
+                if (next < 0 || next > MAX_CHUNK) {
+                    throw new IOException("object body chunk length " + next + " is invalid");
+                }
+                remainingInChunk = next;
+            }
+            int read = source.read(bytes, offset, Math.min(length, remainingInChunk));
+            if (read < 0) {
+                throw new EOFException("object is truncated inside its body");
+            }
+            remainingInChunk -= read;
+            return read;
+        }
+
+        /** Consumes anything left up to the terminator; data left after the codec's end means corruption. */
+        boolean drainToTerminator() throws IOException {
+            boolean extra = false;
+            byte[] scratch = new byte[8192];
+            while (read(scratch, 0, scratch.length) >= 0) {
+                extra = true;
+            }
+            return !extra;
+        }
+    }
+}

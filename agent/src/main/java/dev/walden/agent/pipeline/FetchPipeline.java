@@ -1,0 +1,88 @@
+package dev.walden.agent.pipeline;
+
+import dev.walden.agent.repository.Repository;
+import dev.walden.agent.repository.RepositoryFormatException;
+import dev.walden.agent.storage.DurableFiles;
+import dev.walden.agent.storage.ObjectNotFoundException;
+import dev.walden.agent.wal.WalFileName;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFileAttributes;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.OptionalLong;
+import java.util.concurrent.ThreadLocalRandom;
+
+/** read → decompress → verify → write atomically, for one file recovery asks {@code restore_command} for. */
+public final class FetchPipeline {
+    private final Repository repository;
+
+    public FetchPipeline(Repository repository) {
+        this.repository = repository;
+    }
+
+    /** What a fetch did: whether the file was there, and its size when it was. */
+    public record Outcome(boolean found, long bytes) {
+        static final Outcome NOT_FOUND = new Outcome(false, 0);
+    }
+
+    /**
+     * Restores {@code name} to {@code destination}. The destination appears whole, fsynced, or not at all.
+     *
+     * @throws CorruptObjectException the object exists but is not intact; nothing is written
+     * @throws IOException the repository or the destination failed
+     */
+    public Outcome fetch(WalFileName name, Path destination)
+            throws IOException, CorruptObjectException, RepositoryFormatException, RejectedFileException {
+        OptionalLong systemIdentifier = repository.systemIdentifier();
+        if (systemIdentifier.isEmpty()) {
+            return Outcome.NOT_FOUND;
+        }
+        Path directory = destination.getParent();
+        if (directory == null || !Files.isDirectory(directory)) {
+            throw new RejectedFileException("destination directory " + directory + " does not exist");
+        }
+        String key = Repository.objectKey(systemIdentifier.getAsLong(), name);
+        InputStream object;
+        try {
+            object = repository.storage().open(key);
+        } catch (ObjectNotFoundException e) {
+            return Outcome.NOT_FOUND;
+        }
+        Path temp = directory.resolve(".walden-" + name.name() + "-" + Long.toHexString(ThreadLocalRandom.current().nextLong()) + ".tmp");
+        boolean kept = false;
+        try (object; FileChannel out = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            Files.setPosixFilePermissions(temp, PosixFilePermissions.fromString("rw-------"));
+            ArchivedObjectFormat.Trailer trailer = ObjectCodec.read(object, name.name(), name.kind(), out);
+            out.force(true);
+            matchDirectoryOwner(temp, directory);
+            Files.move(temp, destination, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            kept = true;
+            DurableFiles.fsyncDirectory(directory);
+            return new Outcome(true, trailer.originalLength());
+        } finally {
+            if (!kept) {
+                Files.deleteIfExists(temp);
+            }
+        }
+    }
+
+    /**
+     * An agent run as root (not recommended) would leave root-owned files PostgreSQL cannot open; give them the
+     * owner of the directory they land in. As the usual postgres user the owners already match.
+     */
+    private static void matchDirectoryOwner(Path file, Path directory) throws IOException {
+        PosixFileAttributes dir = Files.readAttributes(directory, PosixFileAttributes.class);
+        PosixFileAttributeView view = Files.getFileAttributeView(file, PosixFileAttributeView.class);
+        PosixFileAttributes current = view.readAttributes();
+        if (!current.owner().equals(dir.owner())) {
+            view.setOwner(dir.owner());
+            view.setGroup(dir.group());
+        }
+    }
+}

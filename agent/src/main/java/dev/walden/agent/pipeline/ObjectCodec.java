@@ -1,0 +1,210 @@
+package dev.walden.agent.pipeline;
+
+import dev.walden.agent.codec.Compressor;
+import dev.walden.agent.pipeline.ArchivedObjectFormat.ChunkedInputStream;
+import dev.walden.agent.pipeline.ArchivedObjectFormat.ChunkedOutputStream;
+import dev.walden.agent.pipeline.ArchivedObjectFormat.Header;
+import dev.walden.agent.pipeline.ArchivedObjectFormat.Trailer;
+import dev.walden.agent.wal.WalFileKind;
+import java.io.BufferedInputStream;
+import java.io.DataInputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.security.MessageDigest;
+
+/**
+ * Streams a file into the archived object format and back, in one pass each way with a fixed-size buffer:
+ * push stacks hash → compress → chunk, fetch reverses it and checks the trailer before anything is kept.
+ */
+final class ObjectCodec {
+    /** No archived file is larger than PostgreSQL's largest segment; a bigger stream is a decompression bomb. */
+    static final long MAX_ORIGINAL_LENGTH = 1L << 30;
+    private static final int CHUNK_SIZE = 1 << 20;
+    private static final int IO_BUFFER = 256 * 1024;
+
+    private ObjectCodec() {}
+
+    /** Writes the whole object for {@code source} (read from position 0 to its end) and returns its trailer. */
+    static Trailer write(OutputStream out, WalFileKind kind, String name, Compressor compressor, FileChannel source)
+            throws IOException {
+        out.write(ArchivedObjectFormat.encodeHeader(kind, compressor, name));
+        MessageDigest digest = ArchivedObjectFormat.sha256();
+        ChunkedOutputStream chunks = new ChunkedOutputStream(out, CHUNK_SIZE);
+        long length = 0;
+        ByteBuffer buffer = ByteBuffer.allocate(IO_BUFFER);
+        try (OutputStream body = compressor.compressing(new NonClosing(chunks))) {
+            long position = 0;
+            while (true) {
+                buffer.clear();
+                int read = source.read(buffer, position);
+                if (read < 0) {
+                    break;
+                }
+                position += read;
+                digest.update(buffer.array(), 0, read);
+                body.write(buffer.array(), 0, read);
+                length += read;
+            }
+        }
+        chunks.close();
+        Trailer trailer = new Trailer(length, digest.digest());
+        out.write(ArchivedObjectFormat.encodeTrailer(trailer));
+        return trailer;
+    }
+
+    /** Hashes a file the way {@link #write} does, to compare it with an archived object's trailer. */
+    static Trailer hash(FileChannel source) throws IOException {
+        MessageDigest digest = ArchivedObjectFormat.sha256();
+        ByteBuffer buffer = ByteBuffer.allocate(IO_BUFFER);
+        long position = 0;
+        while (true) {
+            buffer.clear();
+            int read = source.read(buffer, position);
+            if (read < 0) {
+                break;
+            }
+            position += read;
+            digest.update(buffer.array(), 0, read);
+        }
+        return new Trailer(position, digest.digest());
+    }
+
+    /**
+     * Reads an object, writing the original bytes to {@code destination}, and verifies header and trailer.
+     *
+     * @throws CorruptObjectException when anything does not match; the destination then holds garbage to discard
+     */
+    static Trailer read(InputStream object, String expectedName, WalFileKind expectedKind, FileChannel destination)
+            throws IOException, CorruptObjectException {
+        DataInputStream in = new DataInputStream(new BufferedInputStream(new StorageStream(object), IO_BUFFER));
+        try {
+            Header header = ArchivedObjectFormat.readHeader(in);
+            if (!header.name().equals(expectedName) || header.kind() != expectedKind) {
+                throw new CorruptObjectException("object holds " + header.name() + " (" + header.kind()
+                        + "), not " + expectedName + " (copied over another name?)");
+            }
+            if (header.encryption() != ArchivedObjectFormat.NO_ENCRYPTION) {
+                throw new CorruptObjectException("object is encrypted with scheme " + header.encryption() + ", which this agent cannot read");
+            }
+            Compressor compressor;
+            try {
+                compressor = Compressor.forId(header.compression());
+            } catch (IllegalArgumentException e) {
+                throw new CorruptObjectException(e.getMessage());
+            }
+            MessageDigest digest = ArchivedObjectFormat.sha256();
+            ChunkedInputStream chunks = new ChunkedInputStream(in);
+            long length = 0;
+            byte[] buffer = new byte[IO_BUFFER];
+            try (InputStream body = compressor.decompressing(new NonClosingInput(chunks))) {
+                while (true) {
+                    int read = readBody(body, buffer);
+                    if (read < 0) {
+                        break;
+                    }
+                    length += read;
+                    if (length > MAX_ORIGINAL_LENGTH) {
+                        throw new CorruptObjectException("object expands beyond " + MAX_ORIGINAL_LENGTH + " bytes");
+                    }
+                    digest.update(buffer, 0, read);
+                    ByteBuffer wrapped = ByteBuffer.wrap(buffer, 0, read);
+                    while (wrapped.hasRemaining()) {
+                        destination.write(wrapped);
+                    }
+                }
+            }
+            if (!chunks.drainToTerminator()) {
+                throw new CorruptObjectException("object body has data after the end of the compressed stream");
+            }
+            byte[] trailerBytes = new byte[ArchivedObjectFormat.TRAILER_LENGTH];
+            in.readFully(trailerBytes);
+            Trailer stored = ArchivedObjectFormat.decodeTrailer(trailerBytes);
+            if (in.read() >= 0) {
+                throw new CorruptObjectException("object has bytes after its trailer");
+            }
+            Trailer actual = new Trailer(length, digest.digest());
+            if (!actual.sameContentAs(stored)) {
+                throw new CorruptObjectException("checksum mismatch: object restores to " + length
+                        + " bytes that do not match the SHA-256 recorded at archive time");
+            }
+            return stored;
+        } catch (EOFException e) {
+            throw new CorruptObjectException("object is truncated");
+        }
+    }
+
+    /**
+     * Reads decompressed bytes. zstd-jni and the chunk reader report damaged input as a plain IOException, which
+     * means corruption; a failure of the storage stream itself is an outage and keeps its type.
+     */
+    private static int readBody(InputStream body, byte[] buffer) throws IOException, CorruptObjectException {
+        try {
+            return body.read(buffer);
+        } catch (StorageReadException e) {
+            throw e;
+        } catch (IOException e) {
+            throw new CorruptObjectException("object body is damaged: " + e.getMessage());
+        }
+    }
+
+    /** Marks failures of reading from storage, so they are not mistaken for a damaged object. */
+    static final class StorageReadException extends IOException {
+        StorageReadException(IOException cause) {
+            super("reading from the repository failed: " + cause.getMessage(), cause);
+        }
+    }
+
+    private static final class StorageStream extends java.io.FilterInputStream {
+        StorageStream(InputStream in) {
+            super(in);
+        }
+
+        @Override
+        public int read() throws IOException {
+            try {
+                return in.read();
+            } catch (IOException e) {
+                throw new StorageReadException(e);
+            }
+        }
+
+        @Override
+        public int read(byte[] bytes, int offset, int length) throws IOException {
+            try {
+                return in.read(bytes, offset, length);
+            } catch (IOException e) {
+                throw new StorageReadException(e);
+            }
+        }
+    }
+
+    /** Lets the compressor's close finish its frame without closing the chunk stream beneath. */
+    private static final class NonClosing extends java.io.FilterOutputStream {
+        NonClosing(OutputStream out) {
+            super(out);
+        }
+
+        @Override
+        public void write(byte[] bytes, int offset, int length) throws IOException {
+            out.write(bytes, offset, length);
+        }
+
+        @Override
+        public void close() throws IOException {
+            flush();
+        }
+    }
+
+    private static final class NonClosingInput extends java.io.FilterInputStream {
+        NonClosingInput(InputStream in) {
+            super(in);
+        }
+
+        @Override
+        public void close() {}
+    }
+}

@@ -1,0 +1,154 @@
+package dev.walden.agent.pipeline;
+
+import dev.walden.agent.codec.Compressor;
+import dev.walden.agent.pipeline.ArchivedObjectFormat.Trailer;
+import dev.walden.agent.repository.Repository;
+import dev.walden.agent.repository.RepositoryFormatException;
+import dev.walden.agent.repository.WrongClusterException;
+import dev.walden.agent.storage.Storage;
+import dev.walden.agent.wal.ControlFile;
+import dev.walden.agent.wal.InvalidWalFileException;
+import dev.walden.agent.wal.WalFileName;
+import dev.walden.agent.wal.WalSegmentHeader;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.OptionalLong;
+
+/** validate → compress → store, for one file PostgreSQL hands to {@code archive_command}. */
+public final class PushPipeline {
+    /** History and backup label files are a few KiB; anything larger under those names is not one. */
+    static final long MAX_SMALL_FILE = 16L << 20;
+
+    private final Repository repository;
+    private final Compressor compressor;
+
+    public PushPipeline(Repository repository, Compressor compressor) {
+        this.repository = repository;
+        this.compressor = compressor;
+    }
+
+    /** What a successful push did. */
+    public record Outcome(boolean alreadyArchived, long originalBytes, long storedBytes) {}
+
+    /**
+     * Archives {@code source} as {@code name}. Returns only once the object is durable, or when an identical file
+     * is already archived.
+     *
+     * @throws RejectedFileException the file is not acceptable (bad header, wrong size, wrong cluster, missing)
+     * @throws ConflictException a different file is archived under this name; it is kept
+     * @throws IOException the repository failed; nothing was acknowledged
+     */
+    public Outcome push(WalFileName name, Path source)
+            throws IOException, RejectedFileException, ConflictException, RepositoryFormatException {
+        try (FileChannel channel = FileChannel.open(source)) {
+            long size = channel.size();
+            long systemIdentifier = clusterOf(name, source, channel, size);
+            try {
+                repository.claim(systemIdentifier);
+            } catch (WrongClusterException e) {
+                throw new RejectedFileException(e.getMessage());
+            }
+            String key = Repository.objectKey(systemIdentifier, name);
+            Storage storage = repository.storage();
+            if (storage.exists(key)) {
+                return compareWithArchived(key, ObjectCodec.hash(channel));
+            }
+            Trailer[] written = new Trailer[1];
+            long[] storedBytes = new long[1];
+            Storage.PutOutcome outcome = storage.putIfAbsent(key, out -> {
+                CountingOutputStream counting = new CountingOutputStream(out);
+                written[0] = ObjectCodec.write(counting, name.kind(), name.name(), compressor, channel);
+                storedBytes[0] = counting.count();
+            });
+            Trailer trailer = written[0] != null ? written[0] : ObjectCodec.hash(channel);
+            if (trailer.originalLength() != size) {
+                throw new RejectedFileException("file changed size while being archived (" + size + " → "
+                        + trailer.originalLength() + " bytes)");
+            }
+            if (outcome == Storage.PutOutcome.ALREADY_EXISTS) {
+                return compareWithArchived(key, trailer);
+            }
+            return new Outcome(false, size, storedBytes[0]);
+        } catch (NoSuchFileException e) {
+            throw new RejectedFileException("no such file " + source);
+        } catch (AccessDeniedException e) {
+            throw new RejectedFileException("permission denied reading " + source);
+        }
+    }
+
+    private long clusterOf(WalFileName name, Path source, FileChannel channel, long size)
+            throws IOException, RejectedFileException, RepositoryFormatException {
+        try {
+            if (name.kind().hasWalPages()) {
+                ByteBuffer headerBytes = ByteBuffer.allocate(WalSegmentHeader.LENGTH);
+                while (headerBytes.hasRemaining() && channel.read(headerBytes, headerBytes.position()) > 0) {
+                    // keep reading: a short read of a regular file is possible, not an error
+                }
+                WalSegmentHeader header = WalSegmentHeader.parse(headerBytes.flip());
+                header.checkMatches(name, size);
+                return header.systemIdentifier();
+            }
+        } catch (InvalidWalFileException e) {
+            throw new RejectedFileException(name.name() + ": " + e.getMessage());
+        }
+        if (size > MAX_SMALL_FILE) {
+            throw new RejectedFileException(name.name() + " is " + size + " bytes; a " + name.kind() + " file is never that large");
+        }
+        OptionalLong fromControlFile = ControlFile.systemIdentifierForWalPath(source);
+        if (fromControlFile.isPresent()) {
+            return fromControlFile.getAsLong();
+        }
+        OptionalLong fromRepository = repository.systemIdentifier();
+        if (fromRepository.isPresent()) {
+            return fromRepository.getAsLong();
+        }
+        throw new RejectedFileException("cannot tell which cluster " + name.name() + " belongs to: " + source
+                + " is not in a data directory's pg_wal and the repository is empty");
+    }
+
+    private Outcome compareWithArchived(String key, Trailer candidate)
+            throws IOException, ConflictException {
+        Trailer archived;
+        try {
+            archived = ArchivedObjectFormat.decodeTrailer(
+                    repository.storage().readTail(key, ArchivedObjectFormat.TRAILER_LENGTH));
+        } catch (CorruptObjectException e) {
+            throw new ConflictException("the archived copy under this name is damaged (" + e.getMessage()
+                    + "); it was left in place. HINT: run a verify and investigate before removing it");
+        }
+        if (!archived.sameContentAs(candidate)) {
+            throw new ConflictException("a different file is already archived under this name ("
+                    + archived.originalLength() + " bytes archived, " + candidate.originalLength()
+                    + " bytes offered); the archived copy was kept. HINT: two clusters archiving into one repository?");
+        }
+        return new Outcome(true, candidate.originalLength(), 0);
+    }
+
+    private static final class CountingOutputStream extends java.io.FilterOutputStream {
+        private long count;
+
+        CountingOutputStream(java.io.OutputStream out) {
+            super(out);
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            out.write(b);
+            count++;
+        }
+
+        @Override
+        public void write(byte[] bytes, int offset, int length) throws IOException {
+            out.write(bytes, offset, length);
+            count += length;
+        }
+
+        long count() {
+            return count;
+        }
+    }
+}

@@ -1,0 +1,65 @@
+package dev.walden.agent.storage;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.List;
+
+/**
+ * Where archived objects live. Knows nothing about WAL: keys and bytes only.
+ *
+ * <p>Keys are validated by {@link StorageKeys#check}: {@code /}-separated parts of {@code [A-Za-z0-9._-]}, none
+ * empty, none starting with a dot. Every implementation passes {@code StorageContractTest}.
+ */
+public interface Storage extends AutoCloseable {
+
+    /** The outcome of {@link #putIfAbsent}. */
+    enum PutOutcome { CREATED, ALREADY_EXISTS }
+
+    /** Produces an object's bytes. May be called at most once per put; must write everything before returning. */
+    @FunctionalInterface
+    interface ObjectWriter {
+        void writeTo(java.io.OutputStream out) throws IOException;
+    }
+
+    /**
+     * Stores an object under {@code key} unless one is there.
+     *
+     * <ul>
+     *   <li>Atomic: a reader sees no object or the whole object, never a part.</li>
+     *   <li>Durable: {@link PutOutcome#CREATED} is returned only once the object survives a crash.</li>
+     *   <li>Never overwrites: if the key exists, before or concurrently, returns {@link PutOutcome#ALREADY_EXISTS},
+     *       leaves the existing object untouched and discards what the writer produced.</li>
+     *   <li>On an exception nothing is stored under {@code key} by this call.</li>
+     * </ul>
+     */
+    PutOutcome putIfAbsent(String key, ObjectWriter writer) throws IOException;
+
+    /**
+     * Opens an object for reading from its start.
+     *
+     * @throws ObjectNotFoundException when there is no object under {@code key}
+     */
+    InputStream open(String key) throws IOException;
+
+    /**
+     * Reads the last {@code length} bytes of an object (fewer if the object is shorter).
+     *
+     * @throws ObjectNotFoundException when there is no object under {@code key}
+     */
+    byte[] readTail(String key, int length) throws IOException;
+
+    /** Whether an object exists under {@code key}. */
+    boolean exists(String key) throws IOException;
+
+    /** Keys that start with {@code prefix}, in ascending order. An empty list when there are none. */
+    List<String> list(String prefix) throws IOException;
+
+    /** Removes an object; succeeds when there is none. */
+    void delete(String key) throws IOException;
+
+    /** A short description for log lines, e.g. {@code local:/var/lib/walden/repo}. */
+    String describe();
+
+    @Override
+    default void close() throws IOException {}
+}

@@ -1,0 +1,41 @@
+package dev.walden.cli;
+
+import dev.walden.protocol.Reply;
+import dev.walden.protocol.Request;
+import dev.walden.protocol.WireFormat;
+import java.io.EOFException;
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Path;
+
+/** One request over the agent's Unix domain socket: connect, write the frame, read the reply, close. */
+final class AgentConnection {
+    private AgentConnection() {}
+
+    static Reply exchange(Path socketPath, Request request) throws IOException {
+        try (SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            channel.connect(UnixDomainSocketAddress.of(socketPath));
+            ByteBuffer frame = WireFormat.encodeRequest(request);
+            while (frame.hasRemaining()) {
+                channel.write(frame);
+            }
+            ByteBuffer lengthField = ByteBuffer.allocate(WireFormat.LENGTH_FIELD_BYTES);
+            readFully(channel, lengthField);
+            int length = WireFormat.checkFrameLength(lengthField.flip().getInt());
+            ByteBuffer body = ByteBuffer.allocate(length);
+            readFully(channel, body);
+            return WireFormat.decodeReply(body.flip());
+        }
+    }
+
+    private static void readFully(SocketChannel channel, ByteBuffer buffer) throws IOException {
+        while (buffer.hasRemaining()) {
+            if (channel.read(buffer) < 0) {
+                throw new EOFException("agent closed the connection before replying");
+            }
+        }
+    }
+}

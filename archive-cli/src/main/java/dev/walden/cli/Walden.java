@@ -1,0 +1,186 @@
+package dev.walden.cli;
+
+import dev.walden.protocol.ProtocolException;
+import dev.walden.protocol.Reply;
+import dev.walden.protocol.Request;
+import dev.walden.protocol.Status;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.SocketException;
+import java.nio.file.InvalidPathException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * The {@code walden} client that PostgreSQL runs as {@code archive_command} and {@code restore_command}.
+ *
+ * <p>Deliberately tiny: no dependencies, no reflection, no logging framework, so that it starts fast on a JVM and
+ * builds as a GraalVM native image. All work happens in the agent; this forwards one request and maps the reply
+ * to the exit code PostgreSQL expects (see {@link ExitCode}).
+ */
+public final class Walden {
+    public static final String VERSION = "0.1.0";
+    public static final String DEFAULT_SOCKET = "/run/walden/walden.sock";
+    public static final int DEFAULT_TIMEOUT_SECONDS = 300;
+
+    static final String USAGE = """
+            usage: walden [--socket PATH] [--timeout SECONDS] COMMAND ARGS
+
+            commands:
+              push %p %f     archive WAL file %p under the name %f   (archive_command)
+              fetch %f %p    restore archived file %f to path %p     (restore_command)
+              ping           check that the agent answers
+              --help         this text
+              --version      print the client version
+
+            options:
+              --socket PATH        agent socket; else env WALDEN_SOCKET; else """ + DEFAULT_SOCKET + """
+
+              --timeout SECONDS    give up after this long; else env WALDEN_TIMEOUT; else """ + DEFAULT_TIMEOUT_SECONDS + """
+
+
+            exit codes:
+              push   0 archived durably; 1 not archived (PostgreSQL keeps the file and retries); 2 usage
+              fetch  0 restored; 1 not in the archive; 126 cannot tell or cannot read it (recovery stops)
+            """;
+
+    private Walden() {}
+
+    public static void main(String[] args) {
+        int code = run(args, System.getenv(), Path.of("").toAbsolutePath(), System.out, System.err);
+        System.exit(code);
+    }
+
+    /** Runs one command and returns the exit code; never calls {@code System.exit}, so tests can call it. */
+    public static int run(String[] args, Map<String, String> env, Path workingDirectory, PrintStream out, PrintStream err) {
+        String socket = env.getOrDefault("WALDEN_SOCKET", DEFAULT_SOCKET);
+        String timeout = env.getOrDefault("WALDEN_TIMEOUT", Integer.toString(DEFAULT_TIMEOUT_SECONDS));
+        int index = 0;
+        while (index < args.length && args[index].startsWith("--") && args[index].length() > 2) {
+            String option = args[index];
+            switch (option) {
+                case "--help" -> {
+                    out.print(USAGE);
+                    return ExitCode.OK;
+                }
+                case "--version" -> {
+                    out.println("walden " + VERSION);
+                    return ExitCode.OK;
+                }
+                case "--socket", "--timeout" -> {
+                    if (index + 1 >= args.length) {
+                        return usage(err, option + " needs a value", false);
+                    }
+                    if (option.equals("--socket")) {
+                        socket = args[index + 1];
+                    } else {
+                        timeout = args[index + 1];
+                    }
+                    index += 2;
+                }
+                default -> {
+                    return usage(err, "unknown option " + option, commandIsFetch(args));
+                }
+            }
+        }
+        if (index >= args.length) {
+            return usage(err, "no command given", false);
+        }
+        String command = args[index];
+        int operands = args.length - index - 1;
+        boolean fetch = command.equals("fetch");
+        int timeoutSeconds;
+        try {
+            timeoutSeconds = Integer.parseInt(timeout.trim());
+            if (timeoutSeconds < 1) {
+                throw new NumberFormatException();
+            }
+        } catch (NumberFormatException e) {
+            return usage(err, "timeout must be a whole number of seconds >= 1, got '" + timeout + "'", fetch);
+        }
+        Request request;
+        try {
+            request = switch (command) {
+                case "push" -> operands == 2
+                        ? new Request.Push(args[index + 2], workingDirectory.resolve(args[index + 1]).normalize().toString())
+                        : null;
+                case "fetch" -> operands == 2
+                        ? new Request.Fetch(args[index + 1], workingDirectory.resolve(args[index + 2]).normalize().toString())
+                        : null;
+                case "ping" -> operands == 0 ? new Request.Ping() : null;
+                default -> null;
+            };
+        } catch (InvalidPathException e) {
+            return usage(err, "invalid path: " + e.getMessage(), fetch);
+        }
+        if (request == null) {
+            return usage(err, "wrong command or arguments: " + String.join(" ", args), fetch);
+        }
+        return send(Path.of(socket), request, timeoutSeconds, out, err);
+    }
+
+    private static int send(Path socket, Request request, int timeoutSeconds, PrintStream out, PrintStream err) {
+        boolean fetch = request instanceof Request.Fetch;
+        Watchdog watchdog = Watchdog.start(timeoutSeconds, fetch ? ExitCode.ABORT_RECOVERY : ExitCode.FAILED,
+                "walden: no reply from the agent within " + timeoutSeconds + " s (socket " + socket + ")");
+        try {
+            Reply reply = AgentConnection.exchange(socket, request);
+            watchdog.cancel();
+            return report(request, reply, out, err);
+        } catch (NoSuchFileException | SocketException e) {
+            watchdog.cancel();
+            err.println("walden: cannot reach the agent at " + socket + ": " + describe(e)
+                    + " HINT: is walden-agent running, and is --socket / WALDEN_SOCKET right?");
+        } catch (IOException | ProtocolException e) {
+            watchdog.cancel();
+            err.println("walden: talking to the agent at " + socket + " failed: " + describe(e));
+        }
+        return fetch ? ExitCode.ABORT_RECOVERY : ExitCode.FAILED;
+    }
+
+    private static int report(Request request, Reply reply, PrintStream out, PrintStream err) {
+        switch (request) {
+            case Request.Push ignored -> {
+                if (reply.status() != Status.OK) {
+                    err.println("walden: " + reply.message());
+                }
+                return ExitCode.forPush(reply.status());
+            }
+            case Request.Fetch ignored -> {
+                if (reply.status() != Status.OK) {
+                    err.println("walden: " + reply.message());
+                }
+                return ExitCode.forFetch(reply.status());
+            }
+            case Request.Ping ping -> {
+                if (reply.status() == Status.OK) {
+                    out.println(reply.message());
+                    return ExitCode.OK;
+                }
+                err.println("walden: ping failed: " + reply.message());
+                return ExitCode.FAILED;
+            }
+        }
+    }
+
+    private static boolean commandIsFetch(String[] args) {
+        for (String arg : args) {
+            if (arg.equals("fetch")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static int usage(PrintStream err, String problem, boolean fetch) {
+        err.println("walden: " + problem + " (walden --help shows usage)");
+        // A broken restore_command must stop recovery, not be read as "file not found".
+        return fetch ? ExitCode.ABORT_RECOVERY : ExitCode.USAGE;
+    }
+
+    private static String describe(Exception e) {
+        String message = e.getMessage();
+        return message == null ? e.getClass().getSimpleName() : message;
+    }
+}

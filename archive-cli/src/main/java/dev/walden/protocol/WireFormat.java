@@ -1,0 +1,185 @@
+package dev.walden.protocol;
+
+import java.nio.BufferUnderflowException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Encodes and decodes Walden frames. Specified byte by byte in {@code docs/protocol.md}.
+ *
+ * <pre>
+ * frame   := length:u32  magic:u16 = 0x574C ("WL")  version:u8 = 1  type:u8  body
+ * length  := number of bytes after the length field (4 .. MAX_FRAME_LENGTH)
+ * string  := byteCount:u16  UTF-8 bytes
+ * PUSH  (0x01) body := fileName:string sourcePath:string
+ * FETCH (0x02) body := fileName:string destinationPath:string
+ * PING  (0x03) body := (empty)
+ * REPLY (0x80) body := status:u8 message:string
+ * </pre>
+ *
+ * All integers are big-endian. Decoders reject trailing bytes, so a frame has exactly one meaning.
+ * Works on {@link ByteBuffer} only, so the dependency-free client and the Netty agent share it.
+ */
+public final class WireFormat {
+    public static final int LENGTH_FIELD_BYTES = 4;
+    public static final short MAGIC = 0x574C;
+    public static final byte VERSION = 1;
+    /** Large enough for two PATH_MAX paths; small enough that a garbage length cannot exhaust memory. */
+    public static final int MAX_FRAME_LENGTH = 16 * 1024;
+    public static final int MAX_STRING_BYTES = 4096;
+
+    public static final byte TYPE_PUSH = 0x01;
+    public static final byte TYPE_FETCH = 0x02;
+    public static final byte TYPE_PING = 0x03;
+    public static final byte TYPE_REPLY = (byte) 0x80;
+
+    private WireFormat() {}
+
+    /** Encodes a request as a whole frame, length field included, ready to write. */
+    public static ByteBuffer encodeRequest(Request request) {
+        ByteBuffer buffer = ByteBuffer.allocate(LENGTH_FIELD_BYTES + MAX_FRAME_LENGTH).order(ByteOrder.BIG_ENDIAN);
+        buffer.position(LENGTH_FIELD_BYTES);
+        switch (request) {
+            case Request.Push push -> {
+                putHeader(buffer, TYPE_PUSH);
+                putString(buffer, push.fileName());
+                putString(buffer, push.sourcePath());
+            }
+            case Request.Fetch fetch -> {
+                putHeader(buffer, TYPE_FETCH);
+                putString(buffer, fetch.fileName());
+                putString(buffer, fetch.destinationPath());
+            }
+            case Request.Ping ping -> putHeader(buffer, TYPE_PING);
+        }
+        return finishFrame(buffer);
+    }
+
+    /** Encodes a reply as a whole frame, length field included, ready to write. */
+    public static ByteBuffer encodeReply(Reply reply) {
+        ByteBuffer buffer = ByteBuffer.allocate(LENGTH_FIELD_BYTES + 4 + 1 + 2 + MAX_STRING_BYTES);
+        buffer.position(LENGTH_FIELD_BYTES);
+        putHeader(buffer, TYPE_REPLY);
+        buffer.put((byte) reply.status().code);
+        putString(buffer, truncate(reply.message()));
+        return finishFrame(buffer);
+    }
+
+    /**
+     * Decodes a request from a frame body: everything after the length field.
+     *
+     * @throws ProtocolException when the bytes are not a valid request
+     */
+    public static Request decodeRequest(ByteBuffer body) {
+        try {
+            byte type = readHeader(body);
+            Request request = switch (type) {
+                case TYPE_PUSH -> new Request.Push(getString(body), getString(body));
+                case TYPE_FETCH -> new Request.Fetch(getString(body), getString(body));
+                case TYPE_PING -> new Request.Ping();
+                default -> throw new ProtocolException("unknown request type 0x" + Integer.toHexString(type & 0xFF));
+            };
+            requireFullyRead(body);
+            return request;
+        } catch (BufferUnderflowException e) {
+            throw new ProtocolException("request frame is truncated");
+        }
+    }
+
+    /**
+     * Decodes a reply from a frame body: everything after the length field.
+     *
+     * @throws ProtocolException when the bytes are not a valid reply
+     */
+    public static Reply decodeReply(ByteBuffer body) {
+        try {
+            byte type = readHeader(body);
+            if (type != TYPE_REPLY) {
+                throw new ProtocolException("expected a reply, got frame type 0x" + Integer.toHexString(type & 0xFF));
+            }
+            Status status = Status.fromCode(body.get() & 0xFF);
+            String message = getString(body);
+            requireFullyRead(body);
+            return new Reply(status, message);
+        } catch (BufferUnderflowException e) {
+            throw new ProtocolException("reply frame is truncated");
+        }
+    }
+
+    /** Validates a frame length read from the wire before any body is buffered. */
+    public static int checkFrameLength(int length) {
+        if (length < 4 || length > MAX_FRAME_LENGTH) {
+            throw new ProtocolException("frame length " + Integer.toUnsignedString(length) + " is outside 4.." + MAX_FRAME_LENGTH);
+        }
+        return length;
+    }
+
+    private static void putHeader(ByteBuffer buffer, byte type) {
+        buffer.putShort(MAGIC).put(VERSION).put(type);
+    }
+
+    private static byte readHeader(ByteBuffer body) {
+        short magic = body.getShort();
+        if (magic != MAGIC) {
+            throw new ProtocolException("bad frame magic 0x" + Integer.toHexString(magic & 0xFFFF) + " (not a Walden client or agent?)");
+        }
+        byte version = body.get();
+        if (version != VERSION) {
+            throw new ProtocolException("unsupported protocol version " + (version & 0xFF) + "; this side speaks " + VERSION);
+        }
+        return body.get();
+    }
+
+    private static void putString(ByteBuffer buffer, String value) {
+        byte[] bytes = value.getBytes(StandardCharsets.UTF_8);
+        if (bytes.length > MAX_STRING_BYTES) {
+            throw new ProtocolException("string of " + bytes.length + " bytes exceeds " + MAX_STRING_BYTES);
+        }
+        buffer.putShort((short) bytes.length).put(bytes);
+    }
+
+    private static String getString(ByteBuffer body) {
+        int length = body.getShort() & 0xFFFF;
+        if (length > MAX_STRING_BYTES) {
+            throw new ProtocolException("string of " + length + " bytes exceeds " + MAX_STRING_BYTES);
+        }
+        if (length > body.remaining()) {
+            throw new BufferUnderflowException();
+        }
+        ByteBuffer slice = body.slice(body.position(), length);
+        body.position(body.position() + length);
+        try {
+            return StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(slice)
+                    .toString();
+        } catch (CharacterCodingException e) {
+            throw new ProtocolException("string is not valid UTF-8");
+        }
+    }
+
+    private static void requireFullyRead(ByteBuffer body) {
+        if (body.hasRemaining()) {
+            throw new ProtocolException(body.remaining() + " unexpected trailing bytes in frame");
+        }
+    }
+
+    private static ByteBuffer finishFrame(ByteBuffer buffer) {
+        int end = buffer.position();
+        buffer.putInt(0, end - LENGTH_FIELD_BYTES);
+        return buffer.flip();
+    }
+
+    private static String truncate(String message) {
+        // A reply must always be encodable, whatever an exception message contained.
+        byte[] bytes = message.getBytes(StandardCharsets.UTF_8);
+        if (bytes.length <= MAX_STRING_BYTES) {
+            return message;
+        }
+        return new String(bytes, 0, MAX_STRING_BYTES - 3, StandardCharsets.UTF_8).replace('\uFFFD', '?') + "...";
+    }
+}
