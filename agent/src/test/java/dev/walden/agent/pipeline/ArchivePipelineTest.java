@@ -1,0 +1,196 @@
+package dev.walden.agent.pipeline;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.walden.agent.codec.ZstdCompressor;
+import dev.walden.agent.repository.Repository;
+import dev.walden.agent.storage.LocalDirectoryStorage;
+import dev.walden.agent.testing.TestSegments;
+import dev.walden.agent.wal.WalFileName;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Push and fetch through a local repository: what goes in comes out, and bad input loses nothing. */
+class ArchivePipelineTest {
+    private static final String SEGMENT = "000000010000000000000003";
+    private static final long SYSID = TestSegments.SYSTEM_ID;
+
+    @TempDir
+    Path dir;
+    private Path dataDir;
+    private Path restoreDir;
+    private Path repoDir;
+    private PushPipeline push;
+    private FetchPipeline fetch;
+
+    @BeforeEach
+    void setUp() throws IOException {
+        dataDir = dir.resolve("data");
+        restoreDir = Files.createDirectories(dir.resolve("restore/pg_wal"));
+        repoDir = dir.resolve("repo");
+        Repository repository = new Repository(new LocalDirectoryStorage(repoDir));
+        push = new PushPipeline(repository, new ZstdCompressor(3));
+        fetch = new FetchPipeline(repository);
+    }
+
+    @Test
+    void aPushedSegmentComesBackByteForByteAndSmaller() throws Exception {
+        Path source = TestSegments.write(dataDir, SEGMENT, SYSID, 1);
+        PushPipeline.Outcome pushed = push.push(WalFileName.parse(SEGMENT), source);
+        assertFalse(pushed.alreadyArchived());
+        assertTrue(pushed.storedBytes() < pushed.originalBytes() / 2, "compressed: " + pushed.storedBytes());
+
+        Path destination = restoreDir.resolve("RECOVERYXLOG");
+        FetchPipeline.Outcome fetched = fetch.fetch(WalFileName.parse(SEGMENT), destination);
+        assertTrue(fetched.found());
+        assertArrayEquals(Files.readAllBytes(source), Files.readAllBytes(destination));
+        assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(destination)));
+        assertNoTemporaryFiles(restoreDir);
+    }
+
+    @Test
+    void anIdenticalRepushSucceeds() throws Exception {
+        Path source = TestSegments.write(dataDir, SEGMENT, SYSID, 1);
+        push.push(WalFileName.parse(SEGMENT), source);
+        assertTrue(push.push(WalFileName.parse(SEGMENT), source).alreadyArchived());
+    }
+
+    @Test
+    void aDifferentFileUnderAnArchivedNameIsRefusedAndTheArchivedCopyKept() throws Exception {
+        Path source = TestSegments.write(dataDir, SEGMENT, SYSID, 1);
+        byte[] original = Files.readAllBytes(source);
+        push.push(WalFileName.parse(SEGMENT), source);
+        TestSegments.write(dataDir, SEGMENT, SYSID, 2);
+        ConflictException e = assertThrows(ConflictException.class, () -> push.push(WalFileName.parse(SEGMENT), source));
+        assertTrue(e.getMessage().contains("different file is already archived"), e.getMessage());
+        assertArrayEquals(original, fetchBytes(SEGMENT));
+    }
+
+    @Test
+    void aSegmentFromAnotherClusterIsRefused() throws Exception {
+        push.push(WalFileName.parse(SEGMENT), TestSegments.write(dataDir, SEGMENT, SYSID, 1));
+        Path foreign = TestSegments.write(dir.resolve("other"), "000000010000000000000004", 99L, 1);
+        RejectedFileException e = assertThrows(RejectedFileException.class,
+                () -> push.push(WalFileName.parse("000000010000000000000004"), foreign));
+        assertTrue(e.getMessage().contains("belongs to database system 99"), e.getMessage());
+        assertFalse(fetch.fetch(WalFileName.parse("000000010000000000000004"), restoreDir.resolve("x")).found());
+    }
+
+    @Test
+    void aTruncatedSegmentIsRefusedAndNothingStored() throws Exception {
+        Path source = TestSegments.write(dataDir, SEGMENT, SYSID, 1);
+        byte[] whole = Files.readAllBytes(source);
+        Files.write(source, java.util.Arrays.copyOf(whole, whole.length / 2));
+        RejectedFileException e = assertThrows(RejectedFileException.class, () -> push.push(WalFileName.parse(SEGMENT), source));
+        assertTrue(e.getMessage().contains("truncated"), e.getMessage());
+        assertFalse(fetch.fetch(WalFileName.parse(SEGMENT), restoreDir.resolve("x")).found());
+    }
+
+    @Test
+    void historyBackupAndPartialFilesRoundTrip() throws Exception {
+        TestSegments.writeControlFile(dataDir, SYSID);
+        Path walDir = dataDir.resolve("pg_wal");
+        Files.createDirectories(walDir);
+        Path history = Files.writeString(walDir.resolve("00000002.history"), "1\t0/3000150\tno recovery target specified\n");
+        Path backup = Files.writeString(walDir.resolve("000000010000000000000002.00000028.backup"), "START WAL LOCATION: 0/2000028\n");
+        Path partial = walDir.resolve("000000010000000000000005.partial");
+        Files.write(partial, TestSegments.segment("000000010000000000000005", SYSID, 5));
+        for (Path file : new Path[] {history, backup, partial}) {
+            String name = file.getFileName().toString();
+            push.push(WalFileName.parse(name), file);
+            assertArrayEquals(Files.readAllBytes(file), fetchBytes(name), name);
+        }
+        assertTrue(Files.isRegularFile(repoDir.resolve(SYSID + "/wal/00000002/00000002.history")));
+    }
+
+    @Test
+    void aHistoryFileFromAnotherClustersDataDirectoryIsRefused() throws Exception {
+        push.push(WalFileName.parse(SEGMENT), TestSegments.write(dataDir, SEGMENT, SYSID, 1));
+        Path other = dir.resolve("other");
+        TestSegments.writeControlFile(other, 5L);
+        Files.createDirectories(other.resolve("pg_wal"));
+        Path history = Files.writeString(other.resolve("pg_wal/00000002.history"), "1\t0/3000150\treason\n");
+        assertThrows(RejectedFileException.class, () -> push.push(WalFileName.parse("00000002.history"), history));
+    }
+
+    @Test
+    void missingFilesAreNotFound() throws Exception {
+        assertFalse(fetch.fetch(WalFileName.parse(SEGMENT), restoreDir.resolve("RECOVERYXLOG")).found(), "empty repository");
+        push.push(WalFileName.parse(SEGMENT), TestSegments.write(dataDir, SEGMENT, SYSID, 1));
+        assertFalse(fetch.fetch(WalFileName.parse("00000002.history"), restoreDir.resolve("RECOVERYHISTORY")).found());
+        assertFalse(Files.exists(restoreDir.resolve("RECOVERYHISTORY")));
+    }
+
+    @Test
+    void aCorruptObjectIsUnreadableAndNothingIsWritten() throws Exception {
+        push.push(WalFileName.parse(SEGMENT), TestSegments.write(dataDir, SEGMENT, SYSID, 1));
+        Path object = repoDir.resolve(SYSID + "/wal/00000001/" + SEGMENT);
+        byte[] bytes = Files.readAllBytes(object);
+        bytes[bytes.length / 2] ^= 0x40;
+        Files.write(object, bytes);
+        assertUnreadable(SEGMENT);
+    }
+
+    @Test
+    void aTruncatedObjectIsUnreadable() throws Exception {
+        push.push(WalFileName.parse(SEGMENT), TestSegments.write(dataDir, SEGMENT, SYSID, 1));
+        Path object = repoDir.resolve(SYSID + "/wal/00000001/" + SEGMENT);
+        byte[] bytes = Files.readAllBytes(object);
+        for (int cut : new int[] {bytes.length - 1, bytes.length - 44, bytes.length / 2, 7}) {
+            Files.write(object, java.util.Arrays.copyOf(bytes, cut));
+            assertUnreadable(SEGMENT);
+        }
+    }
+
+    @Test
+    void anObjectCopiedOverAnotherNameIsUnreadable() throws Exception {
+        push.push(WalFileName.parse(SEGMENT), TestSegments.write(dataDir, SEGMENT, SYSID, 1));
+        Path object = repoDir.resolve(SYSID + "/wal/00000001/" + SEGMENT);
+        Files.copy(object, repoDir.resolve(SYSID + "/wal/00000001/000000010000000000000004"));
+        CorruptObjectException e = assertUnreadable("000000010000000000000004");
+        assertTrue(e.getMessage().contains("copied over another name"), e.getMessage());
+    }
+
+    @Test
+    void objectHeaderIsAsDocumented() throws Exception {
+        push.push(WalFileName.parse(SEGMENT), TestSegments.write(dataDir, SEGMENT, SYSID, 1));
+        byte[] bytes = Files.readAllBytes(repoDir.resolve(SYSID + "/wal/00000001/" + SEGMENT));
+        assertEquals("WLDN", new String(bytes, 0, 4, StandardCharsets.US_ASCII));
+        assertArrayEquals(new byte[] {1, 1, 1, 0, 0, 24}, java.util.Arrays.copyOfRange(bytes, 4, 10));
+        assertEquals(SEGMENT, new String(bytes, 10, 24, StandardCharsets.US_ASCII));
+        assertEquals("WEND", new String(bytes, bytes.length - 4, 4, StandardCharsets.US_ASCII));
+        assertEquals("walden-repository-format 1\nsystem-identifier " + SYSID + "\n",
+                Files.readString(repoDir.resolve("walden.repository")));
+    }
+
+    private CorruptObjectException assertUnreadable(String name) throws IOException {
+        Path destination = restoreDir.resolve("RECOVERYXLOG");
+        Files.deleteIfExists(destination);
+        CorruptObjectException e = assertThrows(CorruptObjectException.class, () -> fetch.fetch(WalFileName.parse(name), destination));
+        assertFalse(Files.exists(destination), "nothing at %p");
+        assertNoTemporaryFiles(restoreDir);
+        return e;
+    }
+
+    private byte[] fetchBytes(String name) throws Exception {
+        Path destination = restoreDir.resolve("RECOVERY-" + name);
+        assertTrue(fetch.fetch(WalFileName.parse(name), destination).found());
+        return Files.readAllBytes(destination);
+    }
+
+    private static void assertNoTemporaryFiles(Path directory) throws IOException {
+        try (Stream<Path> files = Files.list(directory)) {
+            assertEquals(0, files.filter(f -> f.getFileName().toString().startsWith(".")).count());
+        }
+    }
+}

@@ -1,0 +1,152 @@
+package dev.walden.agent.storage;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The contract in {@link Storage}'s Javadoc. Every driver runs it by extending this class. */
+public abstract class StorageContractTest {
+    protected Storage storage;
+
+    /** A fresh, empty storage for one test. */
+    protected abstract Storage createStorage() throws Exception;
+
+    @BeforeEach
+    void open() throws Exception {
+        storage = createStorage();
+    }
+
+    @AfterEach
+    void closeStorage() throws Exception {
+        storage.close();
+    }
+
+    @Test
+    void storedObjectsReadBackWhole() throws IOException {
+        assertEquals(Storage.PutOutcome.CREATED, put("1/wal/00000001/a", "hello"));
+        assertTrue(storage.exists("1/wal/00000001/a"));
+        assertEquals("hello", read("1/wal/00000001/a"));
+    }
+
+    @Test
+    void neverOverwrites() throws IOException {
+        put("k", "first");
+        assertEquals(Storage.PutOutcome.ALREADY_EXISTS, put("k", "second"));
+        assertEquals("first", read("k"));
+    }
+
+    @Test
+    void missingObjectsAreNotFound() {
+        assertThrows(ObjectNotFoundException.class, () -> storage.open("absent/key"));
+        assertThrows(ObjectNotFoundException.class, () -> storage.readTail("absent/key", 4));
+        assertFalse(assertDoesNotThrowIo(() -> storage.exists("absent/key")));
+    }
+
+    @Test
+    void aFailedWriteLeavesNothingBehind() throws IOException {
+        assertThrows(IOException.class, () -> storage.putIfAbsent("k", out -> {
+            out.write("partial".getBytes(StandardCharsets.UTF_8));
+            throw new IOException("disk full");
+        }));
+        assertFalse(storage.exists("k"));
+        assertEquals(List.of(), storage.list(""));
+        assertEquals(Storage.PutOutcome.CREATED, put("k", "whole"));
+        assertEquals("whole", read("k"));
+    }
+
+    @Test
+    void concurrentPutsOfOneKeyHaveExactlyOneWinner() throws Exception {
+        int writers = 8;
+        ExecutorService pool = Executors.newFixedThreadPool(writers);
+        try {
+            List<Future<Storage.PutOutcome>> results = new ArrayList<>();
+            for (int i = 0; i < writers; i++) {
+                String content = "writer-" + i + "-" + "x".repeat(100_000);
+                results.add(pool.submit((Callable<Storage.PutOutcome>) () -> put("race/key", content)));
+            }
+            int created = 0;
+            for (Future<Storage.PutOutcome> result : results) {
+                created += result.get() == Storage.PutOutcome.CREATED ? 1 : 0;
+            }
+            assertEquals(1, created);
+            String stored = read("race/key");
+            assertTrue(stored.startsWith("writer-") && stored.length() == "writer-0-".length() + 100_000, "one writer's whole object");
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void readsTheTail() throws IOException {
+        put("t", "0123456789");
+        assertEquals("789", new String(storage.readTail("t", 3), StandardCharsets.UTF_8));
+        assertEquals("0123456789", new String(storage.readTail("t", 50), StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void listsByPrefixInOrder() throws IOException {
+        put("1/wal/00000002/b", "x");
+        put("1/wal/00000001/b", "x");
+        put("1/wal/00000001/a", "x");
+        put("2/wal/00000001/a", "x");
+        assertEquals(List.of("1/wal/00000001/a", "1/wal/00000001/b"), storage.list("1/wal/00000001/"));
+        assertEquals(List.of("1/wal/00000001/a", "1/wal/00000001/b", "1/wal/00000002/b"), storage.list("1/wal/"));
+        assertEquals(List.of(), storage.list("3/"));
+    }
+
+    @Test
+    void deleteIsIdempotent() throws IOException {
+        put("d", "x");
+        storage.delete("d");
+        storage.delete("d");
+        assertFalse(storage.exists("d"));
+    }
+
+    @Test
+    void refusesKeysThatCouldEscape() {
+        for (String key : List.of("../x", "a/../../x", "/abs", "a//b", ".hidden", "a/.tmp-x", "a\\b", "", "a b")) {
+            assertThrows(IllegalArgumentException.class, () -> put(key, "x"), key);
+        }
+    }
+
+    private Storage.PutOutcome put(String key, String content) throws IOException {
+        return storage.putIfAbsent(key, out -> out.write(content.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    private String read(String key) throws IOException {
+        try (InputStream in = storage.open(key)) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+
+    private interface IoSupplier<T> {
+        T get() throws IOException;
+    }
+
+    private static <T> T assertDoesNotThrowIo(IoSupplier<T> supplier) {
+        try {
+            return supplier.get();
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    static void assertSameBytes(byte[] expected, byte[] actual) {
+        assertArrayEquals(expected, actual);
+    }
+}
