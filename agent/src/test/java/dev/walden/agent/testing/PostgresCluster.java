@@ -1,0 +1,203 @@
+package dev.walden.agent.testing;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.UserPrincipal;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+
+/**
+ * A real PostgreSQL 15 cluster for integration tests, run by {@code pg_ctl} as the {@code postgres} user when the
+ * tests run as root (initdb refuses root). Listens only on a Unix socket in a test directory.
+ */
+public final class PostgresCluster implements AutoCloseable {
+    public static final Path BIN = Path.of(System.getProperty("walden.pg.bin", "/usr/lib/postgresql/15/bin"));
+    private static final boolean ROOT = "root".equals(System.getProperty("user.name"));
+
+    private final Path dataDirectory;
+    private final Path socketDirectory;
+    private final int port;
+    private boolean running;
+
+    private PostgresCluster(Path dataDirectory, Path socketDirectory, int port) {
+        this.dataDirectory = dataDirectory;
+        this.socketDirectory = socketDirectory;
+        this.port = port;
+    }
+
+    public static boolean available() {
+        return Files.isExecutable(BIN.resolve("initdb")) && Files.isExecutable(BIN.resolve("pg_ctl"));
+    }
+
+    /** A directory the cluster's user owns, for data directories, sockets and logs. */
+    public static Path workspace(Path parent) throws IOException {
+        Path workspace = Files.createDirectories(parent.resolve("pg"));
+        chownToPostgres(workspace);
+        return workspace;
+    }
+
+    public static PostgresCluster initdb(Path workspace, String name, int port) throws IOException {
+        Path data = workspace.resolve(name);
+        run(Duration.ofMinutes(2), BIN.resolve("initdb").toString(), "-D", data.toString(), "--auth=trust",
+                "--username=postgres", "--no-instructions", "--encoding=UTF8", "--locale=C");
+        PostgresCluster cluster = new PostgresCluster(data, workspace, port);
+        cluster.appendConfig("""
+                listen_addresses = ''
+                unix_socket_directories = '%s'
+                port = %d
+                shared_buffers = 32MB
+                max_wal_size = 256MB
+                logging_collector = off
+                """.formatted(workspace, port));
+        return cluster;
+    }
+
+    /** Takes a base backup with pg_basebackup into {@code workspace/name}, with no WAL: recovery must fetch it all. */
+    public Path baseBackup(String name) throws IOException {
+        Path target = socketDirectory.resolve(name);
+        run(Duration.ofMinutes(5), BIN.resolve("pg_basebackup").toString(), "-h", socketDirectory.toString(),
+                "-p", Integer.toString(port), "-U", "postgres", "-D", target.toString(), "-X", "none", "-c", "fast");
+        return target;
+    }
+
+    /** A new cluster from a copy of a base backup, set up for archive recovery on another port. */
+    public static PostgresCluster fromBaseBackup(Path backup, Path workspace, String name, int port, String recoveryConfig)
+            throws IOException {
+        Path data = workspace.resolve(name);
+        run(Duration.ofMinutes(2), "cp", "-a", backup.toString(), data.toString());
+        PostgresCluster cluster = new PostgresCluster(data, workspace, port);
+        cluster.appendConfig("port = " + port + "\n" + recoveryConfig);
+        run(Duration.ofSeconds(30), "touch", data.resolve("recovery.signal").toString());
+        return cluster;
+    }
+
+    /** Copies a file the way a DBA would, keeping it owned by the cluster's user. */
+    public static void copyAsPostgres(Path source, Path target) throws IOException {
+        run(Duration.ofSeconds(30), "cp", source.toString(), target.toString());
+    }
+
+    public void appendConfig(String lines) throws IOException {
+        Path conf = dataDirectory.resolve("postgresql.conf");
+        Files.writeString(conf, "\n" + lines + "\n", StandardCharsets.UTF_8, StandardOpenOption.APPEND);
+    }
+
+    public void start() throws IOException {
+        run(Duration.ofMinutes(3), BIN.resolve("pg_ctl").toString(), "-D", dataDirectory.toString(), "-l", logFile().toString(),
+                "-w", "-t", "170", "start");
+        running = true;
+    }
+
+    public void stop() throws IOException {
+        if (running) {
+            run(Duration.ofMinutes(2), BIN.resolve("pg_ctl").toString(), "-D", dataDirectory.toString(), "-m", "fast", "-w", "stop");
+            running = false;
+        }
+    }
+
+    /** Stops like a power cut (immediate mode): no shutdown checkpoint, no final WAL switch and archiving. */
+    public void crash() throws IOException {
+        if (running) {
+            run(Duration.ofMinutes(2), BIN.resolve("pg_ctl").toString(), "-D", dataDirectory.toString(), "-m", "immediate", "-w", "stop");
+            running = false;
+        }
+    }
+
+    /** Runs SQL with psql and returns its unaligned, tuples-only output. */
+    public String sql(String query) throws IOException {
+        return run(Duration.ofMinutes(1), BIN.resolve("psql").toString(), "-h", socketDirectory.toString(), "-p", Integer.toString(port),
+                "-U", "postgres", "-d", "postgres", "-X", "-At", "-v", "ON_ERROR_STOP=1", "-c", query).strip();
+    }
+
+    public Path dataDirectory() {
+        return dataDirectory;
+    }
+
+    public Path logFile() {
+        return socketDirectory.resolve(dataDirectory.getFileName() + ".log");
+    }
+
+    public String logTail() {
+        try {
+            List<String> lines = Files.readAllLines(logFile());
+            return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
+        } catch (IOException e) {
+            return "(no log: " + e.getMessage() + ")";
+        }
+    }
+
+    /** Polls until {@code condition} holds; fails with the server log when it does not within {@code timeout}. */
+    public void await(String what, Duration timeout, BooleanSupplier condition) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out waiting for " + what + "\n--- server log ---\n" + logTail());
+            }
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError("interrupted waiting for " + what);
+            }
+        }
+    }
+
+    /** Like {@link #sql} but answers null instead of failing, for polling while the server may be starting. */
+    public String trySql(String query) {
+        try {
+            return sql(query);
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            stop();
+        } catch (IOException e) {
+            // best effort in cleanup; the test already reports its own failure
+        }
+    }
+
+    static void chownToPostgres(Path path) throws IOException {
+        if (ROOT) {
+            UserPrincipal postgres = path.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName("postgres");
+            Files.setOwner(path, postgres);
+        }
+    }
+
+    /** Runs a command as the postgres user (directly when not root) and returns its stdout; fails with its output. */
+    static String run(Duration timeout, String... command) throws IOException {
+        List<String> full = new ArrayList<>();
+        if (ROOT) {
+            full.addAll(List.of("runuser", "-u", "postgres", "--"));
+        }
+        full.addAll(List.of(command));
+        Path output = Files.createTempFile("walden-cmd", ".out");
+        try {
+            Process process = new ProcessBuilder(full).redirectErrorStream(true).redirectOutput(output.toFile())
+                    .directory(Path.of("/").toFile()).start();
+            boolean done = process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            String text = Files.readString(output);
+            if (!done) {
+                process.destroyForcibly();
+                throw new IOException("timed out after " + timeout + ": " + String.join(" ", command) + "\n" + text);
+            }
+            if (process.exitValue() != 0) {
+                throw new IOException("exit " + process.exitValue() + ": " + String.join(" ", command) + "\n" + text);
+            }
+            return text;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", e);
+        } finally {
+            Files.deleteIfExists(output);
+        }
+    }
+}

@@ -1,0 +1,64 @@
+package dev.walden.agent.testing;
+
+import dev.walden.agent.Agent;
+import dev.walden.agent.config.AgentConfig;
+import dev.walden.cli.Walden;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Map;
+
+/** A real agent in the test JVM, on a real Unix socket, with a local repository in a temporary directory. */
+public final class RunningAgent implements AutoCloseable {
+    private final Agent agent;
+    private final Path socket;
+    private final Path repository;
+
+    private RunningAgent(Agent agent, Path socket, Path repository) {
+        this.agent = agent;
+        this.socket = socket;
+        this.repository = repository;
+    }
+
+    /** Starts an agent whose socket anyone on the host may use, so PostgreSQL's own user can reach it in tests. */
+    public static RunningAgent start(Path directory, Map<String, String> extraOptions) throws Exception {
+        Files.createDirectories(directory);
+        Files.setPosixFilePermissions(directory, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path socket = directory.resolve("walden.sock");
+        Path repository = directory.resolve("repo");
+        java.util.Map<String, String> options = new java.util.HashMap<>(Map.of(
+                "socket-path", socket.toString(),
+                "socket-mode", "0666",
+                "repo-path", repository.toString()));
+        options.putAll(extraOptions);
+        return new RunningAgent(Agent.start(AgentConfig.load(null, Map.of(), options)), socket, repository);
+    }
+
+    public Path socket() {
+        return socket;
+    }
+
+    public Path repository() {
+        return repository;
+    }
+
+    /** Runs the real client code in this JVM against the agent. */
+    public ClientRun client(Path workingDirectory, String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code = Walden.run(args, Map.of("WALDEN_SOCKET", socket.toString()), workingDirectory,
+                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+        return new ClientRun(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    public record ClientRun(int exitCode, String stdout, String stderr) {}
+
+    @Override
+    public void close() throws IOException {
+        agent.close();
+    }
+}
