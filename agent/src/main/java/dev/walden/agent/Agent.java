@@ -5,6 +5,11 @@ import dev.walden.agent.command.FetchCommand;
 import dev.walden.agent.command.PushCommand;
 import dev.walden.agent.command.RequestRouter;
 import dev.walden.agent.config.AgentConfig;
+import dev.walden.agent.crypto.Keyring;
+import dev.walden.agent.crypto.KeyringException;
+import dev.walden.agent.crypto.KeyringFile;
+import dev.walden.agent.crypto.ObjectEncryption;
+import dev.walden.agent.repository.RepositoryFormatException;
 import dev.walden.agent.pipeline.FetchPipeline;
 import dev.walden.agent.pipeline.PushPipeline;
 import dev.walden.agent.repository.Repository;
@@ -37,19 +42,33 @@ public final class Agent implements AutoCloseable {
         this.server = server;
     }
 
-    public static Agent start(AgentConfig config) throws IOException {
+    public static Agent start(AgentConfig config) throws IOException, KeyringException, RepositoryFormatException {
+        Keyring keyring = config.encrypted()
+                ? KeyringFile.load(config.keyringPath().orElseThrow(), config.keyringPassphraseFile())
+                : Keyring.EMPTY;
+        ObjectEncryption encryption = config.encrypted()
+                ? ObjectEncryption.aesGcm(keyring, ObjectEncryption.RandomBytes.secure())
+                : ObjectEncryption.none();
         Storage storage = openStorage(config);
         Repository repository = new Repository(storage);
+        try {
+            repository.checkEncryption(encryption.repositoryMode());
+        } catch (IOException | RepositoryFormatException e) {
+            storage.close();
+            throw e;
+        }
         RequestRouter router = new RequestRouter(
-                new PushCommand(new PushPipeline(repository, new ZstdCompressor(config.compressLevel()))),
-                new FetchCommand(new FetchPipeline(repository)),
+                new PushCommand(new PushPipeline(repository, new ZstdCompressor(config.compressLevel()), encryption, keyring)),
+                new FetchCommand(new FetchPipeline(repository, keyring)),
                 VERSION);
         ThreadPoolExecutor workers = new ThreadPoolExecutor(config.workerThreads(), config.workerThreads(),
                 60, TimeUnit.SECONDS, new ArrayBlockingQueue<>(config.maxQueuedRequests()), namedThreads("walden-worker"));
         try {
             AgentServer server = AgentServer.start(config.socketPath(), config.socketMode(), router, workers);
             LOG.info("walden-agent " + VERSION + " started: repository " + storage.describe() + ", compress zstd-"
-                    + config.compressLevel() + ", " + config.workerThreads() + " workers");
+                    + config.compressLevel() + ", encryption " + encryption.repositoryMode()
+                    + (keyring.isEmpty() ? "" : " (active key " + keyring.activeId() + ", " + keyring.ids().size() + " keys)")
+                    + ", " + config.workerThreads() + " workers");
             return new Agent(storage, workers, server);
         } catch (IOException | RuntimeException e) {
             workers.shutdownNow();

@@ -14,6 +14,10 @@ public final class AgentMain {
 
     static final String USAGE = """
             usage: walden-agent [--config FILE] [--OPTION VALUE ...]
+                   walden-agent keygen --keyring FILE [--id ID] [--no-activate] [--passphrase]
+                                  add a key to a keyring (created with mode 0600 if absent); it becomes the active
+                                  key unless --no-activate; --passphrase derives it with Argon2id from the file
+                                  named by keyring-passphrase-file instead of storing random bytes
                    walden-agent options [--markdown]     list every option (docs/configuration.md is this output)
                    walden-agent --help | --version
 
@@ -32,6 +36,9 @@ public final class AgentMain {
         if (args.length > 0 && args[0].equals("options")) {
             System.out.print(args.length > 1 && args[1].equals("--markdown") ? OptionsDoc.markdown() : OptionsDoc.helpText());
             return 0;
+        }
+        if (args.length > 0 && args[0].equals("keygen")) {
+            return Keygen.run(java.util.Arrays.copyOfRange(args, 1, args.length));
         }
         Path configFile = null;
         Map<String, String> overrides = new LinkedHashMap<>();

@@ -9,6 +9,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The agent's validated, immutable configuration. Built once at start-up from, in rising precedence: the defaults,
@@ -21,7 +22,15 @@ public record AgentConfig(
         Path repoPath,
         int compressLevel,
         int workerThreads,
-        int maxQueuedRequests) {
+        int maxQueuedRequests,
+        String encryption,
+        Optional<Path> keyringPath,
+        Optional<Path> keyringPassphraseFile) {
+
+    /** Whether archived files are encrypted, after the auto rule. */
+    public boolean encrypted() {
+        return !encryption.equals("off") && keyringPath.isPresent();
+    }
 
     /** A raw value and where it came from, so that an error can point at the line to fix. */
     private record Setting(String value, String origin) {}
@@ -75,6 +84,11 @@ public record AgentConfig(
                 problems.add(option.key() + " = '" + setting.value() + "' (" + setting.origin() + "): " + e.getMessage());
             }
         }
+        if (problems.isEmpty()) {
+            String repoType = get(values, AgentOptions.REPO_TYPE);
+            AgentOptions.encryptionProblem(repoType, !repoType.equals("local"), get(values, AgentOptions.ENCRYPTION),
+                    get(values, AgentOptions.KEYRING_PATH).isPresent()).ifPresent(problems::add);
+        }
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }
@@ -85,7 +99,10 @@ public record AgentConfig(
                 get(values, AgentOptions.REPO_PATH),
                 get(values, AgentOptions.COMPRESS_LEVEL),
                 get(values, AgentOptions.WORKER_THREADS),
-                get(values, AgentOptions.MAX_QUEUED_REQUESTS));
+                get(values, AgentOptions.MAX_QUEUED_REQUESTS),
+                get(values, AgentOptions.ENCRYPTION),
+                get(values, AgentOptions.KEYRING_PATH),
+                get(values, AgentOptions.KEYRING_PASSPHRASE_FILE));
     }
 
     @SuppressWarnings("unchecked")

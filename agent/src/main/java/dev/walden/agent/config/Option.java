@@ -56,6 +56,20 @@ public final class Option<T> {
         });
     }
 
+    /** A path that may be left unset (empty); unset means the feature it configures is off. */
+    static Option<java.util.Optional<Path>> optionalPath(String key, String help) {
+        return new Option<>(key, "path", "", help, text -> {
+            if (text.isEmpty()) {
+                return java.util.Optional.empty();
+            }
+            Path path = Path.of(text);
+            if (!path.isAbsolute()) {
+                throw new IllegalArgumentException("must be an absolute path, got '" + text + "'");
+            }
+            return java.util.Optional.of(path.normalize());
+        });
+    }
+
     static Option<Integer> integer(String key, int defaultValue, int min, int max, String help) {
         return new Option<>(key, "integer " + min + ".." + max, Integer.toString(defaultValue), help, text -> {
             int value;

@@ -1,6 +1,5 @@
 package dev.walden.agent.pipeline;
 
-import dev.walden.agent.codec.Compressor;
 import dev.walden.agent.wal.WalFileKind;
 import java.io.DataInputStream;
 import java.io.EOFException;
@@ -17,7 +16,9 @@ import java.util.Arrays;
  * The bytes of one archived object, version 1. Specified in {@code docs/format.md}:
  *
  * <pre>
- * header  := magic "WLDN"  version:u8 = 1  kind:u8  compression:u8  encryption:u8 = 0  nameLength:u16  name
+ * header  := magic "WLDN"  version:u8 = 1  kind:u8  compression:u8  encryption:u8  nameLength:u16  name
+ *            [encryption header extension, docs/encryption.md]
+ * payload := body trailer                                             (encrypted as a whole when encryption != 0)
  * body    := { chunkLength:u32 (1 .. 4 MiB)  chunk }  0:u32           (compressed bytes, in chunks)
  * trailer := originalLength:u64  sha256(original):32 bytes  magic "WEND"
  * </pre>
@@ -29,7 +30,6 @@ public final class ArchivedObjectFormat {
     static final byte[] MAGIC = {'W', 'L', 'D', 'N'};
     static final byte[] TRAILER_MAGIC = {'W', 'E', 'N', 'D'};
     public static final int VERSION = 1;
-    public static final int NO_ENCRYPTION = 0;
     public static final int TRAILER_LENGTH = 8 + 32 + 4;
     static final int MAX_CHUNK = 4 << 20;
 
@@ -45,12 +45,17 @@ public final class ArchivedObjectFormat {
         }
     }
 
-    static byte[] encodeHeader(WalFileKind kind, Compressor compressor, String name) {
+    static byte[] encodeHeader(WalFileKind kind, int compression, int encryption, String name) {
         byte[] nameBytes = name.getBytes(StandardCharsets.US_ASCII);
         ByteBuffer header = ByteBuffer.allocate(4 + 4 + 2 + nameBytes.length);
-        header.put(MAGIC).put((byte) VERSION).put((byte) kind.code).put((byte) compressor.id())
-                .put((byte) NO_ENCRYPTION).putShort((short) nameBytes.length).put(nameBytes);
+        header.put(MAGIC).put((byte) VERSION).put((byte) kind.code).put((byte) compression)
+                .put((byte) encryption).putShort((short) nameBytes.length).put(nameBytes);
         return header.array();
+    }
+
+    /** The common header exactly as stored; parsing is strict, so re-encoding reproduces the stored bytes. */
+    static byte[] encodeHeader(Header header) {
+        return encodeHeader(header.kind(), header.compression(), header.encryption(), header.name());
     }
 
     static Header readHeader(DataInputStream in) throws IOException, CorruptObjectException {

@@ -1,5 +1,6 @@
 package dev.walden.agent.pipeline;
 
+import dev.walden.agent.crypto.Keyring;
 import dev.walden.agent.repository.Repository;
 import dev.walden.agent.repository.RepositoryFormatException;
 import dev.walden.agent.storage.DurableFiles;
@@ -21,9 +22,11 @@ import java.util.concurrent.ThreadLocalRandom;
 /** read → decompress → verify → write atomically, for one file recovery asks {@code restore_command} for. */
 public final class FetchPipeline {
     private final Repository repository;
+    private final Keyring keyring;
 
-    public FetchPipeline(Repository repository) {
+    public FetchPipeline(Repository repository, Keyring keyring) {
         this.repository = repository;
+        this.keyring = keyring;
     }
 
     /** What a fetch did: whether the file was there, and its size when it was. */
@@ -58,7 +61,7 @@ public final class FetchPipeline {
         boolean kept = false;
         try (object; FileChannel out = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
             Files.setPosixFilePermissions(temp, PosixFilePermissions.fromString("rw-------"));
-            ArchivedObjectFormat.Trailer trailer = ObjectCodec.read(object, name.name(), name.kind(), out);
+            ArchivedObjectFormat.Trailer trailer = ObjectCodec.read(object, name.name(), name.kind(), keyring, out);
             out.force(true);
             matchDirectoryOwner(temp, directory);
             Files.move(temp, destination, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);

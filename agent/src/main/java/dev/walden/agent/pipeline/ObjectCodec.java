@@ -14,6 +14,10 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.channels.WritableByteChannel;
+import dev.walden.agent.crypto.DecryptionException;
+import dev.walden.agent.crypto.Keyring;
+import dev.walden.agent.crypto.ObjectEncryption;
 import java.security.MessageDigest;
 
 /**
@@ -29,11 +33,15 @@ final class ObjectCodec {
     private ObjectCodec() {}
 
     /** Writes the whole object for {@code source} (read from position 0 to its end) and returns its trailer. */
-    static Trailer write(OutputStream out, WalFileKind kind, String name, Compressor compressor, FileChannel source)
-            throws IOException {
-        out.write(ArchivedObjectFormat.encodeHeader(kind, compressor, name));
+    static Trailer write(OutputStream out, WalFileKind kind, String name, Compressor compressor,
+                         ObjectEncryption encryption, FileChannel source) throws IOException {
+        ObjectEncryption.Sealing sealing = encryption.beginObject();
+        byte[] header = ObjectEncryption.concat(
+                ArchivedObjectFormat.encodeHeader(kind, compressor.id(), encryption.id(), name), sealing.headerExtension());
+        out.write(header);
+        OutputStream payload = sealing.encrypt(out, header);
         MessageDigest digest = ArchivedObjectFormat.sha256();
-        ChunkedOutputStream chunks = new ChunkedOutputStream(out, CHUNK_SIZE);
+        ChunkedOutputStream chunks = new ChunkedOutputStream(payload, CHUNK_SIZE);
         long length = 0;
         ByteBuffer buffer = ByteBuffer.allocate(IO_BUFFER);
         try (OutputStream body = compressor.compressing(new NonClosing(chunks))) {
@@ -52,7 +60,8 @@ final class ObjectCodec {
         }
         chunks.close();
         Trailer trailer = new Trailer(length, digest.digest());
-        out.write(ArchivedObjectFormat.encodeTrailer(trailer));
+        payload.write(ArchivedObjectFormat.encodeTrailer(trailer));
+        payload.close();
         return trailer;
     }
 
@@ -78,18 +87,18 @@ final class ObjectCodec {
      *
      * @throws CorruptObjectException when anything does not match; the destination then holds garbage to discard
      */
-    static Trailer read(InputStream object, String expectedName, WalFileKind expectedKind, FileChannel destination)
-            throws IOException, CorruptObjectException {
-        DataInputStream in = new DataInputStream(new BufferedInputStream(new StorageStream(object), IO_BUFFER));
+    static Trailer read(InputStream object, String expectedName, WalFileKind expectedKind, Keyring keyring,
+                        WritableByteChannel destination) throws IOException, CorruptObjectException {
+        DataInputStream stored = new DataInputStream(new BufferedInputStream(new StorageStream(object), IO_BUFFER));
         try {
-            Header header = ArchivedObjectFormat.readHeader(in);
+            Header header = ArchivedObjectFormat.readHeader(stored);
             if (!header.name().equals(expectedName) || header.kind() != expectedKind) {
                 throw new CorruptObjectException("object holds " + header.name() + " (" + header.kind()
                         + "), not " + expectedName + " (copied over another name?)");
             }
-            if (header.encryption() != ArchivedObjectFormat.NO_ENCRYPTION) {
-                throw new CorruptObjectException("object is encrypted with scheme " + header.encryption() + ", which this agent cannot read");
-            }
+            ObjectEncryption.Opening opening = ObjectEncryption.readHeaderExtension(header.encryption(), stored,
+                    ArchivedObjectFormat.encodeHeader(header), keyring, expectedName);
+            DataInputStream in = new DataInputStream(opening.decrypt(stored));
             Compressor compressor;
             try {
                 compressor = Compressor.forId(header.compression());
@@ -122,18 +131,20 @@ final class ObjectCodec {
             }
             byte[] trailerBytes = new byte[ArchivedObjectFormat.TRAILER_LENGTH];
             in.readFully(trailerBytes);
-            Trailer stored = ArchivedObjectFormat.decodeTrailer(trailerBytes);
+            Trailer recorded = ArchivedObjectFormat.decodeTrailer(trailerBytes);
             if (in.read() >= 0) {
                 throw new CorruptObjectException("object has bytes after its trailer");
             }
             Trailer actual = new Trailer(length, digest.digest());
-            if (!actual.sameContentAs(stored)) {
+            if (!actual.sameContentAs(recorded)) {
                 throw new CorruptObjectException("checksum mismatch: object restores to " + length
                         + " bytes that do not match the SHA-256 recorded at archive time");
             }
-            return stored;
+            return recorded;
         } catch (EOFException e) {
             throw new CorruptObjectException("object is truncated");
+        } catch (DecryptionException e) {
+            throw new CorruptObjectException(e.getMessage());
         }
     }
 
@@ -146,6 +157,8 @@ final class ObjectCodec {
             return body.read(buffer);
         } catch (StorageReadException e) {
             throw e;
+        } catch (DecryptionException e) {
+            throw new CorruptObjectException(e.getMessage());
         } catch (IOException e) {
             throw new CorruptObjectException("object body is damaged: " + e.getMessage());
         }

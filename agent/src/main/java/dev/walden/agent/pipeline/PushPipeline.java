@@ -1,6 +1,8 @@
 package dev.walden.agent.pipeline;
 
 import dev.walden.agent.codec.Compressor;
+import dev.walden.agent.crypto.Keyring;
+import dev.walden.agent.crypto.ObjectEncryption;
 import dev.walden.agent.pipeline.ArchivedObjectFormat.Trailer;
 import dev.walden.agent.repository.Repository;
 import dev.walden.agent.repository.RepositoryFormatException;
@@ -25,10 +27,14 @@ public final class PushPipeline {
 
     private final Repository repository;
     private final Compressor compressor;
+    private final ObjectEncryption encryption;
+    private final Keyring keyring;
 
-    public PushPipeline(Repository repository, Compressor compressor) {
+    public PushPipeline(Repository repository, Compressor compressor, ObjectEncryption encryption, Keyring keyring) {
         this.repository = repository;
         this.compressor = compressor;
+        this.encryption = encryption;
+        this.keyring = keyring;
     }
 
     /** What a successful push did. */
@@ -48,20 +54,20 @@ public final class PushPipeline {
             long size = channel.size();
             long systemIdentifier = clusterOf(name, source, channel, size);
             try {
-                repository.claim(systemIdentifier);
+                repository.claim(systemIdentifier, encryption.repositoryMode());
             } catch (WrongClusterException e) {
                 throw new RejectedFileException(e.getMessage());
             }
             String key = Repository.objectKey(systemIdentifier, name);
             Storage storage = repository.storage();
             if (storage.exists(key)) {
-                return compareWithArchived(key, ObjectCodec.hash(channel));
+                return compareWithArchived(name, key, ObjectCodec.hash(channel));
             }
             Trailer[] written = new Trailer[1];
             long[] storedBytes = new long[1];
             Storage.PutOutcome outcome = storage.putIfAbsent(key, out -> {
                 CountingOutputStream counting = new CountingOutputStream(out);
-                written[0] = ObjectCodec.write(counting, name.kind(), name.name(), compressor, channel);
+                written[0] = ObjectCodec.write(counting, name.kind(), name.name(), compressor, encryption, channel);
                 storedBytes[0] = counting.count();
             });
             Trailer trailer = written[0] != null ? written[0] : ObjectCodec.hash(channel);
@@ -70,7 +76,7 @@ public final class PushPipeline {
                         + trailer.originalLength() + " bytes)");
             }
             if (outcome == Storage.PutOutcome.ALREADY_EXISTS) {
-                return compareWithArchived(key, trailer);
+                return compareWithArchived(name, key, trailer);
             }
             return new Outcome(false, size, storedBytes[0]);
         } catch (NoSuchFileException e) {
@@ -110,12 +116,23 @@ public final class PushPipeline {
                 + " is not in a data directory's pg_wal and the repository is empty");
     }
 
-    private Outcome compareWithArchived(String key, Trailer candidate)
+    /**
+     * An unencrypted object's trailer is read from its last 44 bytes; an encrypted one is read and authenticated
+     * whole, since its trailer is inside the ciphertext (a plaintext hash would let anyone confirm guessed content).
+     */
+    private Outcome compareWithArchived(WalFileName name, String key, Trailer candidate)
             throws IOException, ConflictException {
         Trailer archived;
         try {
-            archived = ArchivedObjectFormat.decodeTrailer(
-                    repository.storage().readTail(key, ArchivedObjectFormat.TRAILER_LENGTH));
+            if (encryption.id() == ObjectEncryption.NONE_ID) {
+                archived = ArchivedObjectFormat.decodeTrailer(
+                        repository.storage().readTail(key, ArchivedObjectFormat.TRAILER_LENGTH));
+            } else {
+                try (java.io.InputStream object = repository.storage().open(key)) {
+                    archived = ObjectCodec.read(object, name.name(), name.kind(), keyring,
+                            java.nio.channels.Channels.newChannel(java.io.OutputStream.nullOutputStream()));
+                }
+            }
         } catch (CorruptObjectException e) {
             throw new ConflictException("the archived copy under this name is damaged (" + e.getMessage()
                     + "); it was left in place. HINT: run a verify and investigate before removing it");

@@ -13,7 +13,7 @@ import java.util.OptionalLong;
  * (system identifier) the repository belongs to. Layout (see {@code docs/format.md}):
  *
  * <pre>
- * walden.repository                                 repository record: format version, system identifier
+ * walden.repository                                 repository record: format version, system identifier, encryption
  * SYSID/wal/TIMELINE/NAME                           one archived file, e.g. 7312.../wal/00000001/000000010000000000000003
  * </pre>
  *
@@ -26,7 +26,10 @@ public final class Repository {
 
     private final Storage storage;
     /** Set once; the record never changes after creation, so caching it is safe. */
-    private volatile OptionalLong systemIdentifier = OptionalLong.empty();
+    private volatile Record record;
+
+    /** What the repository record says. */
+    public record Record(long systemIdentifier, String encryption) {}
 
     public Repository(Storage storage) {
         this.storage = storage;
@@ -43,19 +46,39 @@ public final class Repository {
 
     /** The cluster this repository archives, or empty when nothing was ever pushed. */
     public OptionalLong systemIdentifier() throws IOException, RepositoryFormatException {
-        OptionalLong known = systemIdentifier;
-        if (known.isPresent()) {
+        Record known = record();
+        return known == null ? OptionalLong.empty() : OptionalLong.of(known.systemIdentifier());
+    }
+
+    /** The repository record, or null when nothing was ever pushed. */
+    public Record record() throws IOException, RepositoryFormatException {
+        Record known = record;
+        if (known != null) {
             return known;
         }
-        byte[] record;
+        byte[] bytes;
         try (InputStream in = storage.open(RECORD_KEY)) {
-            record = in.readNBytes(4096);
+            bytes = in.readNBytes(4096);
         } catch (ObjectNotFoundException e) {
-            return OptionalLong.empty();
+            return null;
         }
-        long parsed = parseRecord(new String(record, StandardCharsets.UTF_8));
-        systemIdentifier = OptionalLong.of(parsed);
-        return systemIdentifier;
+        record = parseRecord(new String(bytes, StandardCharsets.UTF_8));
+        return record;
+    }
+
+    /**
+     * Refuses to mix encrypted and unencrypted objects in one repository: checked at start-up and on every claim.
+     *
+     * @param encryption the mode this agent writes, e.g. {@code none} or {@code aes-256-gcm}
+     */
+    public void checkEncryption(String encryption) throws IOException, RepositoryFormatException {
+        Record current = record();
+        if (current != null && !current.encryption().equals(encryption)) {
+            throw new RepositoryFormatException("repository " + storage.describe() + " is written with encryption "
+                    + current.encryption() + " but this agent is configured for " + encryption
+                    + (encryption.equals("none") ? ". HINT: set keyring-path to the repository's keyring"
+                            : ". HINT: an unencrypted repository stays unencrypted; use a new repo-path for encrypted archiving"));
+        }
     }
 
     /**
@@ -64,13 +87,16 @@ public final class Repository {
      *
      * @throws WrongClusterException when the repository belongs to another cluster
      */
-    public void claim(long clusterSystemIdentifier) throws IOException, RepositoryFormatException, WrongClusterException {
+    public void claim(long clusterSystemIdentifier, String encryption)
+            throws IOException, RepositoryFormatException, WrongClusterException {
         OptionalLong current = systemIdentifier();
         if (current.isEmpty()) {
-            String record = RECORD_MAGIC + " " + FORMAT_VERSION + "\nsystem-identifier " + Long.toUnsignedString(clusterSystemIdentifier) + "\n";
-            storage.putIfAbsent(RECORD_KEY, out -> out.write(record.getBytes(StandardCharsets.UTF_8)));
+            String text = RECORD_MAGIC + " " + FORMAT_VERSION + "\nsystem-identifier " + Long.toUnsignedString(clusterSystemIdentifier)
+                    + "\nencryption " + encryption + "\n";
+            storage.putIfAbsent(RECORD_KEY, out -> out.write(text.getBytes(StandardCharsets.UTF_8)));
             current = systemIdentifier();
         }
+        checkEncryption(encryption);
         if (current.isEmpty() || current.getAsLong() != clusterSystemIdentifier) {
             throw new WrongClusterException("file belongs to database system " + Long.toUnsignedString(clusterSystemIdentifier)
                     + " but repository " + storage.describe() + " archives system "
@@ -79,7 +105,7 @@ public final class Repository {
         }
     }
 
-    static long parseRecord(String text) throws RepositoryFormatException {
+    static Record parseRecord(String text) throws RepositoryFormatException {
         String[] lines = text.split("\n");
         String[] first = lines[0].split(" ");
         if (first.length != 2 || !first[0].equals(RECORD_MAGIC)) {
@@ -89,15 +115,22 @@ public final class Repository {
             throw new RepositoryFormatException("repository format " + first[1] + " is not readable by this agent (reads "
                     + FORMAT_VERSION + "). HINT: upgrade walden-agent");
         }
+        Long systemIdentifier = null;
+        String encryption = null;
         for (String line : lines) {
             if (line.startsWith("system-identifier ")) {
                 try {
-                    return Long.parseUnsignedLong(line.substring("system-identifier ".length()).strip());
+                    systemIdentifier = Long.parseUnsignedLong(line.substring("system-identifier ".length()).strip());
                 } catch (NumberFormatException e) {
                     break;
                 }
+            } else if (line.startsWith("encryption ")) {
+                encryption = line.substring("encryption ".length()).strip();
             }
         }
-        throw new RepositoryFormatException(RECORD_KEY + " has no valid system-identifier line");
+        if (systemIdentifier == null || encryption == null) {
+            throw new RepositoryFormatException(RECORD_KEY + " lacks a valid system-identifier or encryption line");
+        }
+        return new Record(systemIdentifier, encryption);
     }
 }

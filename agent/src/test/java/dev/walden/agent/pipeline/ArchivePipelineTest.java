@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.walden.agent.codec.ZstdCompressor;
+import dev.walden.agent.crypto.Keyring;
+import dev.walden.agent.crypto.ObjectEncryption;
 import dev.walden.agent.repository.Repository;
 import dev.walden.agent.storage.LocalDirectoryStorage;
 import dev.walden.agent.testing.TestSegments;
@@ -39,8 +41,8 @@ class ArchivePipelineTest {
         restoreDir = Files.createDirectories(dir.resolve("restore/pg_wal"));
         repoDir = dir.resolve("repo");
         Repository repository = new Repository(new LocalDirectoryStorage(repoDir));
-        push = new PushPipeline(repository, new ZstdCompressor(3));
-        fetch = new FetchPipeline(repository);
+        push = new PushPipeline(repository, new ZstdCompressor(3), ObjectEncryption.none(), Keyring.EMPTY);
+        fetch = new FetchPipeline(repository, Keyring.EMPTY);
     }
 
     @Test
@@ -169,7 +171,7 @@ class ArchivePipelineTest {
         assertArrayEquals(new byte[] {1, 1, 1, 0, 0, 24}, java.util.Arrays.copyOfRange(bytes, 4, 10));
         assertEquals(SEGMENT, new String(bytes, 10, 24, StandardCharsets.US_ASCII));
         assertEquals("WEND", new String(bytes, bytes.length - 4, 4, StandardCharsets.US_ASCII));
-        assertEquals("walden-repository-format 1\nsystem-identifier " + SYSID + "\n",
+        assertEquals("walden-repository-format 1\nsystem-identifier " + SYSID + "\nencryption none\n",
                 Files.readString(repoDir.resolve("walden.repository")));
     }
 
