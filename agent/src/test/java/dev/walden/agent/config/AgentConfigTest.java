@@ -62,4 +62,23 @@ class AgentConfigTest {
         ConfigException e = assertThrows(ConfigException.class, () -> AgentConfig.load(dir.resolve("absent.conf"), Map.of(), Map.of()));
         assertTrue(e.getMessage().contains("cannot read configuration file"), e.getMessage());
     }
+
+    @Test
+    void encryptionFollowsTheKeyringAndTheRepositoryLocation() throws Exception {
+        assertTrue(AgentConfig.defaults().encryption().equals("auto") && !AgentConfig.defaults().encrypted());
+        AgentConfig withKeyring = AgentConfig.load(null, Map.of("WALDEN_KEYRING_PATH", "/etc/walden/keyring"), Map.of());
+        assertTrue(withKeyring.encrypted(), "auto turns encryption on when a keyring is configured");
+
+        ConfigException on = assertThrows(ConfigException.class, () -> AgentConfig.load(null, Map.of(), Map.of("encryption", "on")));
+        assertTrue(on.getMessage().contains("encryption = on needs keyring-path"), on.getMessage());
+        ConfigException off = assertThrows(ConfigException.class,
+                () -> AgentConfig.load(null, Map.of(), Map.of("encryption", "off", "keyring-path", "/k")));
+        assertTrue(off.getMessage().contains("encryption = off but keyring-path is set"), off.getMessage());
+
+        assertTrue(AgentOptions.encryptionProblem("s3", true, "auto", false).orElseThrow()
+                .contains("repo-type = s3 stores WAL off this host, so it must be encrypted"));
+        assertTrue(AgentOptions.encryptionProblem("s3", true, "off", false).isEmpty(), "explicitly off is allowed");
+        assertTrue(AgentOptions.encryptionProblem("s3", true, "auto", true).isEmpty());
+        assertTrue(AgentOptions.encryptionProblem("local", false, "auto", false).isEmpty());
+    }
 }

@@ -15,7 +15,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.Test;
+import dev.walden.agent.crypto.KeyringFile;
+import java.security.SecureRandom;
+import java.util.Optional;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -29,11 +33,18 @@ class PointInTimeRecoveryIT {
     @TempDir(cleanup = org.junit.jupiter.api.io.CleanupMode.ON_SUCCESS)
     Path dir;
 
-    @Test
-    void recoversToATimestampAndFollowsANewTimeline() throws Exception {
+    @ParameterizedTest(name = "encrypted = {0}")
+    @ValueSource(booleans = {false, true})
+    void recoversToATimestampAndFollowsANewTimeline(boolean encrypted) throws Exception {
         requirePostgres();
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
-        try (RunningAgent agent = RunningAgent.start(dir.resolve("agent"), Map.of())) {
+        Map<String, String> options = Map.of();
+        if (encrypted) {
+            Path keyring = dir.resolve("keyring");
+            KeyringFile.addKey(keyring, Optional.empty(), true, false, new SecureRandom());
+            options = Map.of("keyring-path", keyring.toString());
+        }
+        try (RunningAgent agent = RunningAgent.start(dir.resolve("agent"), options)) {
             Path walden = ClientLauncher.write(dir.resolve("agent"), agent.socket());
             Path workspace = PostgresCluster.workspace(dir);
             String archiving = "archive_mode = on\narchive_command = '" + walden + " push %p %f'\n";
@@ -102,6 +113,8 @@ class PointInTimeRecoveryIT {
             Path fetched = dir.resolve("fetched.partial");
             assertEquals(0, agent.client(dir, "fetch", unarchivedTail + ".partial", fetched.toString()).exitCode());
             assertEquals(16 << 20, Files.size(fetched));
+            assertEquals(encrypted ? "encryption aes-256-gcm" : "encryption none",
+                    Files.readAllLines(agent.repository().resolve("walden.repository")).get(2));
         }
     }
 
