@@ -3,7 +3,6 @@ package dev.walden.agent.pipeline;
 import dev.walden.agent.crypto.Keyring;
 import dev.walden.agent.repository.Repository;
 import dev.walden.agent.repository.RepositoryFormatException;
-import dev.walden.agent.storage.DurableFiles;
 import dev.walden.agent.storage.ObjectNotFoundException;
 import dev.walden.agent.wal.WalFileName;
 import java.io.IOException;
@@ -35,7 +34,7 @@ public final class FetchPipeline {
     }
 
     /**
-     * Restores {@code name} to {@code destination}. The destination appears whole, fsynced, or not at all.
+     * Restores {@code name} to {@code destination}. The destination appears whole or not at all.
      *
      * @throws CorruptObjectException the object exists but is not intact; nothing is written
      * @throws IOException the repository or the destination failed
@@ -62,11 +61,11 @@ public final class FetchPipeline {
         try (object; FileChannel out = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
             Files.setPosixFilePermissions(temp, PosixFilePermissions.fromString("rw-------"));
             ArchivedObjectFormat.Trailer trailer = ObjectCodec.read(object, name.name(), name.kind(), keyring, out);
-            out.force(true);
+            // No fsync: PostgreSQL fsyncs a restored segment itself when it keeps it (durable_rename in
+            // KeepFileRestoredFromArchive), and after a crash recovery fetches the file again.
             matchDirectoryOwner(temp, directory);
             Files.move(temp, destination, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             kept = true;
-            DurableFiles.fsyncDirectory(directory);
             return new Outcome(true, trailer.originalLength());
         } finally {
             if (!kept) {
