@@ -140,28 +140,19 @@ public final class Walden {
     }
 
     private static int report(Request request, Reply reply, PrintStream out, PrintStream err) {
-        switch (request) {
-            case Request.Push ignored -> {
-                if (reply.status() != Status.OK) {
-                    err.println("walden: " + reply.message());
-                }
-                return ExitCode.forPush(reply.status());
+        // instanceof rather than a pattern switch: see WireFormat.encodeRequest.
+        if (request instanceof Request.Ping) {
+            if (reply.status() == Status.OK) {
+                out.println(reply.message());
+                return ExitCode.OK;
             }
-            case Request.Fetch ignored -> {
-                if (reply.status() != Status.OK) {
-                    err.println("walden: " + reply.message());
-                }
-                return ExitCode.forFetch(reply.status());
-            }
-            case Request.Ping ping -> {
-                if (reply.status() == Status.OK) {
-                    out.println(reply.message());
-                    return ExitCode.OK;
-                }
-                err.println("walden: ping failed: " + reply.message());
-                return ExitCode.FAILED;
-            }
+            err.println("walden: ping failed: " + reply.message());
+            return ExitCode.FAILED;
         }
+        if (reply.status() != Status.OK) {
+            err.println("walden: " + reply.message());
+        }
+        return request instanceof Request.Fetch ? ExitCode.forFetch(reply.status()) : ExitCode.forPush(reply.status());
     }
 
     private static boolean commandIsFetch(String[] args) {

@@ -13,10 +13,13 @@ final class Watchdog {
 
     static Watchdog start(int timeoutSeconds, int exitCode, String message) {
         Thread thread = new Thread(() -> {
-            try {
-                Thread.sleep(timeoutSeconds * 1000L);
-            } catch (InterruptedException e) {
-                return;
+            // parkNanos, not Thread.sleep: sleep loads a JFR event class that the start-up cache cannot hold.
+            long deadline = System.nanoTime() + timeoutSeconds * 1_000_000_000L;
+            for (long left = timeoutSeconds * 1_000_000_000L; left > 0; left = deadline - System.nanoTime()) {
+                java.util.concurrent.locks.LockSupport.parkNanos(left);
+                if (Thread.currentThread().isInterrupted()) {
+                    return;
+                }
             }
             System.err.println(message);
             System.err.flush();
