@@ -18,6 +18,9 @@ import dev.walden.agent.storage.LocalDirectoryStorage;
 import dev.walden.agent.storage.Storage;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Map;
+import dev.walden.agent.server.PeerPolicy;
+import dev.walden.agent.systemd.SystemdNotifier;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -35,14 +38,29 @@ public final class Agent implements AutoCloseable {
     private final Storage storage;
     private final ThreadPoolExecutor workers;
     private final AgentServer server;
+    private final SystemdNotifier systemd;
 
-    private Agent(Storage storage, ThreadPoolExecutor workers, AgentServer server) {
+    private Agent(Storage storage, ThreadPoolExecutor workers, AgentServer server, SystemdNotifier systemd) {
         this.storage = storage;
         this.workers = workers;
         this.server = server;
+        this.systemd = systemd;
     }
 
+    /** Starts an agent that is not supervised by systemd (tests, foreground runs without NOTIFY_SOCKET). */
     public static Agent start(AgentConfig config) throws IOException, KeyringException, RepositoryFormatException {
+        return start(config, Map.of());
+    }
+
+    /** @param environment where systemd's NOTIFY_SOCKET and WATCHDOG_USEC are read from */
+    public static Agent start(AgentConfig config, Map<String, String> environment)
+            throws IOException, KeyringException, RepositoryFormatException {
+        PeerPolicy peers;
+        try {
+            peers = PeerPolicy.of(config.allowedUsers(), PeerPolicy.currentUid(), Path.of("/etc/passwd"));
+        } catch (IllegalArgumentException e) {
+            throw new IOException(e.getMessage(), e);
+        }
         Keyring keyring = config.encrypted()
                 ? KeyringFile.load(config.keyringPath().orElseThrow(), config.keyringPassphraseFile())
                 : Keyring.EMPTY;
@@ -64,12 +82,14 @@ public final class Agent implements AutoCloseable {
         ThreadPoolExecutor workers = new ThreadPoolExecutor(config.workerThreads(), config.workerThreads(),
                 60, TimeUnit.SECONDS, new ArrayBlockingQueue<>(config.maxQueuedRequests()), namedThreads("walden-worker"));
         try {
-            AgentServer server = AgentServer.start(config.socketPath(), config.socketMode(), router, workers);
+            AgentServer server = AgentServer.start(config.socketPath(), config.socketMode(), peers, router, workers);
+            SystemdNotifier systemd = SystemdNotifier.fromEnvironment(environment, server.eventLoop());
             LOG.info("walden-agent " + VERSION + " started: repository " + storage.describe() + ", compress zstd-"
                     + config.compressLevel() + ", encryption " + encryption.repositoryMode()
                     + (keyring.isEmpty() ? "" : " (active key " + keyring.activeId() + ", " + keyring.ids().size() + " keys)")
-                    + ", " + config.workerThreads() + " workers");
-            return new Agent(storage, workers, server);
+                    + ", " + config.workerThreads() + " workers, users " + peers.describe());
+            systemd.send("READY=1\nSTATUS=archiving to " + storage.describe() + "\nMAINPID=" + ProcessHandle.current().pid());
+            return new Agent(storage, workers, server, systemd);
         } catch (IOException | RuntimeException e) {
             workers.shutdownNow();
             storage.close();
@@ -100,6 +120,8 @@ public final class Agent implements AutoCloseable {
     /** Stops accepting, lets requests in progress finish (a push half done would only be retried), then closes. */
     @Override
     public void close() throws IOException {
+        systemd.send("STOPPING=1");
+        systemd.close();
         server.close();
         workers.shutdown();
         try {

@@ -76,7 +76,7 @@ public final class AgentMain {
         }
         Agent agent;
         try {
-            agent = Agent.start(config);
+            agent = Agent.start(config, System.getenv());
         } catch (Exception e) {
             System.err.println("walden-agent: cannot start: " + e.getMessage());
             return 1;

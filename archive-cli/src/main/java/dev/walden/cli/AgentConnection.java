@@ -19,16 +19,30 @@ final class AgentConnection {
         try (SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX)) {
             channel.connect(UnixDomainSocketAddress.of(socketPath));
             ByteBuffer frame = WireFormat.encodeRequest(request);
-            while (frame.hasRemaining()) {
-                channel.write(frame);
+            try {
+                while (frame.hasRemaining()) {
+                    channel.write(frame);
+                }
+            } catch (IOException writeFailed) {
+                // The agent may refuse a connection before reading it (peer credentials) and close it; its reply
+                // is already in our receive buffer, and says more than "broken pipe".
+                try {
+                    return readReply(channel);
+                } catch (IOException | RuntimeException noReply) {
+                    throw writeFailed;
+                }
             }
-            ByteBuffer lengthField = ByteBuffer.allocate(WireFormat.LENGTH_FIELD_BYTES);
-            readFully(channel, lengthField);
-            int length = WireFormat.checkFrameLength(lengthField.flip().getInt());
-            ByteBuffer body = ByteBuffer.allocate(length);
-            readFully(channel, body);
-            return WireFormat.decodeReply(body.flip());
+            return readReply(channel);
         }
+    }
+
+    private static Reply readReply(SocketChannel channel) throws IOException {
+        ByteBuffer lengthField = ByteBuffer.allocate(WireFormat.LENGTH_FIELD_BYTES);
+        readFully(channel, lengthField);
+        int length = WireFormat.checkFrameLength(lengthField.flip().getInt());
+        ByteBuffer body = ByteBuffer.allocate(length);
+        readFully(channel, body);
+        return WireFormat.decodeReply(body.flip());
     }
 
     private static void readFully(SocketChannel channel, ByteBuffer buffer) throws IOException {

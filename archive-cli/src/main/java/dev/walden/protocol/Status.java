@@ -19,7 +19,9 @@ public enum Status {
     /** The agent or the repository cannot serve the request now (busy, storage down, disk full). */
     UNAVAILABLE(6),
     /** An unexpected failure inside the agent. */
-    INTERNAL(7);
+    INTERNAL(7),
+    /** The connecting user may not use this agent (peer credentials not in allowed-users). */
+    PERMISSION_DENIED(8);
 
     private static final Status[] BY_CODE = values();
 

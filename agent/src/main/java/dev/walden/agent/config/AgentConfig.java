@@ -18,6 +18,7 @@ import java.util.Optional;
 public record AgentConfig(
         Path socketPath,
         int socketMode,
+        List<String> allowedUsers,
         String repoType,
         Path repoPath,
         int compressLevel,
@@ -95,6 +96,7 @@ public record AgentConfig(
         return new AgentConfig(
                 get(values, AgentOptions.SOCKET_PATH),
                 get(values, AgentOptions.SOCKET_MODE),
+                get(values, AgentOptions.ALLOWED_USERS),
                 get(values, AgentOptions.REPO_TYPE),
                 get(values, AgentOptions.REPO_PATH),
                 get(values, AgentOptions.COMPRESS_LEVEL),

@@ -14,6 +14,9 @@ public final class AgentOptions {
     public static final Option<Integer> SOCKET_MODE = Option.fileMode("socket-mode", "0660",
             "Permissions of the socket file. Connecting needs write permission, so 0660 lets only the owner and group in.");
 
+    public static final Option<List<String>> ALLOWED_USERS = Option.list("allowed-users",
+            "Users (names or uids, comma-separated) besides the agent's own that may connect; checked with the peer's credentials on every connection. Refused connections are logged.");
+
     public static final Option<String> REPO_TYPE = Option.choice("repo-type", "local", List.of("local"),
             "Where archived files are stored. local: a directory on this host (repo-path).");
 
@@ -39,7 +42,7 @@ public final class AgentOptions {
             "File whose first line is the passphrase for argon2id keys in the keyring. Must be mode 0600 or stricter.");
 
     public static final List<Option<?>> ALL = List.of(
-            SOCKET_PATH, SOCKET_MODE, REPO_TYPE, REPO_PATH, COMPRESS_LEVEL, WORKER_THREADS, MAX_QUEUED_REQUESTS,
+            SOCKET_PATH, SOCKET_MODE, ALLOWED_USERS, REPO_TYPE, REPO_PATH, COMPRESS_LEVEL, WORKER_THREADS, MAX_QUEUED_REQUESTS,
             ENCRYPTION, KEYRING_PATH, KEYRING_PASSPHRASE_FILE);
 
     /**

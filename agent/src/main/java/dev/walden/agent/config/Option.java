@@ -56,6 +56,19 @@ public final class Option<T> {
         });
     }
 
+    /** A comma-separated list; empty is allowed and means none. */
+    static Option<java.util.List<String>> list(String key, String help) {
+        return new Option<>(key, "list", "", help, text -> {
+            java.util.List<String> items = new java.util.ArrayList<>();
+            for (String item : text.split(",")) {
+                if (!item.isBlank()) {
+                    items.add(item.strip());
+                }
+            }
+            return java.util.List.copyOf(items);
+        });
+    }
+
     /** A path that may be left unset (empty); unset means the feature it configures is off. */
     static Option<java.util.Optional<Path>> optionalPath(String key, String help) {
         return new Option<>(key, "path", "", help, text -> {

@@ -29,6 +29,7 @@ import java.util.logging.Logger;
  * Listens on the Unix domain socket. The pipeline, per connection:
  *
  * <ol>
+ *   <li>{@code peer-credentials}: admits only allowed uids (SO_PEERCRED), then removes itself</li>
  *   <li>{@code frame-decoder}: splits the byte stream on the u32 length field, refusing frames over the limit</li>
  *   <li>{@code request-decoder}: bytes → {@link dev.walden.protocol.Request}; malformed frames get a reply and a close</li>
  *   <li>{@code dispatcher}: hands each request to the worker pool and writes the reply when it is done</li>
@@ -48,8 +49,8 @@ public final class AgentServer implements AutoCloseable {
         this.serverChannel = serverChannel;
     }
 
-    public static AgentServer start(Path socketPath, int socketMode, RequestRouter router, ExecutorService workers)
-            throws IOException {
+    public static AgentServer start(Path socketPath, int socketMode, PeerPolicy peers, RequestRouter router,
+                                    ExecutorService workers) throws IOException {
         if (!Epoll.isAvailable()) {
             throw new IOException("Netty's epoll transport is not available on this system: " + Epoll.unavailabilityCause());
         }
@@ -64,6 +65,7 @@ public final class AgentServer implements AutoCloseable {
                         @Override
                         protected void initChannel(DomainSocketChannel ch) {
                             ch.pipeline()
+                                    .addLast("peer-credentials", new PeerCredentialsCheck(peers))
                                     .addLast("frame-decoder", new LengthFieldBasedFrameDecoder(
                                             WireFormat.MAX_FRAME_LENGTH, 0, WireFormat.LENGTH_FIELD_BYTES, 0, WireFormat.LENGTH_FIELD_BYTES))
                                     .addLast("request-decoder", new RequestDecoder())
@@ -111,6 +113,11 @@ public final class AgentServer implements AutoCloseable {
 
     public Path socketPath() {
         return socketPath;
+    }
+
+    /** The event loop, shared with components that need non-blocking I/O of their own (systemd notification). */
+    public EventLoopGroup eventLoop() {
+        return eventLoop;
     }
 
     @Override

@@ -38,11 +38,12 @@ class PointInTimeRecoveryIT {
     void recoversToATimestampAndFollowsANewTimeline(boolean encrypted) throws Exception {
         requirePostgres();
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
-        Map<String, String> options = Map.of();
+        // PostgreSQL runs walden as its own user; the test agent runs as the test's user and must admit it.
+        Map<String, String> options = new java.util.HashMap<>(Map.of("allowed-users", "postgres"));
         if (encrypted) {
             Path keyring = dir.resolve("keyring");
             KeyringFile.addKey(keyring, Optional.empty(), true, false, new SecureRandom());
-            options = Map.of("keyring-path", keyring.toString());
+            options.put("keyring-path", keyring.toString());
         }
         try (RunningAgent agent = RunningAgent.start(dir.resolve("agent"), options)) {
             Path walden = ClientLauncher.write(dir.resolve("agent"), agent.socket());
