@@ -16,6 +16,7 @@ import dev.walden.agent.repository.Repository;
 import dev.walden.agent.server.AgentServer;
 import dev.walden.agent.storage.LocalDirectoryStorage;
 import dev.walden.agent.storage.Storage;
+import dev.walden.agent.storage.s3.S3Storage;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Map;
@@ -100,6 +101,20 @@ public final class Agent implements AutoCloseable {
     private static Storage openStorage(AgentConfig config) throws IOException {
         return switch (config.repoType()) {
             case "local" -> new LocalDirectoryStorage(config.repoPath());
+            case "s3" -> {
+                S3Storage s3 = S3Storage.open(config.s3());
+                try {
+                    s3.checkAccess();
+                    if (!s3.enforcesConditionalWrites()) {
+                        LOG.warning(s3.describe() + " does not enforce If-None-Match: this agent never overwrites an object,"
+                                + " but two agents writing one repository could. Give each cluster its own s3-prefix");
+                    }
+                } catch (IOException e) {
+                    s3.close();
+                    throw e;
+                }
+                yield s3;
+            }
             default -> throw new IllegalStateException("repo-type " + config.repoType() + " passed validation but has no driver");
         };
     }
@@ -115,6 +130,11 @@ public final class Agent implements AutoCloseable {
 
     public Path socketPath() {
         return server.socketPath();
+    }
+
+    /** The repository's storage, for tools and tests that inspect what was archived. */
+    public Storage storage() {
+        return storage;
     }
 
     /** Stops accepting, lets requests in progress finish (a push half done would only be retried), then closes. */

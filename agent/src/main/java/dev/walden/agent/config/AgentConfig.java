@@ -21,6 +21,7 @@ public record AgentConfig(
         List<String> allowedUsers,
         String repoType,
         Path repoPath,
+        S3Settings s3,
         int compressLevel,
         int workerThreads,
         int maxQueuedRequests,
@@ -87,6 +88,8 @@ public record AgentConfig(
         }
         if (problems.isEmpty()) {
             String repoType = get(values, AgentOptions.REPO_TYPE);
+            problems.addAll(AgentOptions.s3Problems(repoType, get(values, AgentOptions.S3_BUCKET), get(values, AgentOptions.S3_ACCESS_KEY),
+                    get(values, AgentOptions.S3_SECRET_KEY), get(values, AgentOptions.S3_SECRET_KEY_FILE)));
             AgentOptions.encryptionProblem(repoType, !repoType.equals("local"), get(values, AgentOptions.ENCRYPTION),
                     get(values, AgentOptions.KEYRING_PATH).isPresent()).ifPresent(problems::add);
         }
@@ -99,6 +102,12 @@ public record AgentConfig(
                 get(values, AgentOptions.ALLOWED_USERS),
                 get(values, AgentOptions.REPO_TYPE),
                 get(values, AgentOptions.REPO_PATH),
+                new S3Settings(get(values, AgentOptions.S3_BUCKET).orElse(""), get(values, AgentOptions.S3_PREFIX),
+                        get(values, AgentOptions.S3_REGION), get(values, AgentOptions.S3_ENDPOINT),
+                        get(values, AgentOptions.S3_PATH_STYLE), get(values, AgentOptions.S3_ACCESS_KEY),
+                        get(values, AgentOptions.S3_SECRET_KEY), get(values, AgentOptions.S3_SECRET_KEY_FILE),
+                        get(values, AgentOptions.S3_TLS_VERIFY), get(values, AgentOptions.S3_MAX_ATTEMPTS),
+                        get(values, AgentOptions.S3_TIMEOUT), get(values, AgentOptions.S3_PART_SIZE_MIB)),
                 get(values, AgentOptions.COMPRESS_LEVEL),
                 get(values, AgentOptions.WORKER_THREADS),
                 get(values, AgentOptions.MAX_QUEUED_REQUESTS),

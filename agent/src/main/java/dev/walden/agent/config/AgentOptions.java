@@ -1,5 +1,6 @@
 package dev.walden.agent.config;
 
+import java.net.URI;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
@@ -17,11 +18,47 @@ public final class AgentOptions {
     public static final Option<List<String>> ALLOWED_USERS = Option.list("allowed-users",
             "Users (names or uids, comma-separated) besides the agent's own that may connect; checked with the peer's credentials on every connection. Refused connections are logged.");
 
-    public static final Option<String> REPO_TYPE = Option.choice("repo-type", "local", List.of("local"),
-            "Where archived files are stored. local: a directory on this host (repo-path).");
+    public static final Option<String> REPO_TYPE = Option.choice("repo-type", "local", List.of("local", "s3"),
+            "Where archived files are stored. local: a directory on this host (repo-path); s3: an S3 or S3-compatible bucket (s3-*), which must be encrypted unless encryption = off.");
 
     public static final Option<Path> REPO_PATH = Option.path("repo-path", "/var/lib/walden/repo",
             "Root directory of a local repository. Created if missing. Put it on a different disk from the cluster.");
+
+    public static final Option<Optional<String>> S3_BUCKET = Option.optionalString("s3-bucket",
+            "Bucket of an S3 repository (repo-type = s3). Must exist; the agent checks it can reach it at start-up.");
+
+    public static final Option<String> S3_PREFIX = Option.prefix("s3-prefix",
+            "Key prefix inside the bucket, so that several repositories can share it, e.g. walden/db1.");
+
+    public static final Option<String> S3_REGION = Option.string("s3-region", "us-east-1",
+            "Region of the bucket. S3-compatible stores usually accept the default.");
+
+    public static final Option<Optional<URI>> S3_ENDPOINT = Option.optionalUrl("s3-endpoint",
+            "Endpoint of an S3-compatible store (MinIO, Ceph RGW, s3proxy), e.g. https://minio.example:9000. Unset: AWS. Plain http:// is used only when written here.");
+
+    public static final Option<Boolean> S3_PATH_STYLE = Option.bool("s3-path-style", false,
+            "Address the bucket as https://endpoint/bucket rather than https://bucket.endpoint, as most S3-compatible stores need.");
+
+    public static final Option<Optional<String>> S3_ACCESS_KEY = Option.optionalString("s3-access-key",
+            "Access key id. Unset: the AWS SDK's default chain (environment, profile, instance or container role).");
+
+    public static final Option<Optional<String>> S3_SECRET_KEY = Option.optionalString("s3-secret-key",
+            "Secret access key; prefer s3-secret-key-file so the secret stays out of the configuration file.");
+
+    public static final Option<Optional<Path>> S3_SECRET_KEY_FILE = Option.optionalPath("s3-secret-key-file",
+            "File whose first line is the secret access key. Must be mode 0600 or stricter.");
+
+    public static final Option<Boolean> S3_TLS_VERIFY = Option.bool("s3-tls-verify", true,
+            "Verify the endpoint's TLS certificate. Turn off only for a test store with a self-signed certificate.");
+
+    public static final Option<Integer> S3_MAX_ATTEMPTS = Option.integer("s3-max-attempts", 8, 1, 50,
+            "Attempts per S3 request: server errors, SlowDown, throttling and timeouts are retried with exponential backoff and jitter; wrong credentials or bucket are not.");
+
+    public static final Option<Integer> S3_TIMEOUT = Option.integer("s3-timeout", 120, 5, 3600,
+            "Deadline in seconds for one S3 operation including its retries; a push that misses it fails and PostgreSQL retries it later.");
+
+    public static final Option<Integer> S3_PART_SIZE_MIB = Option.integer("s3-part-size-mib", 8, 5, 512,
+            "Objects larger than this are uploaded in parts of this size (multipart upload); each upload holds at most one part in memory.");
 
     public static final Option<Integer> COMPRESS_LEVEL = Option.integer("compress-level", 3, 1, 19,
             "zstd compression level for archived files. 3 is fast and compresses WAL well; higher levels cost CPU on every segment.");
@@ -42,7 +79,10 @@ public final class AgentOptions {
             "File whose first line is the passphrase for argon2id keys in the keyring. Must be mode 0600 or stricter.");
 
     public static final List<Option<?>> ALL = List.of(
-            SOCKET_PATH, SOCKET_MODE, ALLOWED_USERS, REPO_TYPE, REPO_PATH, COMPRESS_LEVEL, WORKER_THREADS, MAX_QUEUED_REQUESTS,
+            SOCKET_PATH, SOCKET_MODE, ALLOWED_USERS, REPO_TYPE, REPO_PATH,
+            S3_BUCKET, S3_PREFIX, S3_REGION, S3_ENDPOINT, S3_PATH_STYLE, S3_ACCESS_KEY, S3_SECRET_KEY, S3_SECRET_KEY_FILE,
+            S3_TLS_VERIFY, S3_MAX_ATTEMPTS, S3_TIMEOUT, S3_PART_SIZE_MIB,
+            COMPRESS_LEVEL, WORKER_THREADS, MAX_QUEUED_REQUESTS,
             ENCRYPTION, KEYRING_PATH, KEYRING_PASSPHRASE_FILE);
 
     /**
@@ -50,6 +90,25 @@ public final class AgentOptions {
      *
      * @param offHost the repository leaves this host (every repo-type but local)
      */
+    /** Cross-option rules for an S3 repository: empty when fine, else every problem. */
+    static List<String> s3Problems(String repoType, Optional<String> bucket, Optional<String> accessKey,
+                                   Optional<String> secretKey, Optional<Path> secretKeyFile) {
+        List<String> problems = new java.util.ArrayList<>();
+        if (!repoType.equals("s3")) {
+            return problems;
+        }
+        if (bucket.isEmpty()) {
+            problems.add("repo-type = s3 needs s3-bucket");
+        }
+        if (secretKey.isPresent() && secretKeyFile.isPresent()) {
+            problems.add("set s3-secret-key or s3-secret-key-file, not both");
+        }
+        if (accessKey.isPresent() != (secretKey.isPresent() || secretKeyFile.isPresent())) {
+            problems.add("s3-access-key and a secret (s3-secret-key or s3-secret-key-file) go together; leave all unset to use the AWS default credentials chain");
+        }
+        return problems;
+    }
+
     static Optional<String> encryptionProblem(String repoType, boolean offHost, String encryption, boolean hasKeyring) {
         if (encryption.equals("on") && !hasKeyring) {
             return Optional.of("encryption = on needs keyring-path. HINT: walden-agent keygen --keyring /etc/walden/keyring");

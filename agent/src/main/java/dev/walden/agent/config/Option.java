@@ -56,6 +56,48 @@ public final class Option<T> {
         });
     }
 
+    /** A key prefix: slash-separated parts of [A-Za-z0-9._-], without leading or trailing slash; empty for none. */
+    static Option<String> prefix(String key, String help) {
+        return new Option<>(key, "key prefix", "", help, text -> {
+            String trimmed = text.replaceAll("^/+|/+$", "");
+            if (!trimmed.isEmpty() && !trimmed.matches("[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*")) {
+                throw new IllegalArgumentException("must be parts of A-Z a-z 0-9 . _ - separated by '/', got '" + text + "'");
+            }
+            return trimmed;
+        });
+    }
+
+    static Option<Boolean> bool(String key, boolean defaultValue, String help) {
+        return new Option<>(key, "boolean", Boolean.toString(defaultValue), help, text -> switch (text.toLowerCase(Locale.ROOT)) {
+            case "true", "on", "yes", "1" -> true;
+            case "false", "off", "no", "0" -> false;
+            default -> throw new IllegalArgumentException("must be true or false, got '" + text + "'");
+        });
+    }
+
+    /** A string that may be left unset (empty). */
+    static Option<java.util.Optional<String>> optionalString(String key, String help) {
+        return new Option<>(key, "string", "", help, text -> text.isEmpty() ? java.util.Optional.empty() : java.util.Optional.of(text));
+    }
+
+    /** An http(s) URL that may be left unset. */
+    static Option<java.util.Optional<java.net.URI>> optionalUrl(String key, String help) {
+        return new Option<>(key, "URL", "", help, text -> {
+            if (text.isEmpty()) {
+                return java.util.Optional.empty();
+            }
+            try {
+                java.net.URI uri = new java.net.URI(text);
+                if (!"https".equals(uri.getScheme()) && !"http".equals(uri.getScheme()) || uri.getHost() == null) {
+                    throw new IllegalArgumentException("must be an http:// or https:// URL with a host, got '" + text + "'");
+                }
+                return java.util.Optional.of(uri);
+            } catch (java.net.URISyntaxException e) {
+                throw new IllegalArgumentException("is not a URL: " + e.getMessage());
+            }
+        });
+    }
+
     /** A comma-separated list; empty is allowed and means none. */
     static Option<java.util.List<String>> list(String key, String help) {
         return new Option<>(key, "list", "", help, text -> {

@@ -3,7 +3,6 @@ package dev.walden.agent.crypto;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermission;
@@ -21,6 +20,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
+import dev.walden.agent.config.SecretFile;
 import org.bouncycastle.crypto.generators.Argon2BytesGenerator;
 import org.bouncycastle.crypto.params.Argon2Parameters;
 
@@ -39,7 +39,7 @@ import org.bouncycastle.crypto.params.Argon2Parameters;
 public final class KeyringFile {
     static final String MAGIC = "walden-keyring 1";
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9_-]{1,32}");
-    private static final Set<PosixFilePermission> PRIVATE = Set.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE);
+    private static final Set<PosixFilePermission> PRIVATE = SecretFile.privateMode();
     static final int ARGON2_MEMORY_KIB = 64 * 1024;
     static final int ARGON2_ITERATIONS = 3;
     static final int ARGON2_PARALLELISM = 1;
@@ -160,17 +160,13 @@ public final class KeyringFile {
 
     /** Reads a secret file, refusing it when anyone but its owner may read or write it. */
     static List<String> readPrivate(Path file, String what) throws KeyringException {
-        try {
-            Set<PosixFilePermission> permissions = Files.getPosixFilePermissions(file);
-            if (!PRIVATE.containsAll(permissions)) {
-                throw new KeyringException(what + " " + file + " is accessible to group or others (mode "
-                        + PosixFilePermissions.toString(permissions) + "); refusing to use it. HINT: chmod 600 " + file);
-            }
-            return Files.readAllLines(file, StandardCharsets.UTF_8);
-        } catch (NoSuchFileException e) {
+        if (!Files.exists(file)) {
             throw new KeyringException(what + " " + file + " does not exist. HINT: walden-agent keygen --keyring " + file);
+        }
+        try {
+            return SecretFile.readLines(file, what);
         } catch (IOException e) {
-            throw new KeyringException("cannot read " + what + " " + file + ": " + e.getMessage());
+            throw new KeyringException(e.getMessage());
         }
     }
 

@@ -11,15 +11,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
 import dev.walden.agent.crypto.KeyringFile;
 import java.security.SecureRandom;
 import java.util.Optional;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.CsvSource;
+import dev.walden.agent.testing.S3ProxyServer;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -33,9 +32,9 @@ class PointInTimeRecoveryIT {
     @TempDir(cleanup = org.junit.jupiter.api.io.CleanupMode.ON_SUCCESS)
     Path dir;
 
-    @ParameterizedTest(name = "encrypted = {0}")
-    @ValueSource(booleans = {false, true})
-    void recoversToATimestampAndFollowsANewTimeline(boolean encrypted) throws Exception {
+    @ParameterizedTest(name = "repo-type = {0}, encrypted = {1}")
+    @CsvSource({"local, false", "local, true", "s3, true"})
+    void recoversToATimestampAndFollowsANewTimeline(String repoType, boolean encrypted) throws Exception {
         requirePostgres();
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
         // PostgreSQL runs walden as its own user; the test agent runs as the test's user and must admit it.
@@ -45,7 +44,13 @@ class PointInTimeRecoveryIT {
             KeyringFile.addKey(keyring, Optional.empty(), true, false, new SecureRandom());
             options.put("keyring-path", keyring.toString());
         }
-        try (RunningAgent agent = RunningAgent.start(dir.resolve("agent"), options)) {
+        S3ProxyServer s3 = null;
+        if (repoType.equals("s3")) {
+            s3 = S3ProxyServer.start();
+            s3.createBucket("pitr");
+            options.putAll(s3.agentOptions("pitr", "clusters/main"));
+        }
+        try (RunningAgent agent = RunningAgent.start(dir.resolve("agent"), options); AutoCloseable server = s3) {
             Path walden = ClientLauncher.write(dir.resolve("agent"), agent.socket());
             Path workspace = PostgresCluster.workspace(dir);
             String archiving = "archive_mode = on\narchive_command = '" + walden + " push %p %f'\n";
@@ -114,8 +119,10 @@ class PointInTimeRecoveryIT {
             Path fetched = dir.resolve("fetched.partial");
             assertEquals(0, agent.client(dir, "fetch", unarchivedTail + ".partial", fetched.toString()).exitCode());
             assertEquals(16 << 20, Files.size(fetched));
-            assertEquals(encrypted ? "encryption aes-256-gcm" : "encryption none",
-                    Files.readAllLines(agent.repository().resolve("walden.repository")).get(2));
+            try (java.io.InputStream record = agent.storage().open("walden.repository")) {
+                assertEquals(encrypted ? "encryption aes-256-gcm" : "encryption none",
+                        new String(record.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).lines().toList().get(2));
+            }
         }
     }
 
@@ -137,19 +144,12 @@ class PointInTimeRecoveryIT {
         cluster.await("end of recovery", Duration.ofMinutes(3), () -> "f".equals(cluster.trySql("SELECT pg_is_in_recovery()")));
     }
 
+    /** Asks the repository itself, local or S3, through the agent's storage. */
     private static boolean archived(RunningAgent agent, String name) {
-        return archivedFiles(agent).stream().anyMatch(p -> p.getFileName().toString().equals(name));
-    }
-
-    private static boolean archivedEndingWith(RunningAgent agent, String suffix) {
-        return archivedFiles(agent).stream().anyMatch(p -> p.getFileName().toString().endsWith(suffix));
-    }
-
-    private static List<Path> archivedFiles(RunningAgent agent) {
-        try (Stream<Path> files = Files.walk(agent.repository())) {
-            return files.filter(Files::isRegularFile).toList();
+        try {
+            return agent.storage().list("").stream().anyMatch(key -> key.endsWith("/" + name));
         } catch (IOException e) {
-            return List.of();
+            return false;
         }
     }
 

@@ -46,6 +46,11 @@ public final class RunningAgent implements AutoCloseable {
         return repository;
     }
 
+    /** The agent's own storage, local or S3, for looking at what was archived. */
+    public dev.walden.agent.storage.Storage storage() {
+        return agent.storage();
+    }
+
     /** Runs the real client code in this JVM against the agent. */
     public ClientRun client(Path workingDirectory, String... args) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();

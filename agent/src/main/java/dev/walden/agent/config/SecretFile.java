@@ -1,0 +1,36 @@
+package dev.walden.agent.config;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.Set;
+
+/** Reads files holding secrets (keyrings, passphrases, S3 secret keys), refusing any that others could read. */
+public final class SecretFile {
+    private static final Set<PosixFilePermission> PRIVATE = Set.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE);
+
+    private SecretFile() {}
+
+    /** @throws IOException with a message that says what to fix */
+    public static List<String> readLines(Path file, String what) throws IOException {
+        try {
+            Set<PosixFilePermission> permissions = Files.getPosixFilePermissions(file);
+            if (!PRIVATE.containsAll(permissions)) {
+                throw new IOException(what + " " + file + " is accessible to group or others (mode "
+                        + PosixFilePermissions.toString(permissions) + "); refusing to use it. HINT: chmod 600 " + file);
+            }
+            return Files.readAllLines(file, StandardCharsets.UTF_8);
+        } catch (NoSuchFileException e) {
+            throw new IOException(what + " " + file + " does not exist");
+        }
+    }
+
+    public static Set<PosixFilePermission> privateMode() {
+        return PRIVATE;
+    }
+}

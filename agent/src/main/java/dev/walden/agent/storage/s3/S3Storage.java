@@ -1,0 +1,366 @@
+package dev.walden.agent.storage.s3;
+
+import dev.walden.agent.config.S3Settings;
+import dev.walden.agent.config.SecretFile;
+import dev.walden.agent.storage.ObjectNotFoundException;
+import dev.walden.agent.storage.Storage;
+import dev.walden.agent.storage.StorageKeys;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.URI;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.X509TrustManager;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.awscore.exception.AwsServiceException;
+import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
+import software.amazon.awssdk.core.ResponseInputStream;
+import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
+import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
+import software.amazon.awssdk.core.exception.SdkClientException;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.CompletedPart;
+import software.amazon.awssdk.services.s3.model.GetObjectResponse;
+import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
+import software.amazon.awssdk.services.s3.model.S3Object;
+
+/**
+ * A repository in an S3 or S3-compatible bucket, through the AWS SDK for Java v2 with the JDK's URLConnection HTTP
+ * client. Calls block, so they run on the agent's worker threads, never on the event loop.
+ *
+ * <ul>
+ *   <li>Create-if-absent: a HEAD first, then the upload with {@code If-None-Match: *}, which AWS S3, MinIO and recent
+ *       Ceph honour (HTTP 412 when the key exists). A store that ignores the header still never sees an overwrite from
+ *       a single agent, because of the HEAD; two agents racing on one name is what the header is for.</li>
+ *   <li>Durability: S3 acknowledges a PUT or a completed multipart upload only once the object is stored.</li>
+ *   <li>Memory: an object up to {@code s3-part-size-mib} is buffered and sent in one PUT; a larger one goes as a
+ *       multipart upload, holding one part at a time.</li>
+ *   <li>Retries: the SDK's standard strategy (exponential backoff with jitter on 5xx, SlowDown, throttling, timeouts)
+ *       up to {@code s3-max-attempts}, inside a per-operation deadline of {@code s3-timeout}. Errors that retrying
+ *       cannot fix (credentials, missing bucket) fail at once, and {@link #checkAccess} fails start-up on them.</li>
+ * </ul>
+ */
+public final class S3Storage implements Storage {
+    private final S3Client s3;
+    private final String bucket;
+    private final String prefix;
+    private final int partSize;
+    private final String description;
+    /**
+     * Striped per-key locks: within this agent a HEAD and the upload that follows it are one step, so two pushes
+     * of one name never both upload, even on a store that ignores If-None-Match (s3proxy, older Ceph).
+     */
+    private final Object[] keyLocks = new Object[64];
+
+    private S3Storage(S3Client s3, String bucket, String prefix, int partSize, String description) {
+        this.s3 = s3;
+        this.bucket = bucket;
+        this.prefix = prefix.isEmpty() ? "" : prefix + "/";
+        this.partSize = partSize;
+        this.description = description;
+        for (int i = 0; i < keyLocks.length; i++) {
+            keyLocks[i] = new Object();
+        }
+    }
+
+    public static S3Storage open(S3Settings settings) throws IOException {
+        UrlConnectionHttpClient.Builder http = UrlConnectionHttpClient.builder()
+                .connectionTimeout(Duration.ofSeconds(10))
+                .socketTimeout(Duration.ofSeconds(Math.min(60, settings.timeoutSeconds())));
+        if (!settings.tlsVerify()) {
+            http.tlsTrustManagersProvider(() -> new TrustManager[] {new TrustingManager()});
+        }
+        var builder = S3Client.builder()
+                .httpClientBuilder(http)
+                .region(Region.of(settings.region()))
+                .forcePathStyle(settings.pathStyle())
+                .credentialsProvider(credentials(settings))
+                // S3-compatible stores vary in support for the SDK's newer default checksums; the object format
+                // carries its own SHA-256, and TLS protects the transfer.
+                .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
+                .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
+                .overrideConfiguration(o -> o
+                        .apiCallTimeout(Duration.ofSeconds(settings.timeoutSeconds()))
+                        .apiCallAttemptTimeout(Duration.ofSeconds(Math.min(60, settings.timeoutSeconds())))
+                        .retryStrategy(AwsRetryStrategy.standardRetryStrategy().toBuilder()
+                                .maxAttempts(settings.maxAttempts()).build()));
+        settings.endpoint().ifPresent(builder::endpointOverride);
+        String description = "s3://" + settings.bucket() + "/" + settings.prefix()
+                + settings.endpoint().map(URI::toString).map(e -> " at " + e).orElse("");
+        return new S3Storage(builder.build(), settings.bucket(), settings.prefix(), settings.partSizeMib() << 20, description);
+    }
+
+    private static AwsCredentialsProvider credentials(S3Settings settings) throws IOException {
+        if (settings.accessKey().isEmpty()) {
+            return DefaultCredentialsProvider.builder().build();
+        }
+        String secret = settings.secretKey().isPresent() ? settings.secretKey().get()
+                : SecretFile.readLines(settings.secretKeyFile().orElseThrow(), "S3 secret key file").stream()
+                        .findFirst().map(String::strip).orElse("");
+        return StaticCredentialsProvider.create(AwsBasicCredentials.create(settings.accessKey().get(), secret));
+    }
+
+    /** Fails start-up with a clear message when the bucket is missing or the credentials are refused. */
+    public void checkAccess() throws IOException {
+        try {
+            s3.headBucket(b -> b.bucket(bucket));
+        } catch (AwsServiceException e) {
+            throw new IOException(switch (e.statusCode()) {
+                case 404 -> "bucket " + bucket + " does not exist (" + description + ")";
+                case 301, 400 -> "bucket " + bucket + " is not reachable as configured (" + e.statusCode()
+                        + "): check s3-region, s3-endpoint and s3-path-style";
+                case 401, 403 -> "S3 refused the credentials for bucket " + bucket + " (" + e.statusCode()
+                        + "): check s3-access-key / s3-secret-key, or the role's permissions";
+                default -> "cannot use bucket " + bucket + ": " + describe(e);
+            });
+        } catch (SdkException e) {
+            throw new IOException("cannot reach " + description + ": " + describe(e));
+        }
+    }
+
+    @Override
+    public PutOutcome putIfAbsent(String key, ObjectWriter writer) throws IOException {
+        String objectKey = objectKey(key);
+        synchronized (keyLocks[(objectKey.hashCode() & 0x7fffffff) % keyLocks.length]) {
+            if (exists(key)) {
+                return PutOutcome.ALREADY_EXISTS;
+            }
+            try (Upload upload = new Upload(objectKey)) {
+                writer.writeTo(upload);
+                return upload.finish();
+            }
+        }
+    }
+
+    /**
+     * Whether the store refuses a second create of one key (If-None-Match: *). When it does not, only the agent's
+     * own per-key locking prevents overwrites, so a repository must have a single writer; the agent logs which.
+     */
+    public boolean enforcesConditionalWrites() throws IOException {
+        String probe = prefix + "walden-probe-" + Long.toHexString(System.nanoTime());
+        try {
+            s3.putObject(b -> b.bucket(bucket).key(probe).ifNoneMatch("*"), RequestBody.fromBytes(new byte[] {1}));
+            try {
+                s3.putObject(b -> b.bucket(bucket).key(probe).ifNoneMatch("*"), RequestBody.fromBytes(new byte[] {2}));
+                return false;
+            } catch (SdkException e) {
+                if (isPreconditionFailed(e)) {
+                    return true;
+                }
+                throw failure("probe conditional writes", e);
+            } finally {
+                s3.deleteObject(b -> b.bucket(bucket).key(probe));
+            }
+        } catch (SdkException e) {
+            throw failure("probe conditional writes", e);
+        }
+    }
+
+    @Override
+    public InputStream open(String key) throws IOException {
+        try {
+            ResponseInputStream<GetObjectResponse> stream = s3.getObject(b -> b.bucket(bucket).key(objectKey(key)));
+            return stream;
+        } catch (NoSuchKeyException e) {
+            throw new ObjectNotFoundException(key);
+        } catch (SdkException e) {
+            throw failure("read " + key, e);
+        }
+    }
+
+    @Override
+    public byte[] readTail(String key, int length) throws IOException {
+        try (InputStream in = s3.getObject(b -> b.bucket(bucket).key(objectKey(key)).range("bytes=-" + length))) {
+            return in.readAllBytes();
+        } catch (NoSuchKeyException e) {
+            throw new ObjectNotFoundException(key);
+        } catch (SdkException e) {
+            throw failure("read the end of " + key, e);
+        }
+    }
+
+    @Override
+    public boolean exists(String key) throws IOException {
+        try {
+            s3.headObject(b -> b.bucket(bucket).key(objectKey(key)));
+            return true;
+        } catch (NoSuchKeyException e) {
+            return false;
+        } catch (AwsServiceException e) {
+            if (e.statusCode() == 404) {
+                return false;
+            }
+            throw failure("look up " + key, e);
+        } catch (SdkException e) {
+            throw failure("look up " + key, e);
+        }
+    }
+
+    @Override
+    public List<String> list(String keyPrefix) throws IOException {
+        List<String> keys = new ArrayList<>();
+        try {
+            for (S3Object object : s3.listObjectsV2Paginator(b -> b.bucket(bucket).prefix(prefix + keyPrefix)).contents()) {
+                keys.add(object.key().substring(prefix.length()));
+            }
+        } catch (SdkException e) {
+            throw failure("list " + keyPrefix, e);
+        }
+        keys.sort(null);
+        return keys;
+    }
+
+    @Override
+    public void delete(String key) throws IOException {
+        try {
+            s3.deleteObject(b -> b.bucket(bucket).key(objectKey(key)));
+        } catch (SdkException e) {
+            throw failure("delete " + key, e);
+        }
+    }
+
+    @Override
+    public String describe() {
+        return description;
+    }
+
+    @Override
+    public void close() {
+        s3.close();
+    }
+
+    private String objectKey(String key) {
+        return prefix + StorageKeys.check(key);
+    }
+
+    private IOException failure(String what, SdkException e) {
+        return new IOException("S3 could not " + what + " in " + description + ": " + describe(e), e);
+    }
+
+    static String describe(SdkException e) {
+        if (e instanceof AwsServiceException service && service.awsErrorDetails() != null) {
+            return service.statusCode() + " " + service.awsErrorDetails().errorCode() + ": " + service.awsErrorDetails().errorMessage();
+        }
+        if (e instanceof SdkClientException && e.getCause() != null) {
+            return e.getMessage() + " (" + e.getCause().getClass().getSimpleName() + ")";
+        }
+        return e.getMessage();
+    }
+
+    private static boolean isPreconditionFailed(SdkException e) {
+        return e instanceof AwsServiceException service && service.statusCode() == 412;
+    }
+
+    /**
+     * Collects one object's bytes: a single PUT while they fit in one part, a multipart upload once they do not.
+     * Memory stays at one part whatever the object's size.
+     */
+    private final class Upload extends OutputStream {
+        private final String objectKey;
+        private byte[] buffer = new byte[64 * 1024];
+        private int filled;
+        private String uploadId;
+        private final List<CompletedPart> parts = new ArrayList<>();
+        private boolean finished;
+
+        Upload(String objectKey) {
+            this.objectKey = objectKey;
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            write(new byte[] {(byte) b}, 0, 1);
+        }
+
+        @Override
+        public void write(byte[] bytes, int offset, int length) throws IOException {
+            while (length > 0) {
+                if (filled == partSize) {
+                    sendPart();
+                }
+                if (filled == buffer.length) {
+                    buffer = java.util.Arrays.copyOf(buffer, Math.min(partSize, buffer.length * 2));
+                }
+                int count = Math.min(length, buffer.length - filled);
+                System.arraycopy(bytes, offset, buffer, filled, count);
+                filled += count;
+                offset += count;
+                length -= count;
+            }
+        }
+
+        private void sendPart() throws IOException {
+            try {
+                if (uploadId == null) {
+                    uploadId = s3.createMultipartUpload(b -> b.bucket(bucket).key(objectKey)).uploadId();
+                }
+                int number = parts.size() + 1;
+                String etag = s3.uploadPart(b -> b.bucket(bucket).key(objectKey).uploadId(uploadId).partNumber(number),
+                        RequestBody.fromBytes(java.util.Arrays.copyOf(buffer, filled))).eTag();
+                parts.add(CompletedPart.builder().partNumber(number).eTag(etag).build());
+                filled = 0;
+            } catch (SdkException e) {
+                throw failure("upload part of " + objectKey, e);
+            }
+        }
+
+        PutOutcome finish() throws IOException {
+            try {
+                if (uploadId == null) {
+                    s3.putObject(b -> b.bucket(bucket).key(objectKey).ifNoneMatch("*"),
+                            RequestBody.fromBytes(java.util.Arrays.copyOf(buffer, filled)));
+                } else {
+                    if (filled > 0) {
+                        sendPart();
+                    }
+                    s3.completeMultipartUpload(b -> b.bucket(bucket).key(objectKey).uploadId(uploadId).ifNoneMatch("*")
+                            .multipartUpload(m -> m.parts(parts)));
+                }
+                finished = true;
+                return PutOutcome.CREATED;
+            } catch (SdkException e) {
+                if (isPreconditionFailed(e)) {
+                    return PutOutcome.ALREADY_EXISTS;
+                }
+                throw failure("store " + objectKey, e);
+            }
+        }
+
+        /** An upload that did not finish leaves nothing behind: its parts are discarded. */
+        @Override
+        public void close() {
+            if (!finished && uploadId != null) {
+                try {
+                    s3.abortMultipartUpload(b -> b.bucket(bucket).key(objectKey).uploadId(uploadId));
+                } catch (SdkException ignored) {
+                    // the bucket's lifecycle rule for incomplete uploads cleans up what this could not
+                }
+            }
+        }
+    }
+
+    /** For s3-tls-verify = false only: accepts any certificate. */
+    private static final class TrustingManager implements X509TrustManager {
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType) {}
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType) {}
+
+        @Override
+        public X509Certificate[] getAcceptedIssuers() {
+            return new X509Certificate[0];
+        }
+    }
+}
