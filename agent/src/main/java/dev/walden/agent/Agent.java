@@ -21,6 +21,8 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Map;
 import dev.walden.agent.server.PeerPolicy;
+import dev.walden.agent.lookahead.PushAhead;
+import dev.walden.agent.prefetch.RestorePrefetch;
 import dev.walden.agent.systemd.SystemdNotifier;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -40,12 +42,17 @@ public final class Agent implements AutoCloseable {
     private final ThreadPoolExecutor workers;
     private final AgentServer server;
     private final SystemdNotifier systemd;
+    private final PushAhead pushAhead;
+    private final RestorePrefetch prefetch;
 
-    private Agent(Storage storage, ThreadPoolExecutor workers, AgentServer server, SystemdNotifier systemd) {
+    private Agent(Storage storage, ThreadPoolExecutor workers, AgentServer server, SystemdNotifier systemd,
+                  PushAhead pushAhead, RestorePrefetch prefetch) {
         this.storage = storage;
         this.workers = workers;
         this.server = server;
         this.systemd = systemd;
+        this.pushAhead = pushAhead;
+        this.prefetch = prefetch;
     }
 
     /** Starts an agent that is not supervised by systemd (tests, foreground runs without NOTIFY_SOCKET). */
@@ -76,10 +83,15 @@ public final class Agent implements AutoCloseable {
             storage.close();
             throw e;
         }
+        PushPipeline pushPipeline = new PushPipeline(repository, new ZstdCompressor(config.compressLevel()), encryption, keyring);
+        FetchPipeline fetchPipeline = new FetchPipeline(repository, keyring);
+        PushAhead pushAhead = config.pushAhead() == 0 ? PushAhead.NONE
+                : new PushAhead(pushPipeline, config.pushAhead(), config.pushAheadThreads(), config.markReadyDone());
+        RestorePrefetch prefetch = config.prefetch() == 0 ? RestorePrefetch.NONE
+                : new RestorePrefetch(fetchPipeline, config.spoolPath(), config.prefetch(), config.prefetchThreads(),
+                        (long) config.spoolMib() << 20);
         RequestRouter router = new RequestRouter(
-                new PushCommand(new PushPipeline(repository, new ZstdCompressor(config.compressLevel()), encryption, keyring)),
-                new FetchCommand(new FetchPipeline(repository, keyring)),
-                VERSION);
+                new PushCommand(pushPipeline, pushAhead), new FetchCommand(fetchPipeline, prefetch), VERSION);
         ThreadPoolExecutor workers = new ThreadPoolExecutor(config.workerThreads(), config.workerThreads(),
                 60, TimeUnit.SECONDS, new ArrayBlockingQueue<>(config.maxQueuedRequests()), namedThreads("walden-worker"));
         try {
@@ -90,9 +102,11 @@ public final class Agent implements AutoCloseable {
                     + (keyring.isEmpty() ? "" : " (active key " + keyring.activeId() + ", " + keyring.ids().size() + " keys)")
                     + ", " + config.workerThreads() + " workers, users " + peers.describe());
             systemd.send("READY=1\nSTATUS=archiving to " + storage.describe() + "\nMAINPID=" + ProcessHandle.current().pid());
-            return new Agent(storage, workers, server, systemd);
+            return new Agent(storage, workers, server, systemd, pushAhead, prefetch);
         } catch (IOException | RuntimeException e) {
             workers.shutdownNow();
+            pushAhead.close();
+            prefetch.close();
             storage.close();
             throw e;
         }
@@ -152,6 +166,8 @@ public final class Agent implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        pushAhead.close();
+        prefetch.close();
         storage.close();
         LOG.info("walden-agent stopped");
     }

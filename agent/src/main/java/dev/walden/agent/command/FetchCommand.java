@@ -10,6 +10,8 @@ import dev.walden.protocol.Request;
 import dev.walden.protocol.Status;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Optional;
+import dev.walden.agent.prefetch.RestorePrefetch;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -17,9 +19,11 @@ import java.util.logging.Logger;
 public final class FetchCommand {
     private static final Logger LOG = Logger.getLogger(FetchCommand.class.getName());
     private final FetchPipeline pipeline;
+    private final RestorePrefetch prefetch;
 
-    public FetchCommand(FetchPipeline pipeline) {
+    public FetchCommand(FetchPipeline pipeline, RestorePrefetch prefetch) {
         this.pipeline = pipeline;
+        this.prefetch = prefetch;
     }
 
     public Reply execute(Request.Fetch request) {
@@ -33,6 +37,14 @@ public final class FetchCommand {
             return Replies.failure(LOG, Status.INVALID_REQUEST, "fetch refused: " + e.getMessage());
         }
         try {
+            Optional<Long> spooled = prefetch.serve(name, destination, 300);
+            if (spooled.isPresent()) {
+                prefetch.after(name, destination);
+                String message = "restored " + name.name() + " (" + spooled.get() + " bytes, prefetched, "
+                        + (System.nanoTime() - started) / 1_000_000 + " ms)";
+                LOG.info(message);
+                return Reply.ok(message);
+            }
             FetchPipeline.Outcome outcome = pipeline.fetch(name, destination);
             if (!outcome.found()) {
                 // Recovery asks for files past the end of the archive as a matter of course: not a warning.
@@ -40,6 +52,7 @@ public final class FetchCommand {
                 LOG.info(message);
                 return new Reply(Status.NOT_FOUND, message);
             }
+            prefetch.after(name, destination);
             String message = "restored " + name.name() + " (" + outcome.bytes() + " bytes, "
                     + (System.nanoTime() - started) / 1_000_000 + " ms)";
             LOG.info(message);

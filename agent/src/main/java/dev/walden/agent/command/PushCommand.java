@@ -1,5 +1,6 @@
 package dev.walden.agent.command;
 
+import dev.walden.agent.lookahead.PushAhead;
 import dev.walden.agent.pipeline.ConflictException;
 import dev.walden.agent.pipeline.PushPipeline;
 import dev.walden.agent.pipeline.RejectedFileException;
@@ -17,9 +18,11 @@ import java.util.logging.Logger;
 public final class PushCommand {
     private static final Logger LOG = Logger.getLogger(PushCommand.class.getName());
     private final PushPipeline pipeline;
+    private final PushAhead pushAhead;
 
-    public PushCommand(PushPipeline pipeline) {
+    public PushCommand(PushPipeline pipeline, PushAhead pushAhead) {
         this.pipeline = pipeline;
+        this.pushAhead = pushAhead;
     }
 
     public Reply execute(Request.Push request) {
@@ -38,6 +41,13 @@ public final class PushCommand {
             return Replies.failure(LOG, Status.INVALID_REQUEST, "push refused: " + e.getMessage());
         }
         try {
+            // Start the uploads of the following segments first, so they overlap this one.
+            pushAhead.after(name, source);
+            if (pushAhead.claim(name, source, 300).isPresent()) {
+                String message = name.name() + " was archived ahead; the file matches what was stored";
+                LOG.info(message);
+                return Reply.ok(message);
+            }
             PushPipeline.Outcome outcome = pipeline.push(name, source);
             long millis = (System.nanoTime() - started) / 1_000_000;
             String message = outcome.alreadyArchived()

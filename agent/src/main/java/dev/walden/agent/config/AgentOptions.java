@@ -60,6 +60,27 @@ public final class AgentOptions {
     public static final Option<Integer> S3_PART_SIZE_MIB = Option.integer("s3-part-size-mib", 8, 5, 512,
             "Objects larger than this are uploaded in parts of this size (multipart upload); each upload holds at most one part in memory.");
 
+    public static final Option<Integer> PUSH_AHEAD = Option.integer("push-ahead", 8, 0, 64,
+            "When PostgreSQL pushes segment N, also upload up to this many segments whose .ready files follow N, in parallel, so that their own pushes only have to check them. 0 turns look-ahead off.");
+
+    public static final Option<Integer> PUSH_AHEAD_THREADS = Option.integer("push-ahead-threads", 2, 1, 32,
+            "Threads uploading ahead. Compression is CPU-bound: about one per core.");
+
+    public static final Option<Boolean> MARK_READY_DONE = Option.bool("mark-ready-done", false,
+            "After a segment pushed ahead is durable, rename its archive_status .ready file to .done, so PostgreSQL does not run walden for it at all (faster; pg_stat_archiver then does not count those files). See docs/runbook.md.");
+
+    public static final Option<Integer> PREFETCH = Option.integer("prefetch", 8, 0, 64,
+            "When recovery fetches segment N, download up to this many following segments of the same timeline in parallel into spool-path, so their fetches are served locally. 0 turns prefetch off.");
+
+    public static final Option<Integer> PREFETCH_THREADS = Option.integer("prefetch-threads", 2, 1, 32,
+            "Threads downloading ahead during recovery.");
+
+    public static final Option<Integer> SPOOL_MIB = Option.integer("spool-mib", 256, 16, 65536,
+            "Most disk space, in MiB, that prefetched segments may take in spool-path.");
+
+    public static final Option<Path> SPOOL_PATH = Option.path("spool-path", "/var/lib/walden/spool",
+            "Directory for prefetched segments; emptied at start. On the same file system as pg_wal, serving one is a rename.");
+
     public static final Option<Integer> COMPRESS_LEVEL = Option.integer("compress-level", 3, 1, 19,
             "zstd compression level for archived files. 3 is fast and compresses WAL well; higher levels cost CPU on every segment.");
 
@@ -83,6 +104,7 @@ public final class AgentOptions {
             S3_BUCKET, S3_PREFIX, S3_REGION, S3_ENDPOINT, S3_PATH_STYLE, S3_ACCESS_KEY, S3_SECRET_KEY, S3_SECRET_KEY_FILE,
             S3_TLS_VERIFY, S3_MAX_ATTEMPTS, S3_TIMEOUT, S3_PART_SIZE_MIB,
             COMPRESS_LEVEL, WORKER_THREADS, MAX_QUEUED_REQUESTS,
+            PUSH_AHEAD, PUSH_AHEAD_THREADS, MARK_READY_DONE, PREFETCH, PREFETCH_THREADS, SPOOL_MIB, SPOOL_PATH,
             ENCRYPTION, KEYRING_PATH, KEYRING_PASSPHRASE_FILE);
 
     /**

@@ -75,6 +75,31 @@ public final class FetchPipeline {
     }
 
     /**
+     * Puts a verified file (e.g. from the prefetch spool) at {@code destination} atomically: a rename when both are
+     * on one file system, else a copy next to the destination and a rename.
+     */
+    public static void install(Path verified, Path destination) throws IOException {
+        Path directory = destination.getParent();
+        try {
+            matchDirectoryOwner(verified, directory);
+            Files.move(verified, destination, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            return;
+        } catch (java.nio.file.AtomicMoveNotSupportedException otherFileSystem) {
+            // copy below
+        }
+        Path temp = directory.resolve(".walden-" + destination.getFileName() + "-" + Long.toHexString(ThreadLocalRandom.current().nextLong()) + ".tmp");
+        try {
+            Files.copy(verified, temp);
+            Files.setPosixFilePermissions(temp, PosixFilePermissions.fromString("rw-------"));
+            matchDirectoryOwner(temp, directory);
+            Files.move(temp, destination, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } finally {
+            Files.deleteIfExists(temp);
+            Files.deleteIfExists(verified);
+        }
+    }
+
+    /**
      * An agent run as root (not recommended) would leave root-owned files PostgreSQL cannot open; give them the
      * owner of the directory they land in. As the usual postgres user the owners already match.
      */

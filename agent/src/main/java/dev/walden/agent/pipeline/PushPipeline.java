@@ -37,8 +37,18 @@ public final class PushPipeline {
         this.keyring = keyring;
     }
 
-    /** What a successful push did. */
-    public record Outcome(boolean alreadyArchived, long originalBytes, long storedBytes) {}
+    /** What a successful push did; {@code content} identifies the bytes that are now durable. */
+    public record Outcome(boolean alreadyArchived, long originalBytes, long storedBytes, ArchivedObjectFormat.Trailer content) {}
+
+    /**
+     * Whether {@code source} holds exactly {@code archived}: length and SHA-256 of the whole file. Used to answer a
+     * push of a file that was uploaded ahead, without touching the repository.
+     */
+    public static boolean sameContent(Path source, ArchivedObjectFormat.Trailer archived) throws IOException {
+        try (FileChannel channel = FileChannel.open(source)) {
+            return channel.size() == archived.originalLength() && ObjectCodec.hash(channel).sameContentAs(archived);
+        }
+    }
 
     /**
      * Archives {@code source} as {@code name}. Returns only once the object is durable, or when an identical file
@@ -78,7 +88,7 @@ public final class PushPipeline {
             if (outcome == Storage.PutOutcome.ALREADY_EXISTS) {
                 return compareWithArchived(name, key, trailer);
             }
-            return new Outcome(false, size, storedBytes[0]);
+            return new Outcome(false, size, storedBytes[0], trailer);
         } catch (NoSuchFileException e) {
             throw new RejectedFileException("no such file " + source);
         } catch (AccessDeniedException e) {
@@ -142,7 +152,7 @@ public final class PushPipeline {
                     + archived.originalLength() + " bytes archived, " + candidate.originalLength()
                     + " bytes offered); the archived copy was kept. HINT: two clusters archiving into one repository?");
         }
-        return new Outcome(true, candidate.originalLength(), 0);
+        return new Outcome(true, candidate.originalLength(), 0, candidate);
     }
 
     private static final class CountingOutputStream extends java.io.FilterOutputStream {

@@ -47,7 +47,8 @@ class AgentServiceIT {
                     })
                     .bind(new DomainSocketAddress(notifySocket.toString())).syncUninterruptibly();
             AgentConfig config = AgentConfig.load(null, Map.of(), Map.of(
-                    "socket-path", dir.resolve("walden.sock").toString(), "repo-path", dir.resolve("repo").toString()));
+                    "socket-path", dir.resolve("walden.sock").toString(), "repo-path", dir.resolve("repo").toString(),
+                    "spool-path", dir.resolve("spool").toString()));
             try (Agent agent = Agent.start(config, Map.of("NOTIFY_SOCKET", notifySocket.toString(), "WATCHDOG_USEC", "200000"))) {
                 String ready = received.poll(10, TimeUnit.SECONDS);
                 assertTrue(ready != null && ready.startsWith("READY=1\n") && ready.contains("MAINPID=" + ProcessHandle.current().pid()), ready);

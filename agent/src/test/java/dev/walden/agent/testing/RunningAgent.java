@@ -33,7 +33,8 @@ public final class RunningAgent implements AutoCloseable {
         java.util.Map<String, String> options = new java.util.HashMap<>(Map.of(
                 "socket-path", socket.toString(),
                 "socket-mode", "0666",
-                "repo-path", repository.toString()));
+                "repo-path", repository.toString(),
+                "spool-path", directory.resolve("spool").toString()));
         options.putAll(extraOptions);
         return new RunningAgent(Agent.start(AgentConfig.load(null, Map.of(), options)), socket, repository);
     }

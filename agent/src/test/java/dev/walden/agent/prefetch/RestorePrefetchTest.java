@@ -1,0 +1,105 @@
+package dev.walden.agent.prefetch;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.walden.agent.codec.ZstdCompressor;
+import dev.walden.agent.command.FetchCommand;
+import dev.walden.agent.crypto.Keyring;
+import dev.walden.agent.crypto.ObjectEncryption;
+import dev.walden.agent.pipeline.FetchPipeline;
+import dev.walden.agent.pipeline.PushPipeline;
+import dev.walden.agent.repository.Repository;
+import dev.walden.agent.storage.LocalDirectoryStorage;
+import dev.walden.agent.testing.TestSegments;
+import dev.walden.agent.wal.WalFileName;
+import dev.walden.protocol.Reply;
+import dev.walden.protocol.Request;
+import dev.walden.protocol.Status;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Restore prefetch through the real fetch pipeline: what is served from the spool, and what never is. */
+class RestorePrefetchTest {
+    @TempDir
+    Path dir;
+    private Repository repository;
+    private Path wal;
+    private Path restore;
+
+    private static String segment(int i) {
+        return String.format("0000000100000000%08X", i);
+    }
+
+    @BeforeEach
+    void archive() throws Exception {
+        repository = new Repository(new LocalDirectoryStorage(dir.resolve("repo")));
+        PushPipeline push = new PushPipeline(repository, new ZstdCompressor(3), ObjectEncryption.none(), Keyring.EMPTY);
+        for (int i = 1; i <= 8; i++) {
+            push.push(WalFileName.parse(segment(i)), TestSegments.write(dir.resolve("data"), segment(i), TestSegments.SYSTEM_ID, i));
+        }
+        Path history = Files.writeString(dir.resolve("data/pg_wal/00000002.history"), "1\t0/5000000\treason\n");
+        push.push(WalFileName.parse("00000002.history"), history);
+        wal = dir.resolve("data/pg_wal");
+        restore = Files.createDirectories(dir.resolve("restore/pg_wal"));
+    }
+
+    private Reply fetch(FetchCommand command, String name) {
+        return command.execute(new Request.Fetch(name, restore.resolve("RECOVERYXLOG").toString()));
+    }
+
+    @Test
+    void followingSegmentsAreServedFromTheSpoolByteForByte() throws Exception {
+        FetchPipeline pipeline = new FetchPipeline(repository, Keyring.EMPTY);
+        try (RestorePrefetch prefetch = new RestorePrefetch(pipeline, dir.resolve("spool"), 4, 2, 256L << 20)) {
+            FetchCommand command = new FetchCommand(pipeline, prefetch);
+            assertEquals(Status.OK, fetch(command, segment(1)).status());
+            for (int i = 2; i <= 8; i++) {
+                Reply reply = fetch(command, segment(i));
+                assertEquals(Status.OK, reply.status(), reply.message());
+                assertTrue(reply.message().contains("prefetched"), reply.message());
+                assertArrayEquals(Files.readAllBytes(wal.resolve(segment(i))), Files.readAllBytes(restore.resolve("RECOVERYXLOG")));
+            }
+            assertEquals(Status.NOT_FOUND, fetch(command, segment(9)).status(), "the end of the archive is still the end");
+            Reply history = fetch(command, "00000002.history");
+            assertEquals(Status.OK, history.status());
+            assertFalse(history.message().contains("prefetched"), "history files always come from the repository");
+        }
+    }
+
+    @Test
+    void aDamagedObjectIsNeverServedFromTheSpoolAndItsFetchReportsIt() throws Exception {
+        Path object = dir.resolve("repo/" + TestSegments.SYSTEM_ID + "/wal/00000001/" + segment(3));
+        byte[] bytes = Files.readAllBytes(object);
+        bytes[bytes.length / 2] ^= 1;
+        Files.write(object, bytes);
+        FetchPipeline pipeline = new FetchPipeline(repository, Keyring.EMPTY);
+        try (RestorePrefetch prefetch = new RestorePrefetch(pipeline, dir.resolve("spool"), 4, 2, 256L << 20)) {
+            FetchCommand command = new FetchCommand(pipeline, prefetch);
+            assertEquals(Status.OK, fetch(command, segment(1)).status());
+            assertEquals(Status.OK, fetch(command, segment(2)).status());
+            Reply damaged = fetch(command, segment(3));
+            assertEquals(Status.UNREADABLE, damaged.status(), damaged.message());
+        }
+    }
+
+    @Test
+    void theSpoolIsBoundedAndEmptiedAtStart() throws Exception {
+        Files.createDirectories(dir.resolve("spool"));
+        Files.write(dir.resolve("spool/" + segment(2)), new byte[] {1, 2, 3});  // left by an earlier run
+        FetchPipeline pipeline = new FetchPipeline(repository, Keyring.EMPTY);
+        try (RestorePrefetch prefetch = new RestorePrefetch(pipeline, dir.resolve("spool"), 8, 2, 32L << 20)) {
+            assertFalse(Files.exists(dir.resolve("spool/" + segment(2))), "stale spool files are removed at start");
+            FetchCommand command = new FetchCommand(pipeline, prefetch);
+            assertEquals(Status.OK, fetch(command, segment(1)).status());
+            assertEquals(2, prefetch.pending(), "32 MiB of spool holds two 16 MiB segments, whatever prefetch says");
+            assertEquals(Status.OK, fetch(command, segment(2)).status());
+            assertArrayEquals(Files.readAllBytes(wal.resolve(segment(2))), Files.readAllBytes(restore.resolve("RECOVERYXLOG")));
+        }
+    }
+}
