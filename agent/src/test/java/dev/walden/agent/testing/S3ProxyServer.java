@@ -47,6 +47,10 @@ public final class S3ProxyServer implements AutoCloseable {
         return URI.create("http://127.0.0.1:" + proxy.getPort());
     }
 
+    public int port() {
+        return proxy.getPort();
+    }
+
     public void createBucket(String bucket) {
         context.getBlobStore().createContainerInLocation(null, bucket);
     }

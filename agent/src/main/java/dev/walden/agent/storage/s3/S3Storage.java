@@ -250,7 +250,9 @@ public final class S3Storage implements Storage {
 
     static String describe(SdkException e) {
         if (e instanceof AwsServiceException service && service.awsErrorDetails() != null) {
-            return service.statusCode() + " " + service.awsErrorDetails().errorCode() + ": " + service.awsErrorDetails().errorMessage();
+            String code = service.awsErrorDetails().errorCode();
+            String message = service.awsErrorDetails().errorMessage();
+            return service.statusCode() + (code == null ? "" : " " + code) + (message == null ? "" : ": " + message);
         }
         if (e instanceof SdkClientException && e.getCause() != null) {
             return e.getMessage() + " (" + e.getCause().getClass().getSimpleName() + ")";

@@ -1,0 +1,130 @@
+package dev.walden.agent.testing;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * A TCP proxy on 127.0.0.1 in front of a real server that can be told to fail: answer every request with
+ * 503 SlowDown, or delay every connection, or pass traffic through. Switching modes drops open connections, so
+ * pooled keep-alive connections cannot dodge the fault.
+ */
+public final class FaultyProxy implements AutoCloseable {
+    public enum Mode { PASS, SLOW_DOWN_503, DELAY }
+
+    private final ServerSocket server;
+    private final int upstreamPort;
+    private final Set<Socket> open = ConcurrentHashMap.newKeySet();
+    private volatile Mode mode = Mode.PASS;
+    private volatile long delayMillis;
+
+    public FaultyProxy(int upstreamPort) throws IOException {
+        this.upstreamPort = upstreamPort;
+        this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        Thread acceptor = new Thread(this::acceptLoop, "faulty-proxy");
+        acceptor.setDaemon(true);
+        acceptor.start();
+    }
+
+    public int port() {
+        return server.getLocalPort();
+    }
+
+    public void set(Mode mode, long delayMillis) {
+        this.delayMillis = delayMillis;
+        this.mode = mode;
+        for (Socket socket : open) {
+            closeQuietly(socket);
+        }
+    }
+
+    private void acceptLoop() {
+        while (!server.isClosed()) {
+            try {
+                Socket client = server.accept();
+                open.add(client);
+                Thread handler = new Thread(() -> handle(client), "faulty-proxy-connection");
+                handler.setDaemon(true);
+                handler.start();
+            } catch (IOException e) {
+                return;
+            }
+        }
+    }
+
+    private void handle(Socket client) {
+        try {
+            switch (mode) {
+                case SLOW_DOWN_503 -> {
+                    readRequestHead(client.getInputStream());
+                    String body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>SlowDown</Code>"
+                            + "<Message>Please reduce your request rate.</Message></Error>";
+                    client.getOutputStream().write(("HTTP/1.1 503 Slow Down\r\nContent-Type: application/xml\r\nContent-Length: "
+                            + body.length() + "\r\nConnection: close\r\n\r\n" + body).getBytes(StandardCharsets.US_ASCII));
+                    client.getOutputStream().flush();
+                    closeQuietly(client);
+                    return;
+                }
+                case DELAY -> Thread.sleep(delayMillis);
+                case PASS -> { }
+            }
+            Socket upstream = new Socket();
+            upstream.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), upstreamPort), 5000);
+            open.add(upstream);
+            Thread back = new Thread(() -> pump(upstream, client), "faulty-proxy-back");
+            back.setDaemon(true);
+            back.start();
+            pump(client, upstream);
+        } catch (IOException | InterruptedException e) {
+            closeQuietly(client);
+        }
+    }
+
+    private void pump(Socket from, Socket to) {
+        byte[] buffer = new byte[64 * 1024];
+        try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
+            int read;
+            while ((read = in.read(buffer)) >= 0) {
+                out.write(buffer, 0, read);
+            }
+        } catch (IOException e) {
+            // either side closed
+        } finally {
+            closeQuietly(from);
+            closeQuietly(to);
+        }
+    }
+
+    private static void readRequestHead(InputStream in) throws IOException {
+        int matched = 0;
+        byte[] end = {'\r', '\n', '\r', '\n'};
+        int b;
+        while (matched < 4 && (b = in.read()) >= 0) {
+            matched = b == end[matched] ? matched + 1 : (b == '\r' ? 1 : 0);
+        }
+    }
+
+    private void closeQuietly(Socket socket) {
+        open.remove(socket);
+        try {
+            socket.close();
+        } catch (IOException ignored) {
+            // already closed
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        server.close();
+        for (Socket socket : open) {
+            closeQuietly(socket);
+        }
+    }
+}
