@@ -18,6 +18,7 @@ import dev.walden.agent.storage.LocalDirectoryStorage;
 import dev.walden.agent.storage.Storage;
 import dev.walden.agent.storage.s3.S3Storage;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import dev.walden.agent.server.PeerPolicy;
@@ -97,6 +98,7 @@ public final class Agent implements AutoCloseable {
         try {
             AgentServer server = AgentServer.start(config.socketPath(), config.socketMode(), peers, router, workers);
             SystemdNotifier systemd = SystemdNotifier.fromEnvironment(environment, server.eventLoop());
+            linkSpoolForLauncher(config, prefetch);
             LOG.info("walden-agent " + VERSION + " started: repository " + storage.describe() + ", compress zstd-"
                     + config.compressLevel() + ", encryption " + encryption.repositoryMode()
                     + (keyring.isEmpty() ? "" : " (active key " + keyring.activeId() + ", " + keyring.ids().size() + " keys)")
@@ -109,6 +111,23 @@ public final class Agent implements AutoCloseable {
             prefetch.close();
             storage.close();
             throw e;
+        }
+    }
+
+    /**
+     * bin/walden serves a prefetched segment itself, with a hard link and no JVM start, when it finds
+     * SOCKET_DIR/prefetch/%f owned by its user; this link tells it where the spool is. Spool files appear under
+     * their WAL name only once fetched and verified, so what the launcher finds there is whole and right.
+     */
+    private static void linkSpoolForLauncher(AgentConfig config, RestorePrefetch prefetch) {
+        Path link = config.socketPath().resolveSibling("prefetch");
+        try {
+            Files.deleteIfExists(link);
+            if (prefetch != RestorePrefetch.NONE) {
+                Files.createSymbolicLink(link, prefetch.spool());
+            }
+        } catch (IOException e) {
+            LOG.warning("could not link " + link + " to the spool; every fetch will go through the agent: " + e.getMessage());
         }
     }
 

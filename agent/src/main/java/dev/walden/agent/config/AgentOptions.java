@@ -60,20 +60,20 @@ public final class AgentOptions {
     public static final Option<Integer> S3_PART_SIZE_MIB = Option.integer("s3-part-size-mib", 8, 5, 512,
             "Objects larger than this are uploaded in parts of this size (multipart upload); each upload holds at most one part in memory.");
 
-    public static final Option<Integer> PUSH_AHEAD = Option.integer("push-ahead", 8, 0, 64,
+    public static final Option<Integer> PUSH_AHEAD = Option.integer("push-ahead", 16, 0, 64,
             "When PostgreSQL pushes segment N, also upload up to this many segments whose .ready files follow N, in parallel, so that their own pushes only have to check them. 0 turns look-ahead off.");
 
-    public static final Option<Integer> PUSH_AHEAD_THREADS = Option.integer("push-ahead-threads", 2, 1, 32,
-            "Threads uploading ahead. Compression is CPU-bound: about one per core.");
+    public static final Option<Integer> PUSH_AHEAD_THREADS = Option.integer("push-ahead-threads", 4, 1, 32,
+            "Threads uploading ahead. Each holds at most one s3-part-size-mib part; more than the cores pays off because uploads mostly wait on the store.");
 
     public static final Option<Boolean> MARK_READY_DONE = Option.bool("mark-ready-done", false,
             "After a segment pushed ahead is durable, rename its archive_status .ready file to .done, so PostgreSQL does not run walden for it at all (faster; pg_stat_archiver then does not count those files). See docs/runbook.md.");
 
-    public static final Option<Integer> PREFETCH = Option.integer("prefetch", 8, 0, 64,
+    public static final Option<Integer> PREFETCH = Option.integer("prefetch", 16, 0, 64,
             "When recovery fetches segment N, download up to this many following segments of the same timeline in parallel into spool-path, so their fetches are served locally. 0 turns prefetch off.");
 
-    public static final Option<Integer> PREFETCH_THREADS = Option.integer("prefetch-threads", 2, 1, 32,
-            "Threads downloading ahead during recovery.");
+    public static final Option<Integer> PREFETCH_THREADS = Option.integer("prefetch-threads", 4, 1, 32,
+            "Threads downloading ahead during recovery; downloads mostly wait on the store, so more than the cores pays off.");
 
     public static final Option<Integer> SPOOL_MIB = Option.integer("spool-mib", 256, 16, 65536,
             "Most disk space, in MiB, that prefetched segments may take in spool-path.");

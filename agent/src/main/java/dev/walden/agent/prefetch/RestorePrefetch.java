@@ -52,6 +52,12 @@ public final class RestorePrefetch implements AutoCloseable {
     private final ThreadPoolExecutor downloads;
     /** Spooled or in-flight segments by exact WAL file name; a null result means "not available, fetch it". */
     private final Map<String, CompletableFuture<Path>> entries = new ConcurrentHashMap<>();
+    /**
+     * The launcher serves spooled segments itself (a hard link, no JVM start) and never tells the agent; this
+     * notices spool files that are gone and moves the window on, so the spool stays full during recovery.
+     */
+    private final java.util.concurrent.ScheduledExecutorService refill;
+    private volatile long segmentSize;
 
     private RestorePrefetch() {
         this.pipeline = null;
@@ -59,6 +65,7 @@ public final class RestorePrefetch implements AutoCloseable {
         this.window = 0;
         this.maxBytes = 0;
         this.downloads = null;
+        this.refill = null;
     }
 
     public RestorePrefetch(FetchPipeline pipeline, Path spool, int window, int threads, long maxBytes) throws IOException {
@@ -79,6 +86,34 @@ public final class RestorePrefetch implements AutoCloseable {
                     thread.setDaemon(true);
                     return thread;
                 });
+        this.refill = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "walden-prefetch-refill");
+            thread.setDaemon(true);
+            return thread;
+        });
+        refill.scheduleWithFixedDelay(this::refillConsumed, 20, 20, TimeUnit.MILLISECONDS);
+    }
+
+    /** The spool directory, which the agent links next to its socket for the launcher. */
+    public Path spool() {
+        return spool;
+    }
+
+    private void refillConsumed() {
+        String newest = null;
+        for (Map.Entry<String, CompletableFuture<Path>> entry : entries.entrySet()) {
+            CompletableFuture<Path> future = entry.getValue();
+            Path path = future.getNow(null);
+            if (path != null && !Files.exists(path) && entries.remove(entry.getKey(), future)) {
+                if (newest == null || entry.getKey().compareTo(newest) > 0) {
+                    newest = entry.getKey();
+                }
+            }
+        }
+        long size = segmentSize;
+        if (newest != null && size > 0) {
+            schedule(WalFileName.parse(newest), size);
+        }
     }
 
     /**
@@ -114,14 +149,19 @@ public final class RestorePrefetch implements AutoCloseable {
         if (window == 0 || name.kind() != WalFileKind.SEGMENT) {
             return;
         }
-        long segmentSize;
+        long size;
         try (FileChannel channel = FileChannel.open(restored)) {
             ByteBuffer header = ByteBuffer.allocate(WalSegmentHeader.LENGTH);
             channel.read(header, 0);
-            segmentSize = WalSegmentHeader.parse(header.flip()).segmentSize();
+            size = WalSegmentHeader.parse(header.flip()).segmentSize();
         } catch (IOException | InvalidWalFileException e) {
             return;
         }
+        segmentSize = size;
+        schedule(name, size);
+    }
+
+    private synchronized void schedule(WalFileName name, long segmentSize) {
         int depth = (int) Math.min(window, Math.max(1, maxBytes / segmentSize));
         long segmentNumber = name.segmentNumber(segmentSize);
         long perLog = name.segmentsPerLog(segmentSize);
@@ -130,7 +170,14 @@ public final class RestorePrefetch implements AutoCloseable {
         dropOutside(timeline, name.name(), last);
         for (int i = 1; i <= depth; i++) {
             String next = nameOf(timeline, segmentNumber + i, perLog);
-            if (entries.containsKey(next)) {
+            CompletableFuture<Path> existing = entries.get(next);
+            if (existing != null && existing.isDone() && existing.getNow(null) == null) {
+                // Not in the archive when last tried: a standby asks again and again while the primary archives,
+                // so try again rather than remember the absence.
+                entries.remove(next, existing);
+                existing = null;
+            }
+            if (existing != null) {
                 continue;
             }
             CompletableFuture<Path> future = new CompletableFuture<>();
@@ -193,6 +240,7 @@ public final class RestorePrefetch implements AutoCloseable {
     @Override
     public void close() {
         if (downloads != null) {
+            refill.shutdownNow();
             downloads.shutdownNow();
         }
     }

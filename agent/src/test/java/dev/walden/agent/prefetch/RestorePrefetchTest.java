@@ -89,6 +89,25 @@ class RestorePrefetchTest {
     }
 
     @Test
+    void segmentsArchivedAfterAFailedPrefetchAreFetchedAheadOnTheNextCall() throws Exception {
+        FetchPipeline pipeline = new FetchPipeline(repository, Keyring.EMPTY);
+        try (RestorePrefetch prefetch = new RestorePrefetch(pipeline, dir.resolve("spool"), 4, 2, 256L << 20)) {
+            FetchCommand command = new FetchCommand(pipeline, prefetch);
+            assertEquals(Status.OK, fetch(command, segment(8)).status());   // 9.. are not archived yet
+            assertEquals(Status.NOT_FOUND, fetch(command, segment(9)).status());
+            PushPipeline push = new PushPipeline(repository, new ZstdCompressor(3), ObjectEncryption.none(), Keyring.EMPTY);
+            for (int i = 9; i <= 10; i++) {
+                push.push(WalFileName.parse(segment(i)), TestSegments.write(dir.resolve("data"), segment(i), TestSegments.SYSTEM_ID, i));
+            }
+            assertEquals(Status.OK, fetch(command, segment(8)).status());   // as a standby re-reads, then asks on
+            Reply ninth = fetch(command, segment(9));
+            assertEquals(Status.OK, ninth.status(), ninth.message());
+            Reply tenth = fetch(command, segment(10));
+            assertTrue(tenth.message().contains("prefetched"), "retried once archived: " + tenth.message());
+        }
+    }
+
+    @Test
     void theSpoolIsBoundedAndEmptiedAtStart() throws Exception {
         Files.createDirectories(dir.resolve("spool"));
         Files.write(dir.resolve("spool/" + segment(2)), new byte[] {1, 2, 3});  // left by an earlier run
