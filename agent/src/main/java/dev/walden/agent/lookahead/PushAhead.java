@@ -50,6 +50,17 @@ public final class PushAhead implements AutoCloseable {
     private final boolean markReadyDone;
     private final ThreadPoolExecutor uploads;
     private final Map<String, CompletableFuture<ArchivedObjectFormat.Trailer>> ahead = new ConcurrentHashMap<>();
+    /**
+     * What was stored ahead and marked done, for the race where PostgreSQL had already picked the file before the
+     * rename: its push is then answered by a local hash, not by reading the object back. Bounded, oldest dropped.
+     */
+    private final Map<String, ArchivedObjectFormat.Trailer> recentlyMarked = java.util.Collections.synchronizedMap(
+            new java.util.LinkedHashMap<>(64, 0.75f, false) {
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<String, ArchivedObjectFormat.Trailer> eldest) {
+                    return size() > 256;
+                }
+            });
 
     public PushAhead(PushPipeline pipeline, int window, int threads, boolean markReadyDone) {
         this.pipeline = pipeline;
@@ -70,6 +81,14 @@ public final class PushAhead implements AutoCloseable {
      * then the caller runs the ordinary push.
      */
     public Optional<ArchivedObjectFormat.Trailer> claim(WalFileName name, Path source, long timeoutSeconds) {
+        ArchivedObjectFormat.Trailer marked = recentlyMarked.remove(name.name());
+        if (marked != null) {
+            try {
+                return PushPipeline.sameContent(source, marked) ? Optional.of(marked) : Optional.empty();
+            } catch (IOException e) {
+                return Optional.empty();
+            }
+        }
         CompletableFuture<ArchivedObjectFormat.Trailer> upload = ahead.remove(name.name());
         if (upload == null) {
             return Optional.empty();
@@ -121,9 +140,14 @@ public final class PushAhead implements AutoCloseable {
             PushPipeline.Outcome outcome = pipeline.push(name, file);
             future.complete(outcome.content());
             LOG.info("archived " + name.name() + " ahead (" + outcome.originalBytes() + " → " + outcome.storedBytes() + " bytes)");
-            if (markReadyDone) {
-                markDone(status, name.name());
+            if (markReadyDone && markDone(status, name.name())) {
+                // PostgreSQL skips a .done file, so nobody will claim this entry from the window; a push that was
+                // already under way is answered from recentlyMarked.
+                recentlyMarked.put(name.name(), outcome.content());
+                ahead.remove(name.name(), future);
             }
+            // Slide the window from here, so the backlog drains without waiting for PostgreSQL's next call.
+            after(name, file);
         } catch (NoSuchFileException gone) {
             ahead.remove(name.name(), future);  // PostgreSQL archived and recycled it meanwhile
             future.complete(null);
@@ -136,15 +160,17 @@ public final class PushAhead implements AutoCloseable {
     }
 
     /** Only after the object is durable: the same rename PostgreSQL's archiver makes after archive_command succeeds. */
-    private static void markDone(Path status, String name) {
+    private static boolean markDone(Path status, String name) {
         Path ready = status.resolve(name + ".ready");
         try {
             Files.move(ready, status.resolve(name + ".done"), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
             DurableFiles.fsyncDirectory(status);
+            return true;
         } catch (NoSuchFileException alreadyHandled) {
-            // PostgreSQL archived it itself in the meantime.
+            return false;  // PostgreSQL archived it itself in the meantime
         } catch (IOException e) {
             LOG.warning("could not mark " + name + " done (PostgreSQL will push it; that is harmless): " + e.getMessage());
+            return false;
         }
     }
 

@@ -70,9 +70,8 @@ public final class PushPipeline {
             }
             String key = Repository.objectKey(systemIdentifier, name);
             Storage storage = repository.storage();
-            if (storage.exists(key)) {
-                return compareWithArchived(name, key, ObjectCodec.hash(channel));
-            }
+            // putIfAbsent checks for an existing object before it calls the writer, so an archived file is neither
+            // compressed nor uploaded again; it is then compared below.
             Trailer[] written = new Trailer[1];
             long[] storedBytes = new long[1];
             Storage.PutOutcome outcome = storage.putIfAbsent(key, out -> {
