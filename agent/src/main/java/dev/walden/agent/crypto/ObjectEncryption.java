@@ -9,6 +9,7 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.util.Arrays;
+import dev.walden.agent.codec.NonClosingOutputStream;
 
 /**
  * Encryption of one archived object, specified in docs/encryption.md. Scheme 0 is none; scheme 1 is
@@ -156,17 +157,7 @@ public abstract sealed class ObjectEncryption permits ObjectEncryption.None, Obj
 
                 @Override
                 public OutputStream encrypt(OutputStream out, byte[] header) {
-                    return new java.io.FilterOutputStream(out) {
-                        @Override
-                        public void write(byte[] bytes, int offset, int length) throws IOException {
-                            out.write(bytes, offset, length);
-                        }
-
-                        @Override
-                        public void close() throws IOException {
-                            flush();
-                        }
-                    };
+                    return new NonClosingOutputStream(out);
                 }
             };
         }

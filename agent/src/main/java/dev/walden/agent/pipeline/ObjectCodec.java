@@ -1,6 +1,7 @@
 package dev.walden.agent.pipeline;
 
 import dev.walden.agent.codec.Compressor;
+import dev.walden.agent.codec.NonClosingOutputStream;
 import dev.walden.agent.pipeline.ArchivedObjectFormat.ChunkedInputStream;
 import dev.walden.agent.pipeline.ArchivedObjectFormat.ChunkedOutputStream;
 import dev.walden.agent.pipeline.ArchivedObjectFormat.Header;
@@ -40,26 +41,12 @@ final class ObjectCodec {
                 ArchivedObjectFormat.encodeHeader(kind, compressor.id(), encryption.id(), name), sealing.headerExtension());
         out.write(header);
         OutputStream payload = sealing.encrypt(out, header);
-        MessageDigest digest = ArchivedObjectFormat.sha256();
         ChunkedOutputStream chunks = new ChunkedOutputStream(payload, CHUNK_SIZE);
-        long length = 0;
-        ByteBuffer buffer = ByteBuffer.allocate(IO_BUFFER);
-        try (OutputStream body = compressor.compressing(new NonClosing(chunks))) {
-            long position = 0;
-            while (true) {
-                buffer.clear();
-                int read = source.read(buffer, position);
-                if (read < 0) {
-                    break;
-                }
-                position += read;
-                digest.update(buffer.array(), 0, read);
-                body.write(buffer.array(), 0, read);
-                length += read;
-            }
+        Trailer trailer;
+        try (OutputStream body = compressor.compressing(new NonClosingOutputStream(chunks))) {
+            trailer = hashWhileReading(source, body);
         }
         chunks.close();
-        Trailer trailer = new Trailer(length, digest.digest());
         payload.write(ArchivedObjectFormat.encodeTrailer(trailer));
         payload.close();
         return trailer;
@@ -67,6 +54,11 @@ final class ObjectCodec {
 
     /** Hashes a file the way {@link #write} does, to compare it with an archived object's trailer. */
     static Trailer hash(FileChannel source) throws IOException {
+        return hashWhileReading(source, OutputStream.nullOutputStream());
+    }
+
+    /** Reads the whole file from position 0 into {@code sink}, hashing it on the way: one pass, one buffer. */
+    private static Trailer hashWhileReading(FileChannel source, OutputStream sink) throws IOException {
         MessageDigest digest = ArchivedObjectFormat.sha256();
         ByteBuffer buffer = ByteBuffer.allocate(IO_BUFFER);
         long position = 0;
@@ -78,6 +70,7 @@ final class ObjectCodec {
             }
             position += read;
             digest.update(buffer.array(), 0, read);
+            sink.write(buffer.array(), 0, read);
         }
         return new Trailer(position, digest.digest());
     }
@@ -192,23 +185,6 @@ final class ObjectCodec {
             } catch (IOException e) {
                 throw new StorageReadException(e);
             }
-        }
-    }
-
-    /** Lets the compressor's close finish its frame without closing the chunk stream beneath. */
-    private static final class NonClosing extends java.io.FilterOutputStream {
-        NonClosing(OutputStream out) {
-            super(out);
-        }
-
-        @Override
-        public void write(byte[] bytes, int offset, int length) throws IOException {
-            out.write(bytes, offset, length);
-        }
-
-        @Override
-        public void close() throws IOException {
-            flush();
         }
     }
 
