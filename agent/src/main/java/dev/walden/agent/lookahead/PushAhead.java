@@ -49,15 +49,18 @@ public final class PushAhead implements AutoCloseable {
     private final int window;
     private final boolean markReadyDone;
     private final ThreadPoolExecutor uploads;
-    private final Map<String, CompletableFuture<ArchivedObjectFormat.Trailer>> ahead = new ConcurrentHashMap<>();
+    private final Map<String, CompletableFuture<Uploaded>> ahead = new ConcurrentHashMap<>();
+
+    /** What an upload ahead stored, and the file's identity if it did not change while it was read. */
+    private record Uploaded(ArchivedObjectFormat.Trailer content, FileIdentity identity) {}
     /**
      * What was stored ahead and marked done, for the race where PostgreSQL had already picked the file before the
      * rename: its push is then answered by a local hash, not by reading the object back. Bounded, oldest dropped.
      */
-    private final Map<String, ArchivedObjectFormat.Trailer> recentlyMarked = java.util.Collections.synchronizedMap(
+    private final Map<String, Uploaded> recentlyMarked = java.util.Collections.synchronizedMap(
             new java.util.LinkedHashMap<>(64, 0.75f, false) {
                 @Override
-                protected boolean removeEldestEntry(Map.Entry<String, ArchivedObjectFormat.Trailer> eldest) {
+                protected boolean removeEldestEntry(Map.Entry<String, Uploaded> eldest) {
                     return size() > 256;
                 }
             });
@@ -81,30 +84,41 @@ public final class PushAhead implements AutoCloseable {
      * then the caller runs the ordinary push.
      */
     public Optional<ArchivedObjectFormat.Trailer> claim(WalFileName name, Path source, long timeoutSeconds) {
-        ArchivedObjectFormat.Trailer marked = recentlyMarked.remove(name.name());
+        Uploaded marked = recentlyMarked.remove(name.name());
         if (marked != null) {
-            try {
-                return PushPipeline.sameContent(source, marked) ? Optional.of(marked) : Optional.empty();
-            } catch (IOException e) {
-                return Optional.empty();
-            }
+            return matches(source, marked) ? Optional.of(marked.content()) : Optional.empty();
         }
-        CompletableFuture<ArchivedObjectFormat.Trailer> upload = ahead.remove(name.name());
+        CompletableFuture<Uploaded> upload = ahead.remove(name.name());
         if (upload == null) {
             return Optional.empty();
         }
         try {
-            ArchivedObjectFormat.Trailer stored = upload.get(timeoutSeconds, TimeUnit.SECONDS);
-            if (stored != null && PushPipeline.sameContent(source, stored)) {
-                return Optional.of(stored);
+            Uploaded stored = upload.get(timeoutSeconds, TimeUnit.SECONDS);
+            if (stored != null && matches(source, stored)) {
+                return Optional.of(stored.content());
             }
             LOG.warning(name.name() + " changed since it was pushed ahead; pushing it again the ordinary way");
-        } catch (ExecutionException | TimeoutException | IOException e) {
+        } catch (ExecutionException | TimeoutException e) {
             // The ordinary push will report whatever is wrong.
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
         return Optional.empty();
+    }
+
+    /**
+     * The file is the one uploaded if its identity is unchanged since the upload read it (no hashing needed), or
+     * failing that if its length and SHA-256 match what was stored.
+     */
+    private static boolean matches(Path source, Uploaded stored) {
+        try {
+            if (stored.identity() != null && stored.identity().equals(FileIdentity.of(source))) {
+                return true;
+            }
+            return PushPipeline.sameContent(source, stored.content());
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     /** Starts uploads of the segments that are ready after {@code current} in {@code source}'s pg_wal. */
@@ -122,7 +136,7 @@ public final class PushAhead implements AutoCloseable {
             if (ahead.containsKey(next)) {
                 continue;
             }
-            CompletableFuture<ArchivedObjectFormat.Trailer> future = new CompletableFuture<>();
+            CompletableFuture<Uploaded> future = new CompletableFuture<>();
             if (ahead.putIfAbsent(next, future) != null) {
                 continue;
             }
@@ -135,15 +149,18 @@ public final class PushAhead implements AutoCloseable {
         }
     }
 
-    private void upload(WalFileName name, Path file, Path status, CompletableFuture<ArchivedObjectFormat.Trailer> future) {
+    private void upload(WalFileName name, Path file, Path status, CompletableFuture<Uploaded> future) {
         try {
+            FileIdentity before = FileIdentity.of(file);
             PushPipeline.Outcome outcome = pipeline.push(name, file);
-            future.complete(outcome.content());
+            FileIdentity after = FileIdentity.of(file);
+            Uploaded uploaded = new Uploaded(outcome.content(), before.equals(after) ? after : null);
+            future.complete(uploaded);
             LOG.info("archived " + name.name() + " ahead (" + outcome.originalBytes() + " → " + outcome.storedBytes() + " bytes)");
             if (markReadyDone && markDone(status, name.name())) {
                 // PostgreSQL skips a .done file, so nobody will claim this entry from the window; a push that was
                 // already under way is answered from recentlyMarked.
-                recentlyMarked.put(name.name(), outcome.content());
+                recentlyMarked.put(name.name(), uploaded);
                 ahead.remove(name.name(), future);
             }
             // Slide the window from here, so the backlog drains without waiting for PostgreSQL's next call.
