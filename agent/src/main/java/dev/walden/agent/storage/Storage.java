@@ -29,6 +29,8 @@ public interface Storage extends AutoCloseable {
      *   <li>Durable: {@link PutOutcome#CREATED} is returned only once the object survives a crash.</li>
      *   <li>Never overwrites: if the key exists, before or concurrently, returns {@link PutOutcome#ALREADY_EXISTS},
      *       leaves the existing object untouched and discards what the writer produced.</li>
+     *   <li>Cheap when present: if the key exists when the call starts, the writer is not called at all, so an
+     *       archived file is neither compressed nor uploaded again.</li>
      *   <li>On an exception nothing is stored under {@code key} by this call.</li>
      * </ul>
      */

@@ -51,6 +51,14 @@ public abstract class StorageContractTest {
     }
 
     @Test
+    void doesNotCallTheWriterWhenTheObjectExists() throws IOException {
+        put("present", "x");
+        boolean[] called = {false};
+        assertEquals(Storage.PutOutcome.ALREADY_EXISTS, storage.putIfAbsent("present", out -> called[0] = true));
+        assertFalse(called[0], "an existing object must not be produced again");
+    }
+
+    @Test
     void missingObjectsAreNotFound() {
         assertThrows(ObjectNotFoundException.class, () -> storage.open("absent/key"));
         assertThrows(ObjectNotFoundException.class, () -> storage.readTail("absent/key", 4));
