@@ -12,6 +12,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -73,12 +74,7 @@ public final class RestorePrefetch implements AutoCloseable {
         this.spool = spool;
         this.window = window;
         this.maxBytes = maxBytes;
-        DurableFiles.createDirectories(spool);
-        try (Stream<Path> leftovers = Files.list(spool)) {
-            for (Path leftover : (Iterable<Path>) leftovers::iterator) {
-                Files.deleteIfExists(leftover);
-            }
-        }
+        claimSpool(spool);
         AtomicInteger counter = new AtomicInteger();
         this.downloads = new ThreadPoolExecutor(threads, threads, 30, TimeUnit.SECONDS, new ArrayBlockingQueue<>(window),
                 runnable -> {
@@ -92,6 +88,34 @@ public final class RestorePrefetch implements AutoCloseable {
             return thread;
         });
         refill.scheduleWithFixedDelay(this::refillConsumed, 20, 20, TimeUnit.MILLISECONDS);
+    }
+
+    /** Marks a directory as a Walden spool; only a directory carrying it is ever emptied. */
+    static final String MARKER = ".walden-spool";
+
+    /**
+     * Empties the spool of an earlier run, but only a directory this agent made a spool: a mistyped spool-path
+     * (a pg_wal, a repository) is refused, never wiped.
+     */
+    static void claimSpool(Path spool) throws IOException {
+        DurableFiles.createDirectories(spool);
+        Path marker = spool.resolve(MARKER);
+        try (Stream<Path> entries = Files.list(spool)) {
+            List<Path> all = entries.toList();
+            if (!Files.exists(marker)) {
+                if (!all.isEmpty()) {
+                    throw new IOException("spool-path " + spool + " is not empty and is not a Walden spool; refusing to"
+                            + " empty it. HINT: give spool-path a directory of its own");
+                }
+                Files.writeString(marker, "Walden prefetch spool: files here are deleted when walden-agent starts.\n");
+                return;
+            }
+            for (Path entry : all) {
+                if (!entry.equals(marker)) {
+                    Files.deleteIfExists(entry);
+                }
+            }
+        }
     }
 
     /** The spool directory, which the agent links next to its socket for the launcher. */

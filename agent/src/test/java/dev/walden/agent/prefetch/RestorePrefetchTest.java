@@ -108,10 +108,19 @@ class RestorePrefetchTest {
     }
 
     @Test
-    void theSpoolIsBoundedAndEmptiedAtStart() throws Exception {
-        Files.createDirectories(dir.resolve("spool"));
-        Files.write(dir.resolve("spool/" + segment(2)), new byte[] {1, 2, 3});  // left by an earlier run
+    void aSpoolPathThatIsNotASpoolIsNeverEmptied() throws Exception {
         FetchPipeline pipeline = new FetchPipeline(repository, Keyring.EMPTY);
+        java.io.IOException e = org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class,
+                () -> new RestorePrefetch(pipeline, wal, 4, 2, 256L << 20));
+        assertTrue(e.getMessage().contains("is not a Walden spool; refusing to empty it"), e.getMessage());
+        assertTrue(Files.exists(wal.resolve(segment(1))), "the WAL is untouched");
+    }
+
+    @Test
+    void theSpoolIsBoundedAndEmptiedAtStart() throws Exception {
+        FetchPipeline pipeline = new FetchPipeline(repository, Keyring.EMPTY);
+        new RestorePrefetch(pipeline, dir.resolve("spool"), 4, 2, 256L << 20).close();  // an earlier run made it
+        Files.write(dir.resolve("spool/" + segment(2)), new byte[] {1, 2, 3});  // and left this behind
         try (RestorePrefetch prefetch = new RestorePrefetch(pipeline, dir.resolve("spool"), 8, 2, 32L << 20)) {
             assertFalse(Files.exists(dir.resolve("spool/" + segment(2))), "stale spool files are removed at start");
             FetchCommand command = new FetchCommand(pipeline, prefetch);
