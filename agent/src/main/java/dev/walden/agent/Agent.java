@@ -28,7 +28,6 @@ import dev.walden.agent.systemd.SystemdNotifier;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Logger;
 
 /**
@@ -77,25 +76,26 @@ public final class Agent implements AutoCloseable {
                 ? ObjectEncryption.aesGcm(keyring, ObjectEncryption.RandomBytes.secure())
                 : ObjectEncryption.none();
         Storage storage = openStorage(config);
-        Repository repository = new Repository(storage);
+        PushAhead pushAhead = PushAhead.NONE;
+        RestorePrefetch prefetch = RestorePrefetch.NONE;
+        ThreadPoolExecutor workers = null;
         try {
+            Repository repository = new Repository(storage);
             repository.checkEncryption(encryption.repositoryMode());
-        } catch (IOException | RepositoryFormatException e) {
-            storage.close();
-            throw e;
-        }
-        PushPipeline pushPipeline = new PushPipeline(repository, new ZstdCompressor(config.compressLevel()), encryption, keyring);
-        FetchPipeline fetchPipeline = new FetchPipeline(repository, keyring);
-        PushAhead pushAhead = config.pushAhead() == 0 ? PushAhead.NONE
-                : new PushAhead(pushPipeline, config.pushAhead(), config.pushAheadThreads(), config.markReadyDone());
-        RestorePrefetch prefetch = config.prefetch() == 0 ? RestorePrefetch.NONE
-                : new RestorePrefetch(fetchPipeline, config.spoolPath(), config.prefetch(), config.prefetchThreads(),
+            PushPipeline pushPipeline = new PushPipeline(repository, new ZstdCompressor(config.compressLevel()), encryption, keyring);
+            FetchPipeline fetchPipeline = new FetchPipeline(repository, keyring);
+            if (config.pushAhead() > 0) {
+                pushAhead = new PushAhead(pushPipeline, config.pushAhead(), config.pushAheadThreads(), config.markReadyDone());
+            }
+            if (config.prefetch() > 0) {
+                prefetch = new RestorePrefetch(fetchPipeline, config.spoolPath(), config.prefetch(), config.prefetchThreads(),
                         (long) config.spoolMib() << 20);
-        RequestRouter router = new RequestRouter(
-                new PushCommand(pushPipeline, pushAhead), new FetchCommand(fetchPipeline, prefetch), VERSION);
-        ThreadPoolExecutor workers = new ThreadPoolExecutor(config.workerThreads(), config.workerThreads(),
-                60, TimeUnit.SECONDS, new ArrayBlockingQueue<>(config.maxQueuedRequests()), namedThreads("walden-worker"));
-        try {
+            }
+            RequestRouter router = new RequestRouter(
+                    new PushCommand(pushPipeline, pushAhead), new FetchCommand(fetchPipeline, prefetch), VERSION);
+            workers = new ThreadPoolExecutor(config.workerThreads(), config.workerThreads(),
+                    60, TimeUnit.SECONDS, new ArrayBlockingQueue<>(config.maxQueuedRequests()),
+                    Thread.ofPlatform().name("walden-worker-", 1).daemon().factory());
             AgentServer server = AgentServer.start(config.socketPath(), config.socketMode(), peers, router, workers);
             SystemdNotifier systemd = SystemdNotifier.fromEnvironment(environment, server.eventLoop());
             linkSpoolForLauncher(config, prefetch);
@@ -105,8 +105,10 @@ public final class Agent implements AutoCloseable {
                     + ", " + config.workerThreads() + " workers, users " + peers.describe());
             systemd.send("READY=1\nSTATUS=archiving to " + storage.describe() + "\nMAINPID=" + ProcessHandle.current().pid());
             return new Agent(storage, workers, server, systemd, pushAhead, prefetch);
-        } catch (IOException | RuntimeException e) {
-            workers.shutdownNow();
+        } catch (IOException | RepositoryFormatException | RuntimeException e) {
+            if (workers != null) {
+                workers.shutdownNow();
+            }
             pushAhead.close();
             prefetch.close();
             storage.close();
@@ -138,10 +140,6 @@ public final class Agent implements AutoCloseable {
                 S3Storage s3 = S3Storage.open(config.s3());
                 try {
                     s3.checkAccess();
-                    if (!s3.enforcesConditionalWrites()) {
-                        LOG.warning(s3.describe() + " does not enforce If-None-Match: this agent never overwrites an object,"
-                                + " but two agents writing one repository could. Give each cluster its own s3-prefix");
-                    }
                 } catch (IOException e) {
                     s3.close();
                     throw e;
@@ -149,15 +147,6 @@ public final class Agent implements AutoCloseable {
                 yield s3;
             }
             default -> throw new IllegalStateException("repo-type " + config.repoType() + " passed validation but has no driver");
-        };
-    }
-
-    private static java.util.concurrent.ThreadFactory namedThreads(String prefix) {
-        AtomicInteger counter = new AtomicInteger();
-        return runnable -> {
-            Thread thread = new Thread(runnable, prefix + "-" + counter.incrementAndGet());
-            thread.setDaemon(true);
-            return thread;
         };
     }
 

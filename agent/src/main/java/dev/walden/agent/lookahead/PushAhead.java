@@ -22,7 +22,6 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Logger;
 
 /**
@@ -69,13 +68,9 @@ public final class PushAhead implements AutoCloseable {
         this.pipeline = pipeline;
         this.window = window;
         this.markReadyDone = markReadyDone;
-        AtomicInteger counter = new AtomicInteger();
         this.uploads = window == 0 ? null : new ThreadPoolExecutor(threads, threads, 30, TimeUnit.SECONDS,
-                new ArrayBlockingQueue<>(window), runnable -> {
-                    Thread thread = new Thread(runnable, "walden-push-ahead-" + counter.incrementAndGet());
-                    thread.setDaemon(true);
-                    return thread;
-                });
+                new ArrayBlockingQueue<>(window),
+                Thread.ofPlatform().name("walden-push-ahead-", 1).daemon().factory());
     }
 
     /**

@@ -56,7 +56,7 @@ public final class FetchPipeline {
         } catch (ObjectNotFoundException e) {
             return Outcome.NOT_FOUND;
         }
-        Path temp = directory.resolve(".walden-" + name.name() + "-" + Long.toHexString(ThreadLocalRandom.current().nextLong()) + ".tmp");
+        Path temp = temporaryBeside(directory, name.name());
         boolean kept = false;
         try (object; FileChannel out = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
             Files.setPosixFilePermissions(temp, PosixFilePermissions.fromString("rw-------"));
@@ -87,7 +87,7 @@ public final class FetchPipeline {
         } catch (java.nio.file.AtomicMoveNotSupportedException otherFileSystem) {
             // copy below
         }
-        Path temp = directory.resolve(".walden-" + destination.getFileName() + "-" + Long.toHexString(ThreadLocalRandom.current().nextLong()) + ".tmp");
+        Path temp = temporaryBeside(directory, destination.getFileName().toString());
         try {
             Files.copy(verified, temp);
             Files.setPosixFilePermissions(temp, PosixFilePermissions.fromString("rw-------"));
@@ -97,6 +97,11 @@ public final class FetchPipeline {
             Files.deleteIfExists(temp);
             Files.deleteIfExists(verified);
         }
+    }
+
+    /** A hidden, unique name in {@code directory}: never a WAL name, so nothing reads it before the rename. */
+    private static Path temporaryBeside(Path directory, String name) {
+        return directory.resolve(".walden-" + name + "-" + Long.toHexString(ThreadLocalRandom.current().nextLong()) + ".tmp");
     }
 
     /**

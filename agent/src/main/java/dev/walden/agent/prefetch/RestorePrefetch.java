@@ -21,7 +21,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Logger;
 import java.util.stream.Stream;
 
@@ -75,18 +74,10 @@ public final class RestorePrefetch implements AutoCloseable {
         this.window = window;
         this.maxBytes = maxBytes;
         claimSpool(spool);
-        AtomicInteger counter = new AtomicInteger();
         this.downloads = new ThreadPoolExecutor(threads, threads, 30, TimeUnit.SECONDS, new ArrayBlockingQueue<>(window),
-                runnable -> {
-                    Thread thread = new Thread(runnable, "walden-prefetch-" + counter.incrementAndGet());
-                    thread.setDaemon(true);
-                    return thread;
-                });
-        this.refill = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(runnable -> {
-            Thread thread = new Thread(runnable, "walden-prefetch-refill");
-            thread.setDaemon(true);
-            return thread;
-        });
+                Thread.ofPlatform().name("walden-prefetch-", 1).daemon().factory());
+        this.refill = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
+                Thread.ofPlatform().name("walden-prefetch-refill").daemon().factory());
         refill.scheduleWithFixedDelay(this::refillConsumed, 20, 20, TimeUnit.MILLISECONDS);
     }
 

@@ -32,7 +32,8 @@ final class PeerCredentialsCheck extends ChannelInboundHandlerAdapter {
         }
         if (!policy.allows(peer.uid())) {
             refuse(ctx, "refused connection from uid " + peer.uid() + " (pid " + peer.pid()
-                    + "): not the agent's user and not in allowed-users (" + policy.describe() + ")");
+                    + "): not the agent's user and not in allowed-users (" + policy.describe()
+                    + "). HINT: run walden as the agent's user, or add this user to allowed-users");
             return;
         }
         ctx.pipeline().remove(this);

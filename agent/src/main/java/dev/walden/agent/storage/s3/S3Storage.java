@@ -41,8 +41,10 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  *
  * <ul>
  *   <li>Create-if-absent: a HEAD first, then the upload with {@code If-None-Match: *}, which AWS S3, MinIO and recent
- *       Ceph honour (HTTP 412 when the key exists). A store that ignores the header still never sees an overwrite from
- *       a single agent, because of the HEAD; two agents racing on one name is what the header is for.</li>
+ *       Ceph honour (HTTP 412 when the key exists). A store that ignores the header (s3proxy, older Ceph) still never
+ *       sees an overwrite from one agent, because HEAD and upload of a key are one step under a per-key lock; two
+ *       agents racing on one name is what the header is for. Nothing is written to probe which kind a store is:
+ *       buckets for WAL often deny deletes or lock objects.</li>
  *   <li>Durability: S3 acknowledges a PUT or a completed multipart upload only once the object is stored.</li>
  *   <li>Memory: an object up to {@code s3-part-size-mib} is buffered and sent in one PUT; a larger one goes as a
  *       multipart upload, holding one part at a time.</li>
@@ -140,30 +142,6 @@ public final class S3Storage implements Storage {
                 writer.writeTo(upload);
                 return upload.finish();
             }
-        }
-    }
-
-    /**
-     * Whether the store refuses a second create of one key (If-None-Match: *). When it does not, only the agent's
-     * own per-key locking prevents overwrites, so a repository must have a single writer; the agent logs which.
-     */
-    public boolean enforcesConditionalWrites() throws IOException {
-        String probe = prefix + "walden-probe-" + Long.toHexString(System.nanoTime());
-        try {
-            s3.putObject(b -> b.bucket(bucket).key(probe).ifNoneMatch("*"), RequestBody.fromBytes(new byte[] {1}));
-            try {
-                s3.putObject(b -> b.bucket(bucket).key(probe).ifNoneMatch("*"), RequestBody.fromBytes(new byte[] {2}));
-                return false;
-            } catch (SdkException e) {
-                if (isPreconditionFailed(e)) {
-                    return true;
-                }
-                throw failure("probe conditional writes", e);
-            } finally {
-                s3.deleteObject(b -> b.bucket(bucket).key(probe));
-            }
-        } catch (SdkException e) {
-            throw failure("probe conditional writes", e);
         }
     }
 
@@ -309,7 +287,7 @@ public final class S3Storage implements Storage {
                 }
                 int number = parts.size() + 1;
                 String etag = s3.uploadPart(b -> b.bucket(bucket).key(objectKey).uploadId(uploadId).partNumber(number),
-                        RequestBody.fromBytes(java.util.Arrays.copyOf(buffer, filled))).eTag();
+                        body()).eTag();
                 parts.add(CompletedPart.builder().partNumber(number).eTag(etag).build());
                 filled = 0;
             } catch (SdkException e) {
@@ -317,11 +295,21 @@ public final class S3Storage implements Storage {
             }
         }
 
+        /**
+         * The buffered bytes as a request body read in place: {@code RequestBody.fromBytes} would copy them again. The
+         * SDK asks for a fresh stream on each retry; the buffer is not touched until the call returns.
+         */
+        private RequestBody body() {
+            byte[] bytes = buffer;
+            int length = filled;
+            return RequestBody.fromContentProvider(() -> new java.io.ByteArrayInputStream(bytes, 0, length), length,
+                    "application/octet-stream");
+        }
+
         PutOutcome finish() throws IOException {
             try {
                 if (uploadId == null) {
-                    s3.putObject(b -> b.bucket(bucket).key(objectKey).ifNoneMatch("*"),
-                            RequestBody.fromBytes(java.util.Arrays.copyOf(buffer, filled)));
+                    s3.putObject(b -> b.bucket(bucket).key(objectKey).ifNoneMatch("*"), body());
                 } else {
                     if (filled > 0) {
                         sendPart();
