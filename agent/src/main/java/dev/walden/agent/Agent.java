@@ -42,6 +42,8 @@ public final class Agent implements AutoCloseable {
     private final ThreadPoolExecutor workers;
     private final AgentServer server;
     private final SystemdNotifier systemd;
+    /** Beside the socket, where bin/walden finds segments already stored ahead (docs/architecture.md). */
+    static final String PUSHED_AHEAD_DIRECTORY = "archived-ahead";
     private final PushAhead pushAhead;
     private final RestorePrefetch prefetch;
 
@@ -85,7 +87,8 @@ public final class Agent implements AutoCloseable {
             PushPipeline pushPipeline = new PushPipeline(repository, new ZstdCompressor(config.compressLevel()), encryption, keyring);
             FetchPipeline fetchPipeline = new FetchPipeline(repository, keyring);
             if (config.pushAhead() > 0) {
-                pushAhead = new PushAhead(pushPipeline, config.pushAhead(), config.pushAheadThreads(), config.markReadyDone());
+                pushAhead = new PushAhead(pushPipeline, config.pushAhead(), config.pushAheadThreads(), config.markReadyDone(),
+                        config.socketPath().resolveSibling(PUSHED_AHEAD_DIRECTORY));
             }
             if (config.prefetch() > 0) {
                 prefetch = new RestorePrefetch(fetchPipeline, config.spoolPath(), config.prefetch(), config.prefetchThreads(),

@@ -43,7 +43,7 @@ public final class PushCommand {
         try {
             // Start the uploads of the following segments first, so they overlap this one.
             pushAhead.after(name, source);
-            if (pushAhead.claim(name, source, 300).isPresent()) {
+            if (pushAhead.claim(name, source, 300)) {
                 String message = name.name() + " was archived ahead; the file matches what was stored";
                 LOG.info(message);
                 return Reply.ok(message);

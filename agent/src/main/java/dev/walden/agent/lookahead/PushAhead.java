@@ -1,6 +1,5 @@
 package dev.walden.agent.lookahead;
 
-import dev.walden.agent.pipeline.ArchivedObjectFormat;
 import dev.walden.agent.pipeline.PushPipeline;
 import dev.walden.agent.storage.DurableFiles;
 import dev.walden.agent.wal.WalFileKind;
@@ -11,14 +10,19 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -27,70 +31,88 @@ import java.util.logging.Logger;
 /**
  * Look-ahead push. PostgreSQL's archiver runs {@code archive_command} for one file at a time; when it asks for
  * segment N, this uploads the segments whose {@code .ready} files follow N, several at once, so that by the time
- * PostgreSQL asks for them they are durable and the answer costs one local hash.
+ * PostgreSQL asks for them they are durable and the answer is immediate.
  *
- * <p>Correctness: a segment pushed ahead is acknowledged to PostgreSQL only if the file PostgreSQL hands over has
- * the same length and SHA-256 as the bytes that were stored ({@link #claim}); otherwise the ordinary push runs,
- * which refuses a different file under an archived name. Optionally ({@code mark-ready-done}), once an upload is
+ * <p>Correctness: a segment pushed ahead is acknowledged only if the file PostgreSQL hands over has the identity
+ * (device, inode, size, mtime, ctime) it had both before and after the upload read it ({@link #claim}, and bin/walden
+ * through {@link LauncherAcknowledgements}); otherwise the ordinary push runs, which compares the file byte for byte
+ * with the archived object and refuses a different one. Optionally ({@code mark-ready-done}), once an upload is
  * durable its {@code .ready} status file is renamed to {@code .done}, as PostgreSQL's archiver would after a
  * successful {@code archive_command}; PostgreSQL 15 re-checks {@code .ready} before archiving a file and skips it.
  *
  * <p>Bounds: at most {@code push-ahead} uploads queued or running, on {@code push-ahead-threads} threads, each
- * streaming with the pipeline's fixed buffers; at most twice {@code push-ahead} results remembered.
+ * streaming with the pipeline's fixed buffers; at most twice {@code push-ahead} segments uploaded or in flight that
+ * PostgreSQL has not archived yet, so the agent never runs further ahead of PostgreSQL than that. A segment counts as
+ * archived by PostgreSQL once its {@code .ready} file is gone, which a light watcher checks every 10 ms while such
+ * segments exist.
  */
 public final class PushAhead implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(PushAhead.class.getName());
+    private static final long WATCH_MILLIS = 10;
 
     /** For push-ahead = 0: callers never check. */
-    public static final PushAhead NONE = new PushAhead(null, 0, 1, false);
+    public static final PushAhead NONE = new PushAhead(null, 0, 1, false, null);
 
     private final PushPipeline pipeline;
     private final int window;
     private final boolean markReadyDone;
+    private final LauncherAcknowledgements acknowledgements;
     private final ThreadPoolExecutor uploads;
-    private final Map<String, CompletableFuture<Uploaded>> ahead = new ConcurrentHashMap<>();
-
-    /** What an upload ahead stored, and the file's identity if it did not change while it was read. */
-    private record Uploaded(ArchivedObjectFormat.Trailer content, FileIdentity identity) {}
+    private final ScheduledExecutorService watcher;
+    /** Uploads queued, running, or done and not yet archived by PostgreSQL; a null identity means "changed". */
+    private final Map<String, CompletableFuture<FileIdentity>> ahead = new ConcurrentHashMap<>();
     /**
      * What was stored ahead and marked done, for the race where PostgreSQL had already picked the file before the
-     * rename: its push is then answered by a local hash, not by reading the object back. Bounded, oldest dropped.
+     * rename: its push is then answered by its identity, not by reading the object back. Bounded, oldest dropped.
      */
-    private final Map<String, Uploaded> recentlyMarked = java.util.Collections.synchronizedMap(
-            new java.util.LinkedHashMap<>(64, 0.75f, false) {
+    private final Map<String, FileIdentity> recentlyMarked = Collections.synchronizedMap(
+            new LinkedHashMap<>(64, 0.75f, false) {
                 @Override
-                protected boolean removeEldestEntry(Map.Entry<String, Uploaded> eldest) {
+                protected boolean removeEldestEntry(Map.Entry<String, FileIdentity> eldest) {
                     return size() > 256;
                 }
             });
+    /** Where PostgreSQL's archiver is: its pg_wal and the last segment it asked for. */
+    private volatile Path walDirectory;
+    private volatile String lastRequested = "";
 
-    public PushAhead(PushPipeline pipeline, int window, int threads, boolean markReadyDone) {
+    /**
+     * @param acknowledgementDirectory where bin/walden looks for segments stored ahead, or null for no fast path
+     */
+    public PushAhead(PushPipeline pipeline, int window, int threads, boolean markReadyDone, Path acknowledgementDirectory) {
         this.pipeline = pipeline;
         this.window = window;
         this.markReadyDone = markReadyDone;
+        this.acknowledgements = window == 0 || acknowledgementDirectory == null
+                ? LauncherAcknowledgements.NONE : LauncherAcknowledgements.in(acknowledgementDirectory);
         this.uploads = window == 0 ? null : new ThreadPoolExecutor(threads, threads, 30, TimeUnit.SECONDS,
                 new ArrayBlockingQueue<>(window),
                 Thread.ofPlatform().name("walden-push-ahead-", 1).daemon().factory());
+        this.watcher = window == 0 ? null : Executors.newSingleThreadScheduledExecutor(
+                Thread.ofPlatform().name("walden-push-ahead-watch").daemon().factory());
+        if (watcher != null) {
+            watcher.scheduleWithFixedDelay(this::refillWhenArchived, WATCH_MILLIS, WATCH_MILLIS, TimeUnit.MILLISECONDS);
+        }
     }
 
     /**
      * If {@code name} was uploaded ahead (or is being uploaded), waits for that upload and says whether the file
-     * PostgreSQL hands over now is byte for byte what was stored. Empty when it was not pushed ahead or differs:
-     * then the caller runs the ordinary push.
+     * PostgreSQL hands over now is the one that was stored. False when it was not pushed ahead or differs: then the
+     * caller runs the ordinary push.
      */
-    public Optional<ArchivedObjectFormat.Trailer> claim(WalFileName name, Path source, long timeoutSeconds) {
-        Uploaded marked = recentlyMarked.remove(name.name());
+    public boolean claim(WalFileName name, Path source, long timeoutSeconds) {
+        FileIdentity marked = recentlyMarked.remove(name.name());
         if (marked != null) {
-            return matches(source, marked) ? Optional.of(marked.content()) : Optional.empty();
+            return unchanged(source, marked);
         }
-        CompletableFuture<Uploaded> upload = ahead.remove(name.name());
+        CompletableFuture<FileIdentity> upload = ahead.get(name.name());
         if (upload == null) {
-            return Optional.empty();
+            return false;
         }
         try {
-            Uploaded stored = upload.get(timeoutSeconds, TimeUnit.SECONDS);
-            if (stored != null && matches(source, stored)) {
-                return Optional.of(stored.content());
+            FileIdentity stored = upload.get(timeoutSeconds, TimeUnit.SECONDS);
+            if (stored != null && unchanged(source, stored)) {
+                return true;
             }
             LOG.warning(name.name() + " changed since it was pushed ahead; pushing it again the ordinary way");
         } catch (ExecutionException | TimeoutException e) {
@@ -98,19 +120,12 @@ public final class PushAhead implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        return Optional.empty();
+        return false;
     }
 
-    /**
-     * The file is the one uploaded if its identity is unchanged since the upload read it (no hashing needed), or
-     * failing that if its length and SHA-256 match what was stored.
-     */
-    private static boolean matches(Path source, Uploaded stored) {
+    private static boolean unchanged(Path source, FileIdentity stored) {
         try {
-            if (stored.identity() != null && stored.identity().equals(FileIdentity.of(source))) {
-                return true;
-            }
-            return PushPipeline.sameContent(source, stored.content());
+            return stored.equals(FileIdentity.of(source));
         } catch (IOException e) {
             return false;
         }
@@ -121,51 +136,99 @@ public final class PushAhead implements AutoCloseable {
         if (window == 0 || current.kind() != WalFileKind.SEGMENT) {
             return;
         }
-        Path walDirectory = source.getParent();
-        Path status = walDirectory.resolve("archive_status");
-        List<String> ready = readySegmentsAfter(status, current.name());
+        walDirectory = source.getParent();
+        lastRequested = current.name();
+        fill();
+    }
+
+    /**
+     * Forgets segments PostgreSQL has archived (their .ready is gone) and starts uploads of the next ready ones, in
+     * name order, up to the bounds.
+     */
+    private synchronized void fill() {
+        Path wal = walDirectory;
+        if (wal == null) {
+            return;
+        }
+        Path status = wal.resolve("archive_status");
+        List<String> ready = readySegments(status);
+        Set<String> stillReady = new HashSet<>(ready);
+        ahead.forEach((name, upload) -> {
+            if (upload.isDone() && !stillReady.contains(name)) {
+                forget(name, upload);
+            }
+        });
+        String from = lastRequested;
         for (String next : ready) {
             if (ahead.size() >= 2 * window) {
                 break;
             }
-            if (ahead.containsKey(next)) {
+            if (next.compareTo(from) <= 0 || ahead.containsKey(next) || recentlyMarked.containsKey(next)) {
                 continue;
             }
-            CompletableFuture<Uploaded> future = new CompletableFuture<>();
-            if (ahead.putIfAbsent(next, future) != null) {
-                continue;
-            }
+            CompletableFuture<FileIdentity> future = new CompletableFuture<>();
+            ahead.put(next, future);
+            acknowledgements.pending(next);
             try {
-                uploads.execute(() -> upload(WalFileName.parse(next), walDirectory.resolve(next), status, future));
+                uploads.execute(() -> upload(WalFileName.parse(next), wal.resolve(next), status, future));
             } catch (RejectedExecutionException full) {
                 ahead.remove(next, future);
+                acknowledgements.forgetPending(next);
                 break;
             }
         }
     }
 
-    private void upload(WalFileName name, Path file, Path status, CompletableFuture<Uploaded> future) {
+    private void forget(String name, CompletableFuture<FileIdentity> upload) {
+        if (ahead.remove(name, upload)) {
+            acknowledgements.forget(name);
+        }
+    }
+
+    /** Runs on the watcher: when PostgreSQL has archived a segment that was stored ahead, the window moves on. */
+    private void refillWhenArchived() {
+        try {
+            Path wal = walDirectory;
+            if (wal == null || ahead.isEmpty()) {
+                return;
+            }
+            Path status = wal.resolve("archive_status");
+            for (Map.Entry<String, CompletableFuture<FileIdentity>> entry : ahead.entrySet()) {
+                if (entry.getValue().isDone() && !Files.exists(status.resolve(entry.getKey() + ".ready"))) {
+                    fill();
+                    return;
+                }
+            }
+        } catch (RuntimeException e) {
+            LOG.warning("push-ahead watcher: " + e);  // keep the schedule alive
+        }
+    }
+
+    private void upload(WalFileName name, Path file, Path status, CompletableFuture<FileIdentity> future) {
         try {
             FileIdentity before = FileIdentity.of(file);
             PushPipeline.Outcome outcome = pipeline.push(name, file);
             FileIdentity after = FileIdentity.of(file);
-            Uploaded uploaded = new Uploaded(outcome.content(), before.equals(after) ? after : null);
-            future.complete(uploaded);
+            FileIdentity stored = before.equals(after) ? after : null;
+            future.complete(stored);
             LOG.info("archived " + name.name() + " ahead (" + outcome.originalBytes() + " → " + outcome.storedBytes() + " bytes)");
-            if (markReadyDone && markDone(status, name.name())) {
+            if (stored == null) {
+                acknowledgements.forgetPending(name.name());
+            } else if (markReadyDone && markDone(status, name.name())) {
                 // PostgreSQL skips a .done file, so nobody will claim this entry from the window; a push that was
                 // already under way is answered from recentlyMarked.
-                recentlyMarked.put(name.name(), uploaded);
-                ahead.remove(name.name(), future);
+                recentlyMarked.put(name.name(), stored);
+                forget(name.name(), future);
+            } else {
+                acknowledgements.stored(name.name(), stored);
             }
-            // Slide the window from here, so the backlog drains without waiting for PostgreSQL's next call.
-            after(name, file);
+            fill();  // slide the window from here, so the backlog drains without waiting for PostgreSQL
         } catch (NoSuchFileException gone) {
-            ahead.remove(name.name(), future);  // PostgreSQL archived and recycled it meanwhile
+            forget(name.name(), future);  // PostgreSQL archived and recycled it meanwhile
             future.complete(null);
         } catch (Exception e) {
             // Not acknowledged to anyone: PostgreSQL's own push of this file will do it again and report the error.
-            ahead.remove(name.name(), future);
+            forget(name.name(), future);
             future.completeExceptionally(e);
             LOG.warning("push ahead of " + name.name() + " failed (PostgreSQL's own push will retry): " + e.getMessage());
         }
@@ -186,13 +249,14 @@ public final class PushAhead implements AutoCloseable {
         }
     }
 
-    private List<String> readySegmentsAfter(Path status, String current) {
+    /** Every segment with a .ready status file, in name order (the order PostgreSQL archives them in). */
+    private static List<String> readySegments(Path status) {
         List<String> names = new ArrayList<>();
         try (DirectoryStream<Path> entries = Files.newDirectoryStream(status, "*.ready")) {
             for (Path entry : entries) {
                 String file = entry.getFileName().toString();
                 String name = file.substring(0, file.length() - ".ready".length());
-                if (name.length() == 24 && name.compareTo(current) > 0) {
+                if (name.length() == 24) {
                     try {
                         if (WalFileName.parse(name).kind() == WalFileKind.SEGMENT) {
                             names.add(name);
@@ -206,11 +270,14 @@ public final class PushAhead implements AutoCloseable {
             return List.of();
         }
         names.sort(null);
-        return names.size() > window ? names.subList(0, window) : names;
+        return names;
     }
 
     @Override
     public void close() {
+        if (watcher != null) {
+            watcher.shutdownNow();
+        }
         if (uploads != null) {
             uploads.shutdown();
             try {
@@ -219,5 +286,6 @@ public final class PushAhead implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
+        acknowledgements.clear();
     }
 }

@@ -19,11 +19,10 @@ import java.nio.channels.WritableByteChannel;
 import dev.walden.agent.crypto.DecryptionException;
 import dev.walden.agent.crypto.Keyring;
 import dev.walden.agent.crypto.ObjectEncryption;
-import java.security.MessageDigest;
 
 /**
  * Streams a file into the archived object format and back, in one pass each way with a fixed-size buffer:
- * push stacks hash → compress → chunk, fetch reverses it and checks the trailer before anything is kept.
+ * push stacks checksum → compress → chunk, fetch reverses it and checks the trailer before anything is kept.
  */
 final class ObjectCodec {
     /** No archived file is larger than PostgreSQL's largest segment; a bigger stream is a decompression bomb. */
@@ -44,7 +43,7 @@ final class ObjectCodec {
         ChunkedOutputStream chunks = new ChunkedOutputStream(payload, CHUNK_SIZE);
         Trailer trailer;
         try (OutputStream body = compressor.compressing(new NonClosingOutputStream(chunks))) {
-            trailer = hashWhileReading(source, body);
+            trailer = checksumWhileReading(source, body);
         }
         chunks.close();
         payload.write(ArchivedObjectFormat.encodeTrailer(trailer));
@@ -52,14 +51,9 @@ final class ObjectCodec {
         return trailer;
     }
 
-    /** Hashes a file the way {@link #write} does, to compare it with an archived object's trailer. */
-    static Trailer hash(FileChannel source) throws IOException {
-        return hashWhileReading(source, OutputStream.nullOutputStream());
-    }
-
-    /** Reads the whole file from position 0 into {@code sink}, hashing it on the way: one pass, one buffer. */
-    private static Trailer hashWhileReading(FileChannel source, OutputStream sink) throws IOException {
-        MessageDigest digest = ArchivedObjectFormat.sha256();
+    /** Reads the whole file from position 0 into {@code sink}, checksumming it on the way: one pass, one buffer. */
+    private static Trailer checksumWhileReading(FileChannel source, OutputStream sink) throws IOException {
+        ArchivedObjectFormat.ContentChecksum checksum = ArchivedObjectFormat.checksum(ArchivedObjectFormat.VERSION);
         ByteBuffer buffer = ByteBuffer.allocate(IO_BUFFER);
         long position = 0;
         while (true) {
@@ -69,10 +63,10 @@ final class ObjectCodec {
                 break;
             }
             position += read;
-            digest.update(buffer.array(), 0, read);
+            checksum.update(buffer.array(), 0, read);
             sink.write(buffer.array(), 0, read);
         }
-        return new Trailer(position, digest.digest());
+        return new Trailer(position, checksum.finish());
     }
 
     /**
@@ -98,7 +92,7 @@ final class ObjectCodec {
             } catch (IllegalArgumentException e) {
                 throw new CorruptObjectException(e.getMessage());
             }
-            MessageDigest digest = ArchivedObjectFormat.sha256();
+            ArchivedObjectFormat.ContentChecksum checksum = ArchivedObjectFormat.checksum(header.version());
             ChunkedInputStream chunks = new ChunkedInputStream(in);
             long length = 0;
             byte[] buffer = new byte[IO_BUFFER];
@@ -112,7 +106,7 @@ final class ObjectCodec {
                     if (length > MAX_ORIGINAL_LENGTH) {
                         throw new CorruptObjectException("object expands beyond " + MAX_ORIGINAL_LENGTH + " bytes");
                     }
-                    digest.update(buffer, 0, read);
+                    checksum.update(buffer, 0, read);
                     ByteBuffer wrapped = ByteBuffer.wrap(buffer, 0, read);
                     while (wrapped.hasRemaining()) {
                         destination.write(wrapped);
@@ -122,16 +116,16 @@ final class ObjectCodec {
             if (!chunks.drainToTerminator()) {
                 throw new CorruptObjectException("object body has data after the end of the compressed stream");
             }
-            byte[] trailerBytes = new byte[ArchivedObjectFormat.TRAILER_LENGTH];
+            byte[] trailerBytes = new byte[ArchivedObjectFormat.trailerLength(header.version())];
             in.readFully(trailerBytes);
-            Trailer recorded = ArchivedObjectFormat.decodeTrailer(trailerBytes);
+            Trailer recorded = ArchivedObjectFormat.decodeTrailer(header.version(), trailerBytes);
             if (in.read() >= 0) {
                 throw new CorruptObjectException("object has bytes after its trailer");
             }
-            Trailer actual = new Trailer(length, digest.digest());
+            Trailer actual = new Trailer(length, checksum.finish());
             if (!actual.sameContentAs(recorded)) {
                 throw new CorruptObjectException("checksum mismatch: object restores to " + length
-                        + " bytes that do not match the SHA-256 recorded at archive time");
+                        + " bytes that do not match the checksum recorded at archive time");
             }
             return recorded;
         } catch (EOFException e) {
@@ -139,6 +133,59 @@ final class ObjectCodec {
         } catch (DecryptionException e) {
             throw new CorruptObjectException(e.getMessage());
         }
+    }
+
+    /**
+     * Whether an archived object restores to exactly the bytes of {@code local}, compared byte for byte as the object
+     * is read and verified: how an identical re-push is told from a different file under the same name.
+     *
+     * @throws CorruptObjectException when the archived object itself is damaged
+     */
+    static boolean sameContent(InputStream object, String name, WalFileKind kind, Keyring keyring, FileChannel local)
+            throws IOException, CorruptObjectException {
+        ComparingChannel comparing = new ComparingChannel(local);
+        Trailer archived = read(object, name, kind, keyring, comparing);
+        return comparing.same && archived.originalLength() == local.size();
+    }
+
+    /** Compares what is written to it with a file, from position 0; remembers only whether everything matched. */
+    private static final class ComparingChannel implements WritableByteChannel {
+        private final FileChannel local;
+        private final ByteBuffer expected = ByteBuffer.allocate(IO_BUFFER);
+        private long position;
+        private boolean same = true;
+
+        ComparingChannel(FileChannel local) {
+            this.local = local;
+        }
+
+        @Override
+        public int write(ByteBuffer written) throws IOException {
+            int count = written.remaining();
+            while (same && written.hasRemaining()) {
+                expected.clear().limit(Math.min(expected.capacity(), written.remaining()));
+                int read = local.read(expected, position);
+                if (read <= 0) {
+                    same = false;  // the archived copy is longer
+                    break;
+                }
+                position += read;
+                expected.flip();
+                ByteBuffer slice = written.slice(written.position(), read);
+                same = slice.equals(expected);
+                written.position(written.position() + read);
+            }
+            written.position(written.limit());
+            return count;
+        }
+
+        @Override
+        public boolean isOpen() {
+            return true;
+        }
+
+        @Override
+        public void close() {}
     }
 
     /**

@@ -37,18 +37,8 @@ public final class PushPipeline {
         this.keyring = keyring;
     }
 
-    /** What a successful push did; {@code content} identifies the bytes that are now durable. */
-    public record Outcome(boolean alreadyArchived, long originalBytes, long storedBytes, ArchivedObjectFormat.Trailer content) {}
-
-    /**
-     * Whether {@code source} holds exactly {@code archived}: length and SHA-256 of the whole file. Used to answer a
-     * push of a file that was uploaded ahead, without touching the repository.
-     */
-    public static boolean sameContent(Path source, ArchivedObjectFormat.Trailer archived) throws IOException {
-        try (FileChannel channel = FileChannel.open(source)) {
-            return channel.size() == archived.originalLength() && ObjectCodec.hash(channel).sameContentAs(archived);
-        }
-    }
+    /** What a successful push did. */
+    public record Outcome(boolean alreadyArchived, long originalBytes, long storedBytes) {}
 
     /**
      * Archives {@code source} as {@code name}. Returns only once the object is durable, or when an identical file
@@ -79,15 +69,15 @@ public final class PushPipeline {
                 written[0] = ObjectCodec.write(counting, name.kind(), name.name(), compressor, encryption, channel);
                 storedBytes[0] = counting.count();
             });
-            Trailer trailer = written[0] != null ? written[0] : ObjectCodec.hash(channel);
+            if (outcome == Storage.PutOutcome.ALREADY_EXISTS) {
+                return compareWithArchived(name, key, channel);
+            }
+            Trailer trailer = written[0];
             if (trailer.originalLength() != size) {
                 throw new RejectedFileException("file changed size while being archived (" + size + " → "
                         + trailer.originalLength() + " bytes)");
             }
-            if (outcome == Storage.PutOutcome.ALREADY_EXISTS) {
-                return compareWithArchived(name, key, trailer);
-            }
-            return new Outcome(false, size, storedBytes[0], trailer);
+            return new Outcome(false, size, storedBytes[0]);
         } catch (NoSuchFileException e) {
             throw new RejectedFileException("no such file " + source);
         } catch (AccessDeniedException e) {
@@ -126,32 +116,25 @@ public final class PushPipeline {
     }
 
     /**
-     * An unencrypted object's trailer is read from its last 44 bytes; an encrypted one is read and authenticated
-     * whole, since its trailer is inside the ciphertext (a plaintext hash would let anyone confirm guessed content).
+     * Reads the archived object back (decrypting and verifying it) and compares it byte for byte with the file: a
+     * re-push is rare (a crash between upload and PostgreSQL's .done), so certainty beats a cheaper hash comparison.
      */
-    private Outcome compareWithArchived(WalFileName name, String key, Trailer candidate)
+    private Outcome compareWithArchived(WalFileName name, String key, FileChannel candidate)
             throws IOException, ConflictException {
-        Trailer archived;
-        try {
-            if (encryption.id() == ObjectEncryption.NONE_ID) {
-                archived = ArchivedObjectFormat.decodeTrailer(
-                        repository.storage().readTail(key, ArchivedObjectFormat.TRAILER_LENGTH));
-            } else {
-                try (java.io.InputStream object = repository.storage().open(key)) {
-                    archived = ObjectCodec.read(object, name.name(), name.kind(), keyring,
-                            java.nio.channels.Channels.newChannel(java.io.OutputStream.nullOutputStream()));
-                }
-            }
+        boolean same;
+        try (java.io.InputStream object = repository.storage().open(key)) {
+            same = ObjectCodec.sameContent(object, name.name(), name.kind(), keyring, candidate);
         } catch (CorruptObjectException e) {
             throw new ConflictException("the archived copy under this name is damaged (" + e.getMessage()
                     + "); it was left in place. HINT: run a verify and investigate before removing it");
         }
-        if (!archived.sameContentAs(candidate)) {
-            throw new ConflictException("a different file is already archived under this name ("
-                    + archived.originalLength() + " bytes archived, " + candidate.originalLength()
-                    + " bytes offered); the archived copy was kept. HINT: two clusters archiving into one repository?");
+        long size = candidate.size();
+        if (!same) {
+            throw new ConflictException("a different file is already archived under this name (" + size
+                    + " bytes offered, content differs); the archived copy was kept."
+                    + " HINT: two clusters archiving into one repository?");
         }
-        return new Outcome(true, candidate.originalLength(), 0, candidate);
+        return new Outcome(true, size, 0);
     }
 
     private static final class CountingOutputStream extends java.io.FilterOutputStream {

@@ -53,7 +53,7 @@ class PushAheadTest {
         Path wal = prepareWal();
         Repository repository = new Repository(new LocalDirectoryStorage(dir.resolve("repo")));
         PushPipeline pipeline = new PushPipeline(repository, new ZstdCompressor(3), ObjectEncryption.none(), Keyring.EMPTY);
-        try (PushAhead ahead = new PushAhead(pipeline, 3, 2, true)) {
+        try (PushAhead ahead = new PushAhead(pipeline, 3, 2, true, null)) {
             PushCommand command = new PushCommand(pipeline, ahead);
             assertEquals(Status.OK, command.execute(push(wal, 1)).status());
             for (int i = 2; i <= 4; i++) {
@@ -86,7 +86,7 @@ class PushAheadTest {
         Path wal = prepareWal();
         Repository repository = new Repository(new LocalDirectoryStorage(dir.resolve("repo")));
         PushPipeline pipeline = new PushPipeline(repository, new ZstdCompressor(3), ObjectEncryption.none(), Keyring.EMPTY);
-        try (PushAhead ahead = new PushAhead(pipeline, 8, 2, false)) {
+        try (PushAhead ahead = new PushAhead(pipeline, 8, 2, false, null)) {
             PushCommand command = new PushCommand(pipeline, ahead);
             assertEquals(Status.OK, command.execute(push(wal, 1)).status());
             assertEquals(Status.OK, command.execute(push(wal, 6)).status());

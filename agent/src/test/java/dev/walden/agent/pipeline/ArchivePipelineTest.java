@@ -168,11 +168,50 @@ class ArchivePipelineTest {
         push.push(WalFileName.parse(SEGMENT), TestSegments.write(dataDir, SEGMENT, SYSID, 1));
         byte[] bytes = Files.readAllBytes(repoDir.resolve(SYSID + "/wal/00000001/" + SEGMENT));
         assertEquals("WLDN", new String(bytes, 0, 4, StandardCharsets.US_ASCII));
-        assertArrayEquals(new byte[] {1, 1, 1, 0, 0, 24}, java.util.Arrays.copyOfRange(bytes, 4, 10));
+        assertArrayEquals(new byte[] {2, 1, 1, 0, 0, 24}, java.util.Arrays.copyOfRange(bytes, 4, 10));
         assertEquals(SEGMENT, new String(bytes, 10, 24, StandardCharsets.US_ASCII));
         assertEquals("WEND", new String(bytes, bytes.length - 4, 4, StandardCharsets.US_ASCII));
         assertEquals("walden-repository-format 1\nsystem-identifier " + SYSID + "\nencryption none\n",
                 Files.readString(repoDir.resolve("walden.repository")));
+    }
+
+    /** Objects written by format version 1 (SHA-256 trailer) stay readable and are recognised on re-push. */
+    @Test
+    void version1ObjectsAreStillReadAndVerified() throws Exception {
+        push.push(WalFileName.parse(SEGMENT), TestSegments.write(dataDir, SEGMENT, SYSID, 1));  // creates the record
+        String old = "000000010000000000000004";
+        Path source = TestSegments.write(dataDir, old, SYSID, 4);
+        byte[] original = Files.readAllBytes(source);
+        Path object = repoDir.resolve(SYSID + "/wal/00000001/" + old);
+        Files.write(object, version1Object(old, original));
+        assertArrayEquals(original, fetchBytes(old));
+        assertTrue(push.push(WalFileName.parse(old), source).alreadyArchived());
+
+        byte[] damaged = version1Object(old, original);
+        damaged[damaged.length - 10] ^= 1;  // inside the SHA-256
+        Files.write(object, damaged);
+        CorruptObjectException e = assertUnreadable(old);
+        assertTrue(e.getMessage().contains("checksum mismatch"), e.getMessage());
+    }
+
+    /** Built from docs/format.md's description of version 1: uncompressed body in 1 MiB chunks, SHA-256 trailer. */
+    private static byte[] version1Object(String name, byte[] original) throws Exception {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        java.io.DataOutputStream data = new java.io.DataOutputStream(out);
+        data.write("WLDN".getBytes(StandardCharsets.US_ASCII));
+        data.write(new byte[] {1, 1, 0, 0});  // version 1, segment, no compression, no encryption
+        data.writeShort(name.length());
+        data.write(name.getBytes(StandardCharsets.US_ASCII));
+        for (int offset = 0; offset < original.length; offset += 1 << 20) {
+            int length = Math.min(1 << 20, original.length - offset);
+            data.writeInt(length);
+            data.write(original, offset, length);
+        }
+        data.writeInt(0);
+        data.writeLong(original.length);
+        data.write(java.security.MessageDigest.getInstance("SHA-256").digest(original));
+        data.write("WEND".getBytes(StandardCharsets.US_ASCII));
+        return out.toByteArray();
     }
 
     private CorruptObjectException assertUnreadable(String name) throws IOException {

@@ -124,9 +124,14 @@ class EncryptedArchiveTest {
         assertUnreadable(fetch(keyring()), "000000010000000000000009", "copied over another name");
 
         byte[] unknownVersion = stored.clone();
-        unknownVersion[4] = 2;
+        unknownVersion[4] = 3;
         Files.write(object(SEGMENT), unknownVersion);
-        assertUnreadable(fetch(keyring()), SEGMENT, "format version 2");
+        assertUnreadable(fetch(keyring()), SEGMENT, "format version 3");
+
+        byte[] downgraded = stored.clone();
+        downgraded[4] = 1;  // the version is in every chunk's associated data: no reading it with v1's trailer
+        Files.write(object(SEGMENT), downgraded);
+        assertUnreadable(fetch(keyring()), SEGMENT, "failed authentication");
     }
 
     @Test
