@@ -1,23 +1,33 @@
 package dev.walden.agent.codec;
 
-import com.github.luben.zstd.RecyclingBufferPool;
-import com.github.luben.zstd.ZstdInputStreamNoFinalizer;
-import com.github.luben.zstd.ZstdOutputStreamNoFinalizer;
+import com.github.luben.zstd.EndDirective;
+import com.github.luben.zstd.ZstdCompressCtx;
+import com.github.luben.zstd.ZstdDecompressCtx;
+import com.github.luben.zstd.ZstdException;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.ByteBuffer;
 
 /**
- * zstd through zstd-jni. The NoFinalizer streams with a recycling buffer pool keep the per-segment cost to the
- * native context: no finalizers to run, no fresh 128 KiB buffers per file.
+ * zstd through zstd-jni's context API on direct buffers: one frame per object, no frame checksum (the object trailer
+ * has one). Contexts and buffers are pooled, so a segment allocates nothing.
  */
 public final class ZstdCompressor implements Compressor {
     public static final int ID = 1;
     public static final int DEFAULT_LEVEL = 3;
+    /** Decoding needs no level: the one instance fetch uses. */
+    static final ZstdCompressor DECODING = new ZstdCompressor(DEFAULT_LEVEL);
+    private static final int IDLE = 8;
+    private static final int INPUT = 256 * 1024;
+    private static final int OUTPUT = 128 * 1024;
+    private static final BufferPool<ZstdDecoder> DECODERS = new BufferPool<>(IDLE, ZstdDecoder::new, ZstdDecoder::free);
+
     private final int level;
+    private final BufferPool<ZstdEncoder> encoders;
 
     public ZstdCompressor(int level) {
         this.level = level;
+        this.encoders = new BufferPool<>(IDLE, ZstdEncoder::new, ZstdEncoder::free);
     }
 
     @Override
@@ -31,14 +41,117 @@ public final class ZstdCompressor implements Compressor {
     }
 
     @Override
-    public OutputStream compressing(OutputStream out) throws IOException {
-        ZstdOutputStreamNoFinalizer zstd = new ZstdOutputStreamNoFinalizer(out, RecyclingBufferPool.INSTANCE, level);
-        zstd.setChecksum(false); // the object trailer carries a SHA-256 of the original bytes
-        return zstd;
+    public Encoder encoder(long sourceSize) {
+        ZstdEncoder encoder = encoders.borrow();
+        encoder.context.reset();
+        encoder.context.setLevel(level);
+        encoder.context.setChecksum(false);
+        return encoder;
     }
 
     @Override
-    public InputStream decompressing(InputStream in) throws IOException {
-        return new ZstdInputStreamNoFinalizer(in, RecyclingBufferPool.INSTANCE);
+    public Decoder decoder() {
+        ZstdDecoder decoder = DECODERS.borrow();
+        decoder.context.reset();
+        decoder.finished = false;
+        return decoder;
+    }
+
+    private final class ZstdEncoder implements Encoder {
+        private final ZstdCompressCtx context = new ZstdCompressCtx();
+        private final ByteBuffer input = ByteBuffer.allocateDirect(INPUT);
+        private final ByteBuffer output = ByteBuffer.allocateDirect(OUTPUT);
+        private final byte[] transfer = new byte[OUTPUT];
+
+        @Override
+        public ByteBuffer input() {
+            return input.clear();
+        }
+
+        @Override
+        public void compress(ByteBuffer bytes, boolean last, OutputStream out) throws IOException {
+            boolean done;
+            do {
+                output.clear();
+                try {
+                    done = context.compressDirectByteBufferStream(output, bytes, last ? EndDirective.END : EndDirective.CONTINUE);
+                } catch (ZstdException e) {
+                    throw new IOException("zstd compression failed: " + e.getMessage(), e);
+                }
+                output.flip();
+                int count = output.remaining();
+                output.get(transfer, 0, count);
+                out.write(transfer, 0, count);
+                // CONTINUE is finished once the input is consumed; END once the frame is flushed.
+            } while (last ? !done : bytes.hasRemaining());
+        }
+
+        @Override
+        public void close() {
+            encoders.giveBack(this);
+        }
+
+        void free() {
+            context.close();
+        }
+    }
+
+    private static final class ZstdDecoder implements Decoder {
+        private final ZstdDecompressCtx context = new ZstdDecompressCtx();
+        private final ByteBuffer input = ByteBuffer.allocateDirect(OUTPUT);
+        private final ByteBuffer output = ByteBuffer.allocateDirect(INPUT);
+        private boolean finished;
+
+        @Override
+        public void decompress(byte[] compressed, int offset, int length, Sink sink) throws IOException {
+            while (length > 0) {
+                if (finished) {
+                    throw new IOException("data after the end of the compressed stream");
+                }
+                int count = Math.min(length, input.capacity());
+                input.clear();
+                input.put(compressed, offset, count).flip();
+                offset += count;
+                length -= count;
+                while (true) {
+                    output.clear();
+                    boolean frameDone;
+                    try {
+                        frameDone = context.decompressDirectByteBufferStream(output, input);
+                    } catch (ZstdException e) {
+                        throw new IOException("zstd: " + e.getMessage(), e);
+                    }
+                    boolean full = !output.hasRemaining();
+                    output.flip();
+                    if (output.hasRemaining()) {
+                        sink.accept(output);
+                    }
+                    if (frameDone) {
+                        finished = true;
+                        if (input.hasRemaining()) {
+                            throw new IOException("data after the end of the compressed stream");
+                        }
+                        break;
+                    }
+                    if (!input.hasRemaining() && !full) {
+                        break;
+                    }
+                }
+            }
+        }
+
+        @Override
+        public boolean complete() {
+            return finished;
+        }
+
+        @Override
+        public void close() {
+            DECODERS.giveBack(this);
+        }
+
+        void free() {
+            context.close();
+        }
     }
 }

@@ -61,7 +61,7 @@ public final class AgentOptions {
             "Objects larger than this are uploaded in parts of this size (multipart upload); each upload holds at most one part in memory.");
 
     public static final Option<Integer> PUSH_AHEAD = Option.integer("push-ahead", 16, 0, 64,
-            "When PostgreSQL pushes segment N, also upload up to this many segments whose .ready files follow N, in parallel, so that their own pushes only have to check them. 0 turns look-ahead off.");
+            "When PostgreSQL pushes segment N, also upload the segments whose .ready files follow N, in parallel, up to this many queued and at most twice this many not yet archived by PostgreSQL, so that their own pushes only have to check them. 0 turns look-ahead off.");
 
     public static final Option<Integer> PUSH_AHEAD_THREADS = Option.integer("push-ahead-threads", 4, 1, 32,
             "Threads uploading ahead. Each holds at most one s3-part-size-mib part; more than the cores pays off because uploads mostly wait on the store.");

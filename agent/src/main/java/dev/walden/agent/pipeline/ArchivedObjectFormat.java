@@ -52,7 +52,8 @@ public final class ArchivedObjectFormat {
 
     /** The whole-file checksum a version's trailer carries. */
     interface ContentChecksum {
-        void update(byte[] bytes, int offset, int length);
+        /** Takes the buffer's remaining bytes; leaves its position where it was. */
+        void update(ByteBuffer bytes);
 
         byte[] finish();
     }
@@ -65,8 +66,8 @@ public final class ArchivedObjectFormat {
         if (version == 1) {
             MessageDigest sha256 = sha256();
             return new ContentChecksum() {
-                public void update(byte[] bytes, int offset, int length) {
-                    sha256.update(bytes, offset, length);
+                public void update(ByteBuffer bytes) {
+                    sha256.update(bytes.duplicate());
                 }
 
                 public byte[] finish() {
@@ -76,8 +77,8 @@ public final class ArchivedObjectFormat {
         }
         CRC32C crc = new CRC32C();
         return new ContentChecksum() {
-            public void update(byte[] bytes, int offset, int length) {
-                crc.update(bytes, offset, length);
+            public void update(ByteBuffer bytes) {
+                crc.update(bytes.duplicate());
             }
 
             public byte[] finish() {
@@ -271,16 +272,6 @@ public final class ArchivedObjectFormat {
             }
             remainingInChunk -= read;
             return read;
-        }
-
-        /** Consumes anything left up to the terminator; data left after the codec's end means corruption. */
-        boolean drainToTerminator() throws IOException {
-            boolean extra = false;
-            byte[] scratch = new byte[8192];
-            while (read(scratch, 0, scratch.length) >= 0) {
-                extra = true;
-            }
-            return !extra;
         }
     }
 }

@@ -1,7 +1,6 @@
 package dev.walden.agent.pipeline;
 
 import dev.walden.agent.codec.Compressor;
-import dev.walden.agent.codec.NonClosingOutputStream;
 import dev.walden.agent.pipeline.ArchivedObjectFormat.ChunkedInputStream;
 import dev.walden.agent.pipeline.ArchivedObjectFormat.ChunkedOutputStream;
 import dev.walden.agent.pipeline.ArchivedObjectFormat.Header;
@@ -42,8 +41,8 @@ final class ObjectCodec {
         OutputStream payload = sealing.encrypt(out, header);
         ChunkedOutputStream chunks = new ChunkedOutputStream(payload, CHUNK_SIZE);
         Trailer trailer;
-        try (OutputStream body = compressor.compressing(new NonClosingOutputStream(chunks))) {
-            trailer = checksumWhileReading(source, body);
+        try (Compressor.Encoder encoder = compressor.encoder(source.size())) {
+            trailer = compressFile(source, encoder, chunks);
         }
         chunks.close();
         payload.write(ArchivedObjectFormat.encodeTrailer(trailer));
@@ -51,20 +50,27 @@ final class ObjectCodec {
         return trailer;
     }
 
-    /** Reads the whole file from position 0 into {@code sink}, checksumming it on the way: one pass, one buffer. */
-    private static Trailer checksumWhileReading(FileChannel source, OutputStream sink) throws IOException {
+    /**
+     * Reads the whole file from position 0 straight into the encoder's direct buffer, checksums it there and
+     * compresses it into {@code sink}: one pass, no copy through the heap.
+     */
+    private static Trailer compressFile(FileChannel source, Compressor.Encoder encoder, OutputStream sink) throws IOException {
         ArchivedObjectFormat.ContentChecksum checksum = ArchivedObjectFormat.checksum(ArchivedObjectFormat.VERSION);
-        ByteBuffer buffer = ByteBuffer.allocate(IO_BUFFER);
         long position = 0;
-        while (true) {
-            buffer.clear();
-            int read = source.read(buffer, position);
-            if (read < 0) {
-                break;
+        boolean end = false;
+        while (!end) {
+            ByteBuffer input = encoder.input();
+            while (input.hasRemaining()) {
+                int read = source.read(input, position);
+                if (read < 0) {
+                    end = true;
+                    break;
+                }
+                position += read;
             }
-            position += read;
-            checksum.update(buffer.array(), 0, read);
-            sink.write(buffer.array(), 0, read);
+            input.flip();
+            checksum.update(input);
+            encoder.compress(input, end, sink);
         }
         return new Trailer(position, checksum.finish());
     }
@@ -93,28 +99,27 @@ final class ObjectCodec {
                 throw new CorruptObjectException(e.getMessage());
             }
             ArchivedObjectFormat.ContentChecksum checksum = ArchivedObjectFormat.checksum(header.version());
-            ChunkedInputStream chunks = new ChunkedInputStream(in);
-            long length = 0;
-            byte[] buffer = new byte[IO_BUFFER];
-            try (InputStream body = compressor.decompressing(new NonClosingInput(chunks))) {
-                while (true) {
-                    int read = readBody(body, buffer);
-                    if (read < 0) {
-                        break;
-                    }
-                    length += read;
-                    if (length > MAX_ORIGINAL_LENGTH) {
-                        throw new CorruptObjectException("object expands beyond " + MAX_ORIGINAL_LENGTH + " bytes");
-                    }
-                    checksum.update(buffer, 0, read);
-                    ByteBuffer wrapped = ByteBuffer.wrap(buffer, 0, read);
-                    while (wrapped.hasRemaining()) {
-                        destination.write(wrapped);
-                    }
+            long[] length = {0};
+            Compressor.Sink sink = original -> {
+                length[0] += original.remaining();
+                if (length[0] > MAX_ORIGINAL_LENGTH) {
+                    throw new TooLargeException();
                 }
-            }
-            if (!chunks.drainToTerminator()) {
-                throw new CorruptObjectException("object body has data after the end of the compressed stream");
+                checksum.update(original);
+                while (original.hasRemaining()) {
+                    destination.write(original);
+                }
+            };
+            ChunkedInputStream chunks = new ChunkedInputStream(in);
+            byte[] buffer = new byte[IO_BUFFER];
+            try (Compressor.Decoder decoder = compressor.decoder()) {
+                int read;
+                while ((read = readBody(chunks, buffer)) >= 0) {
+                    decode(decoder, buffer, read, sink);
+                }
+                if (!decoder.complete()) {
+                    throw new CorruptObjectException("object body ends inside the compressed stream (truncated?)");
+                }
             }
             byte[] trailerBytes = new byte[ArchivedObjectFormat.trailerLength(header.version())];
             in.readFully(trailerBytes);
@@ -122,9 +127,9 @@ final class ObjectCodec {
             if (in.read() >= 0) {
                 throw new CorruptObjectException("object has bytes after its trailer");
             }
-            Trailer actual = new Trailer(length, checksum.finish());
+            Trailer actual = new Trailer(length[0], checksum.finish());
             if (!actual.sameContentAs(recorded)) {
-                throw new CorruptObjectException("checksum mismatch: object restores to " + length
+                throw new CorruptObjectException("checksum mismatch: object restores to " + length[0]
                         + " bytes that do not match the checksum recorded at archive time");
             }
             return recorded;
@@ -134,6 +139,33 @@ final class ObjectCodec {
             throw new CorruptObjectException(e.getMessage());
         }
     }
+
+    /** A decoder's IOException means damaged input; the sink's (writing the destination) keep their type. */
+    private static void decode(Compressor.Decoder decoder, byte[] buffer, int length, Compressor.Sink sink)
+            throws IOException, CorruptObjectException {
+        IOException[] fromSink = new IOException[1];
+        try {
+            decoder.decompress(buffer, 0, length, original -> {
+                try {
+                    sink.accept(original);
+                } catch (IOException e) {
+                    fromSink[0] = e;
+                    throw e;
+                }
+            });
+        } catch (IOException e) {
+            if (fromSink[0] instanceof TooLargeException) {
+                throw new CorruptObjectException("object expands beyond " + MAX_ORIGINAL_LENGTH + " bytes");
+            }
+            if (fromSink[0] != null) {
+                throw fromSink[0];
+            }
+            throw new CorruptObjectException("object body is damaged: " + e.getMessage());
+        }
+    }
+
+    /** Raised by the sink past MAX_ORIGINAL_LENGTH: a decompression bomb, reported as a corrupt object. */
+    private static final class TooLargeException extends IOException {}
 
     /**
      * Whether an archived object restores to exactly the bytes of {@code local}, compared byte for byte as the object
@@ -233,14 +265,5 @@ final class ObjectCodec {
                 throw new StorageReadException(e);
             }
         }
-    }
-
-    private static final class NonClosingInput extends java.io.FilterInputStream {
-        NonClosingInput(InputStream in) {
-            super(in);
-        }
-
-        @Override
-        public void close() {}
     }
 }
