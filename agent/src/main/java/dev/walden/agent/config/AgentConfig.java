@@ -119,10 +119,10 @@ public record AgentConfig(
                 get(values, AgentOptions.WORKER_THREADS),
                 get(values, AgentOptions.MAX_QUEUED_REQUESTS),
                 get(values, AgentOptions.PUSH_AHEAD),
-                get(values, AgentOptions.PUSH_AHEAD_THREADS),
+                threadsOrPerCore(get(values, AgentOptions.PUSH_AHEAD_THREADS)),
                 get(values, AgentOptions.MARK_READY_DONE),
                 get(values, AgentOptions.PREFETCH),
-                get(values, AgentOptions.PREFETCH_THREADS),
+                threadsOrPerCore(get(values, AgentOptions.PREFETCH_THREADS)),
                 get(values, AgentOptions.SPOOL_MIB),
                 get(values, AgentOptions.SPOOL_PATH),
                 get(values, AgentOptions.ENCRYPTION),
@@ -162,5 +162,10 @@ public record AgentConfig(
             }
             settings.put(key, new Setting(value, where));
         }
+    }
+
+    /** 0 stands for one thread per core, at least 2. */
+    private static int threadsOrPerCore(int configured) {
+        return configured > 0 ? configured : Math.max(2, Runtime.getRuntime().availableProcessors());
     }
 }
