@@ -15,14 +15,16 @@ import java.util.logging.Logger;
  * The files through which bin/walden answers {@code walden push} for a segment stored ahead, without starting a
  * JVM: {@code DIR/NAME.pending} while its upload is queued or running, then {@code DIR/NAME} holding the identity
  * of the file that was read and is now durable (as {@code stat} prints it). The launcher exits 0 only if the file
- * PostgreSQL hands over has exactly that identity; it waits while {@code NAME.pending} exists and otherwise asks the
- * agent. Nothing is written here before the object is durable.
+ * PostgreSQL hands over has exactly that identity; it waits while {@code NAME.pending} exists and the process whose
+ * id it holds (this agent) is alive, and otherwise asks the agent. Nothing is written here before the object is
+ * durable.
  */
 final class LauncherAcknowledgements {
     private static final Logger LOG = Logger.getLogger(LauncherAcknowledgements.class.getName());
     static final LauncherAcknowledgements NONE = new LauncherAcknowledgements(null);
     private static final String PENDING = ".pending";
 
+    private static final String PID = Long.toString(ProcessHandle.current().pid());
     private final Path directory;
 
     private LauncherAcknowledgements(Path directory) {
@@ -63,7 +65,7 @@ final class LauncherAcknowledgements {
         if (directory != null) {
             try {
                 Files.deleteIfExists(directory.resolve(name));
-                Files.createFile(directory.resolve(name + PENDING));
+                Files.writeString(directory.resolve(name + PENDING), PID + "\n");
             } catch (IOException e) {
                 LOG.fine("could not mark " + name + " pending: " + e.getMessage());
             }

@@ -214,13 +214,13 @@ public final class PushAhead implements AutoCloseable {
             LOG.info("archived " + name.name() + " ahead (" + outcome.originalBytes() + " → " + outcome.storedBytes() + " bytes)");
             if (stored == null) {
                 acknowledgements.forgetPending(name.name());
-            } else if (markReadyDone && markDone(status, name.name())) {
-                // PostgreSQL skips a .done file, so nobody will claim this entry from the window; a push that was
-                // already under way is answered from recentlyMarked.
-                recentlyMarked.put(name.name(), stored);
-                forget(name.name(), future);
             } else {
                 acknowledgements.stored(name.name(), stored);
+                if (markReadyDone && markDone(status, name.name())) {
+                    // PostgreSQL skips a .done file; a push of it already under way is answered from recentlyMarked
+                    // (or by the launcher from the acknowledgement, until the watcher sees .ready gone and drops it).
+                    recentlyMarked.put(name.name(), stored);
+                }
             }
             fill();  // slide the window from here, so the backlog drains without waiting for PostgreSQL
         } catch (NoSuchFileException gone) {

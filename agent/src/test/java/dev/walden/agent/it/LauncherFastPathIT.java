@@ -68,6 +68,12 @@ class LauncherFastPathIT {
             assertEquals(1, launcher(agent, data, "push", "pg_wal/" + segment(4), "../" + segment(4)));
             assertEquals(1, launcher(agent, data, "push", "pg_wal/" + segment(4), segment(5)));
 
+            // A pending upload of an agent that died is not waited for.
+            Files.writeString(acknowledgements.resolve(segment(6) + ".pending"), "2147483647\n");
+            long started = System.nanoTime();
+            assertEquals(1, launcher(agent, data, "push", "pg_wal/" + segment(6), segment(6)));
+            assertTrue(System.nanoTime() - started < 5_000_000_000L, "gave up waiting at once");
+
             // Once PostgreSQL has archived a segment (its .ready is gone), its acknowledgement is removed.
             waitForAbsence(acknowledgements.resolve(segment(2)));
         }
