@@ -71,25 +71,6 @@ public final class LocalDirectoryStorage implements Storage {
     }
 
     @Override
-    public byte[] readTail(String key, int length) throws IOException {
-        try (FileChannel channel = FileChannel.open(resolve(key))) {
-            long size = channel.size();
-            int count = (int) Math.min(size, length);
-            ByteBuffer buffer = ByteBuffer.allocate(count);
-            long position = size - count;
-            while (buffer.hasRemaining()) {
-                int read = channel.read(buffer, position + buffer.position());
-                if (read < 0) {
-                    throw new IOException("object " + key + " shrank while being read");
-                }
-            }
-            return buffer.array();
-        } catch (NoSuchFileException e) {
-            throw new ObjectNotFoundException(key);
-        }
-    }
-
-    @Override
     public boolean exists(String key) {
         return Files.isRegularFile(resolve(key));
     }

@@ -43,13 +43,6 @@ public interface Storage extends AutoCloseable {
      */
     InputStream open(String key) throws IOException;
 
-    /**
-     * Reads the last {@code length} bytes of an object (fewer if the object is shorter).
-     *
-     * @throws ObjectNotFoundException when there is no object under {@code key}
-     */
-    byte[] readTail(String key, int length) throws IOException;
-
     /** Whether an object exists under {@code key}. */
     boolean exists(String key) throws IOException;
 

@@ -61,7 +61,6 @@ public abstract class StorageContractTest {
     @Test
     void missingObjectsAreNotFound() {
         assertThrows(ObjectNotFoundException.class, () -> storage.open("absent/key"));
-        assertThrows(ObjectNotFoundException.class, () -> storage.readTail("absent/key", 4));
         assertFalse(assertDoesNotThrowIo(() -> storage.exists("absent/key")));
     }
 
@@ -97,13 +96,6 @@ public abstract class StorageContractTest {
         } finally {
             pool.shutdownNow();
         }
-    }
-
-    @Test
-    void readsTheTail() throws IOException {
-        put("t", "0123456789");
-        assertEquals("789", new String(storage.readTail("t", 3), StandardCharsets.UTF_8));
-        assertEquals("0123456789", new String(storage.readTail("t", 50), StandardCharsets.UTF_8));
     }
 
     @Test

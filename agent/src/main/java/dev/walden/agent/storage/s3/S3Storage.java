@@ -158,17 +158,6 @@ public final class S3Storage implements Storage {
     }
 
     @Override
-    public byte[] readTail(String key, int length) throws IOException {
-        try (InputStream in = s3.getObject(b -> b.bucket(bucket).key(objectKey(key)).range("bytes=-" + length))) {
-            return in.readAllBytes();
-        } catch (NoSuchKeyException e) {
-            throw new ObjectNotFoundException(key);
-        } catch (SdkException e) {
-            throw failure("read the end of " + key, e);
-        }
-    }
-
-    @Override
     public boolean exists(String key) throws IOException {
         try {
             s3.headObject(b -> b.bucket(bucket).key(objectKey(key)));
