@@ -114,12 +114,18 @@ public final class RestorePrefetch implements AutoCloseable {
         return spool;
     }
 
+    /**
+     * An entry is consumed when its file is gone (served through the agent) or bin/walden left {@code NAME.taken}
+     * beside it after hard-linking it onto %p: a shell redirection, which saves the launcher an {@code rm} process
+     * per segment. Consumed entries are removed here and the window moves on from the newest of them.
+     */
     private void refillConsumed() {
         String newest = null;
         for (Map.Entry<String, CompletableFuture<Path>> entry : entries.entrySet()) {
             CompletableFuture<Path> future = entry.getValue();
             Path path = future.getNow(null);
-            if (path != null && !Files.exists(path) && entries.remove(entry.getKey(), future)) {
+            if (path != null && consumed(path) && entries.remove(entry.getKey(), future)) {
+                deleteWithMark(path);
                 if (newest == null || entry.getKey().compareTo(newest) > 0) {
                     newest = entry.getKey();
                 }
@@ -128,6 +134,21 @@ public final class RestorePrefetch implements AutoCloseable {
         long size = segmentSize;
         if (newest != null && size > 0) {
             schedule(WalFileName.parse(newest), size);
+        }
+    }
+
+    static final String TAKEN = ".taken";
+
+    private static boolean consumed(Path spooled) {
+        return !Files.exists(spooled) || Files.exists(spooled.resolveSibling(spooled.getFileName() + TAKEN));
+    }
+
+    private static void deleteWithMark(Path spooled) {
+        try {
+            Files.deleteIfExists(spooled);
+            Files.deleteIfExists(spooled.resolveSibling(spooled.getFileName() + TAKEN));
+        } catch (IOException ignored) {
+            // emptied at next start
         }
     }
 
@@ -152,6 +173,7 @@ public final class RestorePrefetch implements AutoCloseable {
             }
             long size = Files.size(spooled);
             FetchPipeline.install(spooled, destination);
+            deleteWithMark(spooled);  // a mark the launcher may have left; the file itself has moved
             return Optional.of(size);
         } catch (Exception e) {
             entries.remove(name.name(), entry);
@@ -231,12 +253,8 @@ public final class RestorePrefetch implements AutoCloseable {
             if (!spooled.startsWith(timeline) || spooled.compareTo(current) <= 0 || spooled.compareTo(last) > 0) {
                 it.remove();
                 entry.getValue().thenAccept(path -> {
-                    try {
-                        if (path != null) {
-                            Files.deleteIfExists(path);
-                        }
-                    } catch (IOException ignored) {
-                        // emptied at next start
+                    if (path != null) {
+                        deleteWithMark(path);
                     }
                 });
             }

@@ -130,4 +130,35 @@ class RestorePrefetchTest {
             assertArrayEquals(Files.readAllBytes(wal.resolve(segment(2))), Files.readAllBytes(restore.resolve("RECOVERYXLOG")));
         }
     }
+
+    /** What bin/walden does for a prefetched segment: hard link onto %p, then leave NAME.taken for the agent. */
+    @Test
+    void segmentsTakenByTheLauncherAreRemovedAndTheWindowMovesOn() throws Exception {
+        FetchPipeline pipeline = new FetchPipeline(repository, Keyring.EMPTY);
+        Path spool = dir.resolve("spool");
+        try (RestorePrefetch prefetch = new RestorePrefetch(pipeline, spool, 2, 2, 256L << 20)) {
+            FetchCommand command = new FetchCommand(pipeline, prefetch);
+            assertEquals(Status.OK, fetch(command, segment(1)).status());
+            for (int i = 2; i <= 8; i++) {
+                Path spooled = spool.resolve(segment(i));
+                Path mark = spool.resolve(segment(i) + ".taken");
+                waitUntil(() -> Files.exists(spooled), segment(i) + " was not prefetched");
+                Path restored = restore.resolve("RECOVERYXLOG");
+                Files.deleteIfExists(restored);
+                Files.createLink(restored, spooled);
+                Files.createFile(mark);
+                assertArrayEquals(Files.readAllBytes(wal.resolve(segment(i))), Files.readAllBytes(restored));
+                waitUntil(() -> !Files.exists(spooled) && !Files.exists(mark),
+                        "the agent removes a taken entry and its mark");
+            }
+            assertTrue(Files.exists(restore.resolve("RECOVERYXLOG")), "removing the spool entry leaves %p alone");
+        }
+    }
+
+    private static void waitUntil(java.util.function.BooleanSupplier condition, String message) throws InterruptedException {
+        for (int i = 0; i < 500 && !condition.getAsBoolean(); i++) {
+            Thread.sleep(10);
+        }
+        assertTrue(condition.getAsBoolean(), message);
+    }
 }
