@@ -64,11 +64,14 @@ class PushAheadTest {
                 assertEquals(Status.OK, reply.status(), reply.message());
                 assertTrue(reply.message().contains("archived ahead") || reply.message().contains("already archived"), reply.message());
             }
-            // Marked done only once durable, and only those pushed ahead (1 was pushed by "PostgreSQL" itself).
-            assertTrue(Files.exists(wal.resolve("archive_status/" + segment(2) + ".done")));
+            // Marked done only once durable, and only those pushed ahead (1 was pushed by "PostgreSQL" itself). The
+            // rename follows the upload's completion on the upload thread, so give it a moment.
+            waitForFile(wal.resolve("archive_status/" + segment(2) + ".done"));
             assertTrue(Files.exists(wal.resolve("archive_status/" + segment(1) + ".ready")));
 
-            // A file that changed after it was pushed ahead is not acknowledged on the strength of the upload.
+            // A file that changed after it was pushed ahead (5: the window slid on by itself and marked it done) is
+            // not acknowledged on the strength of the upload.
+            waitForFile(wal.resolve("archive_status/" + segment(5) + ".done"));
             TestSegments.write(wal.getParent(), segment(5), TestSegments.SYSTEM_ID, 99);
             Reply changed = command.execute(push(wal, 5));
             assertEquals(Status.CONFLICT, changed.status(), changed.message());
@@ -96,5 +99,12 @@ class PushAheadTest {
             assertFalse(Files.exists(wal.resolve("archive_status/" + segment(i) + ".done")));
             assertTrue(repository.storage().exists(Repository.objectKey(TestSegments.SYSTEM_ID, WalFileName.parse(segment(i)))));
         }
+    }
+
+    private static void waitForFile(Path file) throws InterruptedException {
+        for (int i = 0; i < 500 && !Files.exists(file); i++) {
+            Thread.sleep(10);
+        }
+        assertTrue(Files.exists(file), file + " did not appear");
     }
 }
