@@ -16,15 +16,15 @@ public interface Compressor {
 
     String name();
 
-    /** Borrows an encoder for one stream of {@code sourceSize} bytes; closing it returns it for reuse. */
-    Encoder encoder(long sourceSize);
+    /** Borrows an encoder for one stream; closing it returns it for reuse. */
+    Encoder encoder();
 
     /** Borrows a decoder for one stream; closing it returns it for reuse. */
     Decoder decoder();
 
     /** Compresses one stream; not thread-safe. */
     interface Encoder extends AutoCloseable {
-        /** An empty direct buffer to fill with original bytes, then flip and pass to {@link #compress}. */
+        /** An empty buffer (direct for a native codec) to fill with original bytes, flip and pass to {@link #compress}. */
         ByteBuffer input();
 
         /** Compresses all of {@code input}, writing compressed bytes to {@code out}; {@code last} ends the stream. */

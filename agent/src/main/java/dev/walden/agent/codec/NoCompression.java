@@ -23,7 +23,7 @@ public final class NoCompression implements Compressor {
     }
 
     @Override
-    public Encoder encoder(long sourceSize) {
+    public Encoder encoder() {
         ByteBuffer input = ByteBuffer.allocate(BUFFER);
         return new Encoder() {
             @Override

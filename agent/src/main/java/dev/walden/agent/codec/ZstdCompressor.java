@@ -41,7 +41,7 @@ public final class ZstdCompressor implements Compressor {
     }
 
     @Override
-    public Encoder encoder(long sourceSize) {
+    public Encoder encoder() {
         ZstdEncoder encoder = encoders.borrow();
         encoder.context.reset();
         encoder.context.setLevel(level);

@@ -42,7 +42,7 @@ final class ObjectCodec {
         OutputStream payload = sealing.encrypt(out, header);
         ChunkedOutputStream chunks = new ChunkedOutputStream(payload, CHUNK_SIZE);
         Trailer trailer;
-        try (Compressor.Encoder encoder = compressor.encoder(source.size())) {
+        try (Compressor.Encoder encoder = compressor.encoder()) {
             trailer = compressFile(source, encoder, chunks);
         }
         chunks.close();

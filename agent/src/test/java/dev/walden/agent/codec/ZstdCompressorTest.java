@@ -18,7 +18,7 @@ class ZstdCompressorTest {
 
     private byte[] compress(byte[] original) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try (Compressor.Encoder encoder = zstd.encoder(original.length)) {
+        try (Compressor.Encoder encoder = zstd.encoder()) {
             int offset = 0;
             boolean end = false;
             while (!end) {
