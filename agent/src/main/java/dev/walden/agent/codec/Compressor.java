@@ -37,9 +37,10 @@ public interface Compressor {
     /** Decompresses one stream; not thread-safe. */
     interface Decoder extends AutoCloseable {
         /**
-         * Decompresses the next compressed bytes, handing the original bytes to {@code sink} in order.
+         * Decompresses the next compressed bytes, handing the original bytes to {@code sink} in order. Whatever the
+         * sink throws passes through unchanged.
          *
-         * @throws IOException when the bytes are not a valid stream, or continue after its end (damaged input)
+         * @throws DamagedInputException when the bytes are not a valid stream, or continue after its end
          */
         void decompress(byte[] compressed, int offset, int length, Sink sink) throws IOException;
 
@@ -48,6 +49,13 @@ public interface Compressor {
 
         @Override
         void close();
+    }
+
+    /** Compressed input that is not a valid stream: the stored object is damaged, not the storage unreachable. */
+    final class DamagedInputException extends IOException {
+        public DamagedInputException(String message) {
+            super(message);
+        }
     }
 
     /** Receives decompressed bytes; the buffer is only valid during the call. */

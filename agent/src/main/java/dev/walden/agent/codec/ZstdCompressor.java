@@ -20,14 +20,14 @@ public final class ZstdCompressor implements Compressor {
     private static final int IDLE = 8;
     private static final int INPUT = 256 * 1024;
     private static final int OUTPUT = 128 * 1024;
-    private static final BufferPool<ZstdDecoder> DECODERS = new BufferPool<>(IDLE, ZstdDecoder::new, ZstdDecoder::free);
+    private static final CodecPool<ZstdDecoder> DECODERS = new CodecPool<>(IDLE, ZstdDecoder::new, ZstdDecoder::free);
 
     private final int level;
-    private final BufferPool<ZstdEncoder> encoders;
+    private final CodecPool<ZstdEncoder> encoders;
 
     public ZstdCompressor(int level) {
         this.level = level;
-        this.encoders = new BufferPool<>(IDLE, ZstdEncoder::new, ZstdEncoder::free);
+        this.encoders = new CodecPool<>(IDLE, ZstdEncoder::new, ZstdEncoder::free);
     }
 
     @Override
@@ -106,7 +106,7 @@ public final class ZstdCompressor implements Compressor {
         public void decompress(byte[] compressed, int offset, int length, Sink sink) throws IOException {
             while (length > 0) {
                 if (finished) {
-                    throw new IOException("data after the end of the compressed stream");
+                    throw new DamagedInputException("data after the end of the compressed stream");
                 }
                 int count = Math.min(length, input.capacity());
                 input.clear();
@@ -119,7 +119,7 @@ public final class ZstdCompressor implements Compressor {
                     try {
                         frameDone = context.decompressDirectByteBufferStream(output, input);
                     } catch (ZstdException e) {
-                        throw new IOException("zstd: " + e.getMessage(), e);
+                        throw new DamagedInputException("zstd: " + e.getMessage());
                     }
                     boolean full = !output.hasRemaining();
                     output.flip();
@@ -129,7 +129,7 @@ public final class ZstdCompressor implements Compressor {
                     if (frameDone) {
                         finished = true;
                         if (input.hasRemaining()) {
-                            throw new IOException("data after the end of the compressed stream");
+                            throw new DamagedInputException("data after the end of the compressed stream");
                         }
                         break;
                     }

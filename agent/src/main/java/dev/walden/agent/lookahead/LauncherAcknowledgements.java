@@ -46,7 +46,8 @@ final class LauncherAcknowledgements {
                     && !mode.contains(PosixFilePermission.GROUP_WRITE) && !mode.contains(PosixFilePermission.OTHERS_WRITE);
             if (!own) {
                 LOG.warning(directory + " is not a directory that only this agent's user can write; every push will go"
-                        + " through the agent (slower, still correct)");
+                        + " through the agent (slower, still correct). HINT: remove it and restart the agent, which"
+                        + " creates it with mode 0700");
                 return NONE;
             }
             try (DirectoryStream<Path> stale = Files.newDirectoryStream(directory)) {

@@ -168,7 +168,6 @@ public final class ArchivedObjectFormat {
         private final OutputStream target;
         private final byte[] buffer;
         private int filled;
-        private long written;
 
         ChunkedOutputStream(OutputStream target, int chunkSize) {
             this.target = target;
@@ -203,7 +202,6 @@ public final class ArchivedObjectFormat {
             }
             writeInt(filled);
             target.write(buffer, 0, filled);
-            written += 4 + filled;
             filled = 0;
         }
 
@@ -218,11 +216,6 @@ public final class ArchivedObjectFormat {
         public void close() throws IOException {
             emit();
             writeInt(0);
-            written += 4;
-        }
-
-        long bytesWritten() {
-            return written;
         }
     }
 

@@ -116,11 +116,15 @@ final class ObjectCodec {
             try (Compressor.Decoder decoder = compressor.decoder()) {
                 int read;
                 while ((read = readBody(chunks, buffer)) >= 0) {
-                    decode(decoder, buffer, read, sink);
+                    decoder.decompress(buffer, 0, read, sink);
                 }
                 if (!decoder.complete()) {
                     throw new CorruptObjectException("object body ends inside the compressed stream (truncated?)");
                 }
+            } catch (Compressor.DamagedInputException e) {
+                throw new CorruptObjectException("object body is damaged: " + e.getMessage());
+            } catch (TooLargeException e) {
+                throw new CorruptObjectException("object expands beyond " + MAX_ORIGINAL_LENGTH + " bytes");
             }
             byte[] trailerBytes = new byte[ArchivedObjectFormat.trailerLength(header.version())];
             in.readFully(trailerBytes);
@@ -138,30 +142,6 @@ final class ObjectCodec {
             throw new CorruptObjectException("object is truncated");
         } catch (DecryptionException e) {
             throw new CorruptObjectException(e.getMessage());
-        }
-    }
-
-    /** A decoder's IOException means damaged input; the sink's (writing the destination) keep their type. */
-    private static void decode(Compressor.Decoder decoder, byte[] buffer, int length, Compressor.Sink sink)
-            throws IOException, CorruptObjectException {
-        IOException[] fromSink = new IOException[1];
-        try {
-            decoder.decompress(buffer, 0, length, original -> {
-                try {
-                    sink.accept(original);
-                } catch (IOException e) {
-                    fromSink[0] = e;
-                    throw e;
-                }
-            });
-        } catch (IOException e) {
-            if (fromSink[0] instanceof TooLargeException) {
-                throw new CorruptObjectException("object expands beyond " + MAX_ORIGINAL_LENGTH + " bytes");
-            }
-            if (fromSink[0] != null) {
-                throw fromSink[0];
-            }
-            throw new CorruptObjectException("object body is damaged: " + e.getMessage());
         }
     }
 

@@ -138,7 +138,9 @@ public final class PushPipeline {
             same = ObjectCodec.sameContent(object, name.name(), name.kind(), keyring, candidate);
         } catch (CorruptObjectException e) {
             throw new ConflictException("the archived copy under this name is damaged (" + e.getMessage()
-                    + "); it was left in place. HINT: run a verify and investigate before removing it");
+                    + "); it was left in place. HINT: compare it with the WAL file (walden fetch shows why it cannot be read);"
+                    + " the repository never overwrites an object, so remove the damaged one by hand once you know which"
+                    + " copy is right, and PostgreSQL's next try archives the file");
         }
         long size = candidate.size();
         if (!same) {

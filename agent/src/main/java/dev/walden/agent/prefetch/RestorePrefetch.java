@@ -15,6 +15,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -22,6 +23,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
@@ -117,17 +119,29 @@ public final class RestorePrefetch implements AutoCloseable {
     /**
      * An entry is consumed when its file is gone (served through the agent) or bin/walden left {@code NAME.taken}
      * beside it after hard-linking it onto %p: a shell redirection, which saves the launcher an {@code rm} process
-     * per segment. Consumed entries are removed here and the window moves on from the newest of them.
+     * per segment. One listing of the spool per tick tells both for every entry; consumed entries are removed and
+     * the window moves on from the newest of them.
      */
     private void refillConsumed() {
+        if (entries.isEmpty()) {
+            return;
+        }
+        Set<String> present;
+        try (Stream<Path> files = Files.list(spool)) {
+            present = files.map(file -> file.getFileName().toString()).collect(Collectors.toSet());
+        } catch (IOException e) {
+            return;
+        }
         String newest = null;
         for (Map.Entry<String, CompletableFuture<Path>> entry : entries.entrySet()) {
             CompletableFuture<Path> future = entry.getValue();
             Path path = future.getNow(null);
-            if (path != null && consumed(path) && entries.remove(entry.getKey(), future)) {
+            String name = entry.getKey();
+            boolean consumed = path != null && (!present.contains(name) || present.contains(name + TAKEN));
+            if (consumed && entries.remove(name, future)) {
                 deleteWithMark(path);
-                if (newest == null || entry.getKey().compareTo(newest) > 0) {
-                    newest = entry.getKey();
+                if (newest == null || name.compareTo(newest) > 0) {
+                    newest = name;
                 }
             }
         }
@@ -138,10 +152,6 @@ public final class RestorePrefetch implements AutoCloseable {
     }
 
     static final String TAKEN = ".taken";
-
-    private static boolean consumed(Path spooled) {
-        return !Files.exists(spooled) || Files.exists(spooled.resolveSibling(spooled.getFileName() + TAKEN));
-    }
 
     private static void deleteWithMark(Path spooled) {
         try {

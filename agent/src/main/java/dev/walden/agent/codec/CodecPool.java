@@ -10,12 +10,12 @@ import java.util.function.Supplier;
  * full pool. Memory therefore stays bounded by the number of threads, which the configuration bounds. Last in,
  * first out: the context used most recently still has its tables in the CPU caches.
  */
-final class BufferPool<T> {
+final class CodecPool<T> {
     private final LinkedBlockingDeque<T> idle;
     private final Supplier<T> create;
     private final Consumer<T> free;
 
-    BufferPool(int capacity, Supplier<T> create, Consumer<T> free) {
+    CodecPool(int capacity, Supplier<T> create, Consumer<T> free) {
         this.idle = new LinkedBlockingDeque<>(capacity);
         this.create = create;
         this.free = free;
