@@ -11,6 +11,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -123,7 +124,15 @@ public final class RestorePrefetch implements AutoCloseable {
      * the window moves on from the newest of them.
      */
     private void refillConsumed() {
-        if (entries.isEmpty()) {
+        // Downloads finished before the listing below: their files are in it unless consumed. (A download that
+        // finishes after the listing would look consumed, so it waits for the next tick.)
+        Map<String, CompletableFuture<Path>> spooled = new HashMap<>();
+        entries.forEach((name, future) -> {
+            if (future.getNow(null) != null) {
+                spooled.put(name, future);
+            }
+        });
+        if (spooled.isEmpty()) {
             return;
         }
         Set<String> present;
@@ -133,13 +142,11 @@ public final class RestorePrefetch implements AutoCloseable {
             return;
         }
         String newest = null;
-        for (Map.Entry<String, CompletableFuture<Path>> entry : entries.entrySet()) {
-            CompletableFuture<Path> future = entry.getValue();
-            Path path = future.getNow(null);
+        for (Map.Entry<String, CompletableFuture<Path>> entry : spooled.entrySet()) {
             String name = entry.getKey();
-            boolean consumed = path != null && (!present.contains(name) || present.contains(name + TAKEN));
-            if (consumed && entries.remove(name, future)) {
-                deleteWithMark(path);
+            boolean consumed = !present.contains(name) || present.contains(name + TAKEN);
+            if (consumed && entries.remove(name, entry.getValue())) {
+                deleteWithMark(entry.getValue().getNow(null));
                 if (newest == null || name.compareTo(newest) > 0) {
                     newest = name;
                 }
