@@ -29,6 +29,13 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
+import dev.walden.agent.backup.BaseBackups;
+import dev.walden.agent.command.BackupCommand;
+import dev.walden.agent.command.RestoreCommand;
+import dev.walden.agent.pipeline.BackupObjects;
+import dev.walden.agent.postgres.PostgresException;
+import java.time.Clock;
+import java.time.ZoneId;
 
 /**
  * The running agent: every component, composed in one place from a validated configuration, started in order
@@ -40,6 +47,9 @@ public final class Agent implements AutoCloseable {
 
     private final Storage storage;
     private final ThreadPoolExecutor workers;
+    /** Long commands (backup, restore, listing) run here, never on the workers that WAL needs. */
+    private final ThreadPoolExecutor commands;
+    static final int COMMAND_THREADS = 4;
     private final AgentServer server;
     private final SystemdNotifier systemd;
     /** Beside the socket, where bin/walden finds segments already stored ahead (docs/architecture.md). */
@@ -47,10 +57,11 @@ public final class Agent implements AutoCloseable {
     private final PushAhead pushAhead;
     private final RestorePrefetch prefetch;
 
-    private Agent(Storage storage, ThreadPoolExecutor workers, AgentServer server, SystemdNotifier systemd,
-                  PushAhead pushAhead, RestorePrefetch prefetch) {
+    private Agent(Storage storage, ThreadPoolExecutor workers, ThreadPoolExecutor commands, AgentServer server,
+                  SystemdNotifier systemd, PushAhead pushAhead, RestorePrefetch prefetch) {
         this.storage = storage;
         this.workers = workers;
+        this.commands = commands;
         this.server = server;
         this.systemd = systemd;
         this.pushAhead = pushAhead;
@@ -81,6 +92,7 @@ public final class Agent implements AutoCloseable {
         PushAhead pushAhead = PushAhead.NONE;
         RestorePrefetch prefetch = RestorePrefetch.NONE;
         ThreadPoolExecutor workers = null;
+        ThreadPoolExecutor commands = null;
         try {
             Repository repository = new Repository(storage);
             repository.checkEncryption(encryption.repositoryMode());
@@ -94,12 +106,23 @@ public final class Agent implements AutoCloseable {
                 prefetch = new RestorePrefetch(fetchPipeline, config.spoolPath(), config.prefetch(), config.prefetchThreads(),
                         (long) config.spoolMib() << 20);
             }
+            BackupObjects backupObjects = new BackupObjects(storage, new ZstdCompressor(config.compressLevel()), encryption, keyring);
+            BaseBackups backups = new BaseBackups(config.postgres(), config.backup(), repository, backupObjects, fetchPipeline,
+                    encryption.repositoryMode(), Clock.systemUTC());
+            ZoneId zone = ZoneId.systemDefault();
             RequestRouter router = new RequestRouter(
-                    new PushCommand(pushPipeline, pushAhead), new FetchCommand(fetchPipeline, prefetch), VERSION);
+                    new PushCommand(pushPipeline, pushAhead), new FetchCommand(fetchPipeline, prefetch),
+                    new BackupCommand(backups, zone),
+                    new RestoreCommand(backups, config.backup().threads(), config.socketPath(), zone, Clock.systemUTC()), VERSION);
+            commands = new ThreadPoolExecutor(COMMAND_THREADS, COMMAND_THREADS, 60, TimeUnit.SECONDS,
+                    new ArrayBlockingQueue<>(COMMAND_THREADS), Thread.ofPlatform().name("walden-command-", 1).daemon().factory());
             workers = new ThreadPoolExecutor(config.workerThreads(), config.workerThreads(),
                     60, TimeUnit.SECONDS, new ArrayBlockingQueue<>(config.maxQueuedRequests()),
                     Thread.ofPlatform().name("walden-worker-", 1).daemon().factory());
-            AgentServer server = AgentServer.start(config.socketPath(), config.socketMode(), peers, router, workers);
+            AgentServer server = AgentServer.start(config.socketPath(), config.socketMode(), peers, router, workers, commands);
+            if (config.postgres().dataDirectory().isPresent()) {
+                checkClusterInBackground(backups);
+            }
             SystemdNotifier systemd = SystemdNotifier.fromEnvironment(environment, server.eventLoop());
             linkSpoolForLauncher(config, prefetch);
             LOG.info("walden-agent " + VERSION + " started: repository " + storage.describe() + ", compress zstd-"
@@ -107,10 +130,13 @@ public final class Agent implements AutoCloseable {
                     + (keyring.isEmpty() ? "" : " (active key " + keyring.activeId() + ", " + keyring.ids().size() + " keys)")
                     + ", " + config.workerThreads() + " workers, users " + peers.describe());
             systemd.send("READY=1\nSTATUS=archiving to " + storage.describe() + "\nMAINPID=" + ProcessHandle.current().pid());
-            return new Agent(storage, workers, server, systemd, pushAhead, prefetch);
+            return new Agent(storage, workers, commands, server, systemd, pushAhead, prefetch);
         } catch (IOException | RepositoryFormatException | RuntimeException e) {
             if (workers != null) {
                 workers.shutdownNow();
+            }
+            if (commands != null) {
+                commands.shutdownNow();
             }
             pushAhead.close();
             prefetch.close();
@@ -134,6 +160,27 @@ public final class Agent implements AutoCloseable {
         } catch (IOException e) {
             LOG.warning("could not link " + link + " to the spool; every fetch will go through the agent: " + e.getMessage());
         }
+    }
+
+    /**
+     * The cluster may start after the agent (it archives through it), so a failed check does not stop the agent:
+     * it logs what a backup would refuse, and what to fix, once at start-up.
+     */
+    private static void checkClusterInBackground(BaseBackups backups) {
+        Thread.ofPlatform().name("walden-cluster-check").daemon().start(() -> {
+            try {
+                var findings = backups.check();
+                findings.warnings().forEach(w -> LOG.warning("cluster check: " + w));
+                findings.refusals().forEach(r -> LOG.warning("cluster check: backups will be refused: " + r));
+                if (findings.ok()) {
+                    LOG.info("cluster check: ready for backups");
+                }
+            } catch (PostgresException e) {
+                LOG.warning("cluster check: " + e.getMessage() + " (archiving works regardless; backups need the cluster)");
+            } catch (RuntimeException e) {
+                LOG.warning("cluster check failed: " + e);
+            }
+        });
     }
 
     private static Storage openStorage(AgentConfig config) throws IOException {
@@ -168,6 +215,7 @@ public final class Agent implements AutoCloseable {
         systemd.send("STOPPING=1");
         systemd.close();
         server.close();
+        commands.shutdownNow();  // a backup cut short stays incomplete; its session ends and PostgreSQL aborts it
         workers.shutdown();
         try {
             if (!workers.awaitTermination(30, TimeUnit.SECONDS)) {

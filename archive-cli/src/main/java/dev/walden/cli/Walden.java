@@ -3,6 +3,7 @@ package dev.walden.cli;
 import dev.walden.protocol.ProtocolException;
 import dev.walden.protocol.Reply;
 import dev.walden.protocol.Request;
+import dev.walden.protocol.Result;
 import dev.walden.protocol.Status;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -31,6 +32,16 @@ public final class Walden {
               push %p %f     archive WAL file %p under the name %f   (archive_command)
               fetch %f %p    restore archived file %f to path %p     (restore_command)
               ping           check that the agent answers
+              backup [--type full|incr] [--json]
+                             take a base backup into the repository (the agent does the work)
+              backup list [--json]
+                             list the backups; only 'complete' ones can be restored
+              backup show ID [--json]
+                             one backup, the WAL it needs and the recovery window it opens
+              restore --pgdata DIR [--backup ID] [--target-time TS | --target-lsn LSN | --target-xid XID
+                      | --target-name NAME | --target immediate] [--target-action pause|promote|shutdown]
+                      [--target-timeline latest|current|N] [--tablespace-map OID=DIR ...] [--delta] [--force]
+                             restore a backup into DIR, set up to recover to the target
               --help         this text
               --version      print the client version
 
@@ -43,6 +54,7 @@ public final class Walden {
             exit codes:
               push   0 archived durably; 1 not archived (PostgreSQL keeps the file and retries); 2 usage
               fetch  0 restored; 1 not in the archive; 126 cannot tell or cannot read it (recovery stops)
+              other  0 done; non-zero as the agent decides (docs/protocol.md)
             """;
 
     private Walden() {}
@@ -109,6 +121,9 @@ public final class Walden {
                         ? new Request.Fetch(args[index + 1], workingDirectory.resolve(args[index + 2]).normalize().toString())
                         : null;
                 case "ping" -> operands == 0 ? new Request.Ping() : null;
+                case "backup", "restore" -> new Request.Command(
+                        java.util.Arrays.asList(args).subList(index, args.length), workingDirectory.toString(),
+                        env.getOrDefault("WALDEN_CLIENT", "walden"), "1".equals(env.get("WALDEN_PROGRESS")));
                 default -> null;
             };
         } catch (InvalidPathException e) {
@@ -121,6 +136,9 @@ public final class Walden {
     }
 
     private static int send(Path socket, Request request, int timeoutSeconds, PrintStream out, PrintStream err) {
+        if (request instanceof Request.Command command) {
+            return runCommand(socket, command, timeoutSeconds, out, err);
+        }
         boolean fetch = request instanceof Request.Fetch;
         Watchdog watchdog = Watchdog.start(timeoutSeconds, fetch ? ExitCode.ABORT_RECOVERY : ExitCode.FAILED,
                 "walden: no reply from the agent within " + timeoutSeconds + " s (socket " + socket + ")");
@@ -137,6 +155,60 @@ public final class Walden {
             err.println("walden: talking to the agent at " + socket + " failed: " + describe(e));
         }
         return fetch ? ExitCode.ABORT_RECOVERY : ExitCode.FAILED;
+    }
+
+    /**
+     * A long command: output frames are printed as they come, progress only on a terminal and on one line;
+     * the timeout measures the agent's silence, and the agent sends a heartbeat while it works.
+     */
+    private static int runCommand(Path socket, Request.Command command, int timeoutSeconds, PrintStream out, PrintStream err) {
+        Watchdog watchdog = Watchdog.start(timeoutSeconds, ExitCode.FAILED,
+                "walden: the agent said nothing for " + timeoutSeconds + " s (socket " + socket + "); giving up");
+        boolean[] progressShown = {false};
+        try {
+            Result result = AgentConnection.command(socket, command, output -> {
+                switch (output.stream()) {
+                    case STDOUT -> {
+                        clearProgress(out, progressShown);
+                        out.print(output.text());
+                        out.flush();
+                    }
+                    case STDERR -> {
+                        clearProgress(out, progressShown);
+                        err.print(output.text());
+                        err.flush();
+                    }
+                    case PROGRESS -> {
+                        if (command.progress() && !output.text().isEmpty()) {
+                            out.print("\r\033[K" + output.text());
+                            out.flush();
+                            progressShown[0] = true;
+                        }
+                    }
+                }
+            }, watchdog::touch);
+            watchdog.cancel();
+            clearProgress(out, progressShown);
+            if (!result.message().isEmpty()) {
+                (result.exitCode() == 0 ? out : err).println(result.exitCode() == 0 ? result.message() : "walden: " + result.message());
+            }
+            return result.exitCode();
+        } catch (NoSuchFileException | SocketException e) {
+            watchdog.cancel();
+            err.println("walden: cannot reach the agent at " + socket + ": " + describe(e)
+                    + " HINT: is walden-agent running, and is --socket / WALDEN_SOCKET right?");
+        } catch (IOException | ProtocolException e) {
+            watchdog.cancel();
+            err.println("walden: talking to the agent at " + socket + " failed: " + describe(e));
+        }
+        return ExitCode.FAILED;
+    }
+
+    private static void clearProgress(PrintStream out, boolean[] progressShown) {
+        if (progressShown[0]) {
+            out.print("\r\033[K");
+            progressShown[0] = false;
+        }
     }
 
     private static int report(Request request, Reply reply, PrintStream out, PrintStream err) {

@@ -5,17 +5,21 @@ package dev.walden.cli;
  * client that hangs forever stalls PostgreSQL's archiver or recovery, so a daemon thread ends the process instead.
  */
 final class Watchdog {
-    private final Thread thread;
+    private Thread thread;
+    private final long timeoutNanos;
+    /** Moved forward by {@link #touch}: a long command's timeout measures silence, not its whole duration. */
+    private volatile long deadline;
 
-    private Watchdog(Thread thread) {
-        this.thread = thread;
+    private Watchdog(long timeoutNanos) {
+        this.timeoutNanos = timeoutNanos;
+        this.deadline = System.nanoTime() + timeoutNanos;
     }
 
     static Watchdog start(int timeoutSeconds, int exitCode, String message) {
+        Watchdog watchdog = new Watchdog(timeoutSeconds * 1_000_000_000L);
         Thread thread = new Thread(() -> {
             // parkNanos, not Thread.sleep: sleep loads a JFR event class that the start-up cache cannot hold.
-            long deadline = System.nanoTime() + timeoutSeconds * 1_000_000_000L;
-            for (long left = timeoutSeconds * 1_000_000_000L; left > 0; left = deadline - System.nanoTime()) {
+            for (long left = watchdog.timeoutNanos; left > 0; left = watchdog.deadline - System.nanoTime()) {
                 java.util.concurrent.locks.LockSupport.parkNanos(left);
                 if (Thread.currentThread().isInterrupted()) {
                     return;
@@ -26,8 +30,14 @@ final class Watchdog {
             Runtime.getRuntime().halt(exitCode);
         }, "walden-watchdog");
         thread.setDaemon(true);
+        watchdog.thread = thread;
         thread.start();
-        return new Watchdog(thread);
+        return watchdog;
+    }
+
+    /** The agent said something: the silence starts again. */
+    void touch() {
+        deadline = System.nanoTime() + timeoutNanos;
     }
 
     void cancel() {

@@ -1,7 +1,7 @@
 package dev.walden.protocol;
 
 /** A request from the client to the agent. One request, one reply. */
-public sealed interface Request permits Request.Push, Request.Fetch, Request.Ping {
+public sealed interface Request permits Request.Push, Request.Fetch, Request.Ping, Request.Command {
 
     /**
      * Archive the file PostgreSQL handed over.
@@ -21,4 +21,20 @@ public sealed interface Request permits Request.Push, Request.Fetch, Request.Pin
 
     /** Liveness check; the agent answers {@link Status#OK} with its version. */
     record Ping() implements Request {}
+
+    /**
+     * A DBA's command ({@code backup}, {@code restore}, ...), run by the agent, which streams {@link Output} frames
+     * and ends with one {@link Result}. The agent parses the arguments and decides the exit code.
+     *
+     * @param arguments the command line after the client's own options, e.g. {@code backup --type incr}
+     * @param workingDirectory the client's working directory, against which relative paths in arguments resolve
+     * @param clientPath how PostgreSQL should run this client (written into {@code restore_command})
+     * @param progress whether the client shows progress lines (its standard output is a terminal)
+     */
+    record Command(java.util.List<String> arguments, String workingDirectory, String clientPath, boolean progress)
+            implements Request {
+        public Command {
+            arguments = java.util.List.copyOf(arguments);
+        }
+    }
 }

@@ -17,7 +17,10 @@ import java.nio.charset.StandardCharsets;
  * PUSH  (0x01) body := fileName:string sourcePath:string
  * FETCH (0x02) body := fileName:string destinationPath:string
  * PING  (0x03) body := (empty)
+ * COMMAND (0x04) body := workingDirectory:string clientPath:string flags:u8 argumentCount:u16 argument:string*
  * REPLY (0x80) body := status:u8 message:string
+ * OUTPUT (0x81) body := stream:u8 text:string       (any number, while a COMMAND runs)
+ * RESULT (0x82) body := exitCode:u8 message:string  (ends a COMMAND)
  * </pre>
  *
  * All integers are big-endian. Decoders reject trailing bytes, so a frame has exactly one meaning.
@@ -34,7 +37,13 @@ public final class WireFormat {
     public static final byte TYPE_PUSH = 0x01;
     public static final byte TYPE_FETCH = 0x02;
     public static final byte TYPE_PING = 0x03;
+    public static final byte TYPE_COMMAND = 0x04;
     public static final byte TYPE_REPLY = (byte) 0x80;
+    public static final byte TYPE_OUTPUT = (byte) 0x81;
+    public static final byte TYPE_RESULT = (byte) 0x82;
+    /** COMMAND flag bit: the client shows progress (its standard output is a terminal). */
+    public static final int FLAG_PROGRESS = 1;
+    public static final int MAX_ARGUMENTS = 256;
 
     private WireFormat() {}
 
@@ -52,10 +61,73 @@ public final class WireFormat {
             putHeader(buffer, TYPE_FETCH);
             putString(buffer, fetch.fileName());
             putString(buffer, fetch.destinationPath());
+        } else if (request instanceof Request.Command command) {
+            try {
+                putHeader(buffer, TYPE_COMMAND);
+                putString(buffer, command.workingDirectory());
+                putString(buffer, command.clientPath());
+                buffer.put((byte) (command.progress() ? FLAG_PROGRESS : 0));
+                if (command.arguments().size() > MAX_ARGUMENTS) {
+                    throw new ProtocolException("more than " + MAX_ARGUMENTS + " arguments");
+                }
+                buffer.putShort((short) command.arguments().size());
+                for (String argument : command.arguments()) {
+                    putString(buffer, argument);
+                }
+            } catch (java.nio.BufferOverflowException e) {
+                throw new ProtocolException("command line is longer than " + MAX_FRAME_LENGTH + " bytes");
+            }
         } else {
             putHeader(buffer, TYPE_PING);
         }
         return finishFrame(buffer);
+    }
+
+    /** Encodes part of a running command's output as a whole frame; text over the string limit is cut. */
+    public static ByteBuffer encodeOutput(Output output) {
+        ByteBuffer buffer = ByteBuffer.allocate(LENGTH_FIELD_BYTES + 4 + 1 + 2 + MAX_STRING_BYTES);
+        buffer.position(LENGTH_FIELD_BYTES);
+        putHeader(buffer, TYPE_OUTPUT);
+        buffer.put((byte) output.stream().code);
+        putString(buffer, truncate(output.text()));
+        return finishFrame(buffer);
+    }
+
+    /** Encodes the end of a command as a whole frame. */
+    public static ByteBuffer encodeResult(Result result) {
+        ByteBuffer buffer = ByteBuffer.allocate(LENGTH_FIELD_BYTES + 4 + 1 + 2 + MAX_STRING_BYTES);
+        buffer.position(LENGTH_FIELD_BYTES);
+        putHeader(buffer, TYPE_RESULT);
+        buffer.put((byte) result.exitCode());
+        putString(buffer, truncate(result.message()));
+        return finishFrame(buffer);
+    }
+
+    /**
+     * Decodes a frame the agent sends: a {@link Reply}, an {@link Output} or a {@link Result}.
+     *
+     * @throws ProtocolException when the bytes are not one of them
+     */
+    public static Object decodeAgentFrame(ByteBuffer body) {
+        try {
+            int start = body.position();
+            byte type = readHeader(body);
+            Object frame;
+            if (type == TYPE_REPLY) {
+                body.position(start);
+                return decodeReply(body);
+            } else if (type == TYPE_OUTPUT) {
+                frame = new Output(Output.Stream.fromCode(body.get() & 0xFF), getString(body));
+            } else if (type == TYPE_RESULT) {
+                frame = new Result(body.get() & 0xFF, getString(body));
+            } else {
+                throw new ProtocolException("unexpected frame type 0x" + Integer.toHexString(type & 0xFF) + " from the agent");
+            }
+            requireFullyRead(body);
+            return frame;
+        } catch (BufferUnderflowException e) {
+            throw new ProtocolException("frame from the agent is truncated");
+        }
     }
 
     /** Encodes a reply as a whole frame, length field included, ready to write. */
@@ -80,6 +152,7 @@ public final class WireFormat {
                 case TYPE_PUSH -> new Request.Push(getString(body), getString(body));
                 case TYPE_FETCH -> new Request.Fetch(getString(body), getString(body));
                 case TYPE_PING -> new Request.Ping();
+                case TYPE_COMMAND -> decodeCommand(body);
                 default -> throw new ProtocolException("unknown request type 0x" + Integer.toHexString(type & 0xFF));
             };
             requireFullyRead(body);
@@ -87,6 +160,21 @@ public final class WireFormat {
         } catch (BufferUnderflowException e) {
             throw new ProtocolException("request frame is truncated");
         }
+    }
+
+    private static Request.Command decodeCommand(ByteBuffer body) {
+        String workingDirectory = getString(body);
+        String clientPath = getString(body);
+        int flags = body.get() & 0xFF;
+        int count = body.getShort() & 0xFFFF;
+        if (count > MAX_ARGUMENTS) {
+            throw new ProtocolException("command has " + count + " arguments; at most " + MAX_ARGUMENTS);
+        }
+        java.util.List<String> arguments = new java.util.ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            arguments.add(getString(body));
+        }
+        return new Request.Command(arguments, workingDirectory, clientPath, (flags & FLAG_PROGRESS) != 0);
     }
 
     /**

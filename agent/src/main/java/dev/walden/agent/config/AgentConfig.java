@@ -10,6 +10,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import dev.walden.agent.backup.BackupSettings;
+import dev.walden.agent.postgres.PostgresSettings;
 
 /**
  * The agent's validated, immutable configuration. Built once at start-up from, in rising precedence: the defaults,
@@ -34,7 +36,9 @@ public record AgentConfig(
         Path spoolPath,
         String encryption,
         Optional<Path> keyringPath,
-        Optional<Path> keyringPassphraseFile) {
+        Optional<Path> keyringPassphraseFile,
+        PostgresSettings postgres,
+        BackupSettings backup) {
 
     /** Whether archived files are encrypted, after the auto rule. */
     public boolean encrypted() {
@@ -127,7 +131,14 @@ public record AgentConfig(
                 get(values, AgentOptions.SPOOL_PATH),
                 get(values, AgentOptions.ENCRYPTION),
                 get(values, AgentOptions.KEYRING_PATH),
-                get(values, AgentOptions.KEYRING_PASSPHRASE_FILE));
+                get(values, AgentOptions.KEYRING_PASSPHRASE_FILE),
+                new PostgresSettings(get(values, AgentOptions.PG_DATA), get(values, AgentOptions.PG_HOST), get(values, AgentOptions.PG_PORT),
+                        get(values, AgentOptions.PG_USER).orElseGet(() -> System.getProperty("user.name")),
+                        get(values, AgentOptions.PG_DATABASE)),
+                new BackupSettings(threadsOrPerCore(get(values, AgentOptions.BACKUP_THREADS)),
+                        (long) get(values, AgentOptions.BACKUP_BUNDLE_MIB) << 20,
+                        (long) get(values, AgentOptions.BACKUP_BUNDLE_FILE_KIB) << 10,
+                        java.time.Duration.ofSeconds(get(values, AgentOptions.BACKUP_ARCHIVE_TIMEOUT))));
     }
 
     @SuppressWarnings("unchecked")

@@ -99,13 +99,42 @@ public final class AgentOptions {
     public static final Option<Optional<Path>> KEYRING_PASSPHRASE_FILE = Option.optionalPath("keyring-passphrase-file",
             "File whose first line is the passphrase for argon2id keys in the keyring. Must be mode 0600 or stricter.");
 
+    public static final Option<Optional<Path>> PG_DATA = Option.optionalPath("pg-data",
+            "The cluster's data directory, e.g. /var/lib/postgresql/15/main. Required for walden backup; when set, the agent checks the cluster at start-up and logs what would stop a backup.");
+
+    public static final Option<String> PG_HOST = Option.string("pg-host", "/var/run/postgresql",
+            "Where the agent connects to PostgreSQL for backups, as libpq reads it: a path is the directory of the Unix socket (peer authentication works), anything else a TCP host.");
+
+    public static final Option<Integer> PG_PORT = Option.integer("pg-port", 5432, 1, 65535,
+            "PostgreSQL's port (also names the Unix socket file, .s.PGSQL.PORT).");
+
+    public static final Option<Optional<String>> PG_USER = Option.optionalString("pg-user",
+            "Role the agent connects as; it must be allowed to run pg_backup_start and read data_directory (a superuser such as postgres). Unset: the agent's OS user.");
+
+    public static final Option<String> PG_DATABASE = Option.string("pg-database", "postgres",
+            "Database the backup session connects to.");
+
+    public static final Option<Integer> BACKUP_THREADS = Option.integer("backup-threads", 0, 0, 64,
+            "Files read, compressed, encrypted and stored at once by a backup, and written by a restore; 0 means one per core. WAL archiving has its own threads and is not queued behind a backup.");
+
+    public static final Option<Integer> BACKUP_BUNDLE_MIB = Option.integer("backup-bundle-mib", 16, 1, 1024,
+            "Small files are stored together in objects of about this many MiB, so that a data directory of many small files does not become as many objects.");
+
+    public static final Option<Integer> BACKUP_BUNDLE_FILE_KIB = Option.integer("backup-bundle-file-kib", 2048, 0, 1048576,
+            "Files up to this many KiB are bundled; larger files are stored as an object each (in parts of s3-part-size-mib on S3).");
+
+    public static final Option<Integer> BACKUP_ARCHIVE_TIMEOUT = Option.integer("backup-archive-timeout", 600, 1, 86400,
+            "Seconds a backup waits, after pg_backup_stop, for the WAL from its start to its stop to reach the repository. A backup whose WAL does not arrive in time fails and is never listed as complete.");
+
     public static final List<Option<?>> ALL = List.of(
             SOCKET_PATH, SOCKET_MODE, ALLOWED_USERS, REPO_TYPE, REPO_PATH,
             S3_BUCKET, S3_PREFIX, S3_REGION, S3_ENDPOINT, S3_PATH_STYLE, S3_ACCESS_KEY, S3_SECRET_KEY, S3_SECRET_KEY_FILE,
             S3_TLS_VERIFY, S3_MAX_ATTEMPTS, S3_TIMEOUT, S3_PART_SIZE_MIB,
             COMPRESS_LEVEL, WORKER_THREADS, MAX_QUEUED_REQUESTS,
             PUSH_AHEAD, PUSH_AHEAD_THREADS, MARK_READY_DONE, PREFETCH, PREFETCH_THREADS, SPOOL_MIB, SPOOL_PATH,
-            ENCRYPTION, KEYRING_PATH, KEYRING_PASSPHRASE_FILE);
+            ENCRYPTION, KEYRING_PATH, KEYRING_PASSPHRASE_FILE,
+            PG_DATA, PG_HOST, PG_PORT, PG_USER, PG_DATABASE,
+            BACKUP_THREADS, BACKUP_BUNDLE_MIB, BACKUP_BUNDLE_FILE_KIB, BACKUP_ARCHIVE_TIMEOUT);
 
     /**
      * The rule tying encryption to where the repository is: empty when fine, else what to fix.

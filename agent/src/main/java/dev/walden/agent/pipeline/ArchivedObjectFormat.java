@@ -1,6 +1,5 @@
 package dev.walden.agent.pipeline;
 
-import dev.walden.agent.wal.WalFileKind;
 import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;
@@ -37,11 +36,13 @@ public final class ArchivedObjectFormat {
     /** The version written. */
     public static final int VERSION = 2;
     static final int MAX_CHUNK = 4 << 20;
+    /** WAL names are at most 40 bytes; backup object names (ID/data/NUMBER) about 30. */
+    static final int MAX_NAME_BYTES = 64;
 
     private ArchivedObjectFormat() {}
 
     /** Header fields as stored. */
-    public record Header(int version, WalFileKind kind, int compression, int encryption, String name) {}
+    public record Header(int version, ObjectKind kind, int compression, int encryption, String name) {}
 
     /** What the trailer says about the original file: its length and checksum (as the object's version defines). */
     public record Trailer(long originalLength, byte[] checksum) {
@@ -87,11 +88,11 @@ public final class ArchivedObjectFormat {
         };
     }
 
-    static byte[] encodeHeader(WalFileKind kind, int compression, int encryption, String name) {
+    static byte[] encodeHeader(ObjectKind kind, int compression, int encryption, String name) {
         return encodeHeader(VERSION, kind, compression, encryption, name);
     }
 
-    private static byte[] encodeHeader(int version, WalFileKind kind, int compression, int encryption, String name) {
+    private static byte[] encodeHeader(int version, ObjectKind kind, int compression, int encryption, String name) {
         byte[] nameBytes = name.getBytes(StandardCharsets.US_ASCII);
         ByteBuffer header = ByteBuffer.allocate(4 + 4 + 2 + nameBytes.length);
         header.put(MAGIC).put((byte) version).put((byte) kind.code).put((byte) compression)
@@ -115,16 +116,16 @@ public final class ArchivedObjectFormat {
             throw new CorruptObjectException("object format version " + version + " is not readable by this agent (reads 1 and 2)");
         }
         int kindCode = in.readUnsignedByte();
-        WalFileKind kind;
+        ObjectKind kind;
         try {
-            kind = WalFileKind.fromCode(kindCode);
+            kind = ObjectKind.fromCode(kindCode);
         } catch (IllegalArgumentException e) {
             throw new CorruptObjectException("unknown file kind " + kindCode + " in object header");
         }
         int compression = in.readUnsignedByte();
         int encryption = in.readUnsignedByte();
         int nameLength = in.readUnsignedShort();
-        if (nameLength > 64) {
+        if (nameLength > MAX_NAME_BYTES) {
             throw new CorruptObjectException("object header name length " + nameLength + " is implausible");
         }
         byte[] name = new byte[nameLength];

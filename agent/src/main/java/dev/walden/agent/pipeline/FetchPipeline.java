@@ -60,7 +60,7 @@ public final class FetchPipeline {
         boolean kept = false;
         try (object; FileChannel out = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
             Files.setPosixFilePermissions(temp, PosixFilePermissions.fromString("rw-------"));
-            ArchivedObjectFormat.Trailer trailer = ObjectCodec.read(object, name.name(), name.kind(), keyring, out);
+            ArchivedObjectFormat.Trailer trailer = ObjectCodec.read(object, name.name(), ObjectKind.of(name.kind()), keyring, out);
             // No fsync: PostgreSQL fsyncs a restored segment itself when it keeps it (durable_rename in
             // KeepFileRestoredFromArchive), and after a crash recovery fetches the file again.
             matchDirectoryOwner(temp, directory);
@@ -72,6 +72,33 @@ public final class FetchPipeline {
                 Files.deleteIfExists(temp);
             }
         }
+    }
+
+    /**
+     * Reads a small archived file (a timeline history) into memory, verified; empty when it is not archived.
+     *
+     * @throws CorruptObjectException the object exists but is not intact
+     */
+    public java.util.Optional<byte[]> readSmall(WalFileName name)
+            throws IOException, CorruptObjectException, RepositoryFormatException {
+        OptionalLong systemIdentifier = repository.systemIdentifier();
+        if (systemIdentifier.isEmpty()) {
+            return java.util.Optional.empty();
+        }
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        try (InputStream object = repository.storage().open(Repository.objectKey(systemIdentifier.getAsLong(), name))) {
+            ObjectCodec.read(object, name.name(), ObjectKind.of(name.kind()), keyring, java.nio.channels.Channels.newChannel(bytes),
+                    PushPipeline.MAX_SMALL_FILE);
+        } catch (ObjectNotFoundException e) {
+            return java.util.Optional.empty();
+        }
+        return java.util.Optional.of(bytes.toByteArray());
+    }
+
+    /** Whether a WAL file of the repository's cluster is archived. */
+    public boolean archived(WalFileName name) throws IOException, RepositoryFormatException {
+        OptionalLong systemIdentifier = repository.systemIdentifier();
+        return systemIdentifier.isPresent() && repository.storage().exists(Repository.objectKey(systemIdentifier.getAsLong(), name));
     }
 
     /**

@@ -5,7 +5,6 @@ import dev.walden.agent.pipeline.ArchivedObjectFormat.ChunkedInputStream;
 import dev.walden.agent.pipeline.ArchivedObjectFormat.ChunkedOutputStream;
 import dev.walden.agent.pipeline.ArchivedObjectFormat.Header;
 import dev.walden.agent.pipeline.ArchivedObjectFormat.Trailer;
-import dev.walden.agent.wal.WalFileKind;
 import java.io.BufferedInputStream;
 import java.io.DataInputStream;
 import java.io.EOFException;
@@ -33,7 +32,7 @@ final class ObjectCodec {
     private ObjectCodec() {}
 
     /** Writes the whole object for {@code source} (read from position 0 to its end) and returns its trailer. */
-    static Trailer write(OutputStream out, WalFileKind kind, String name, Compressor compressor,
+    static Trailer write(OutputStream out, ObjectKind kind, String name, Compressor compressor,
                          ObjectEncryption encryption, FileChannel source) throws IOException {
         ObjectEncryption.Sealing sealing = encryption.beginObject();
         byte[] header = ObjectEncryption.concat(
@@ -46,6 +45,37 @@ final class ObjectCodec {
             trailer = compressFile(source, encoder, chunks);
         }
         chunks.close();
+        payload.write(ArchivedObjectFormat.encodeTrailer(trailer));
+        payload.close();
+        return trailer;
+    }
+
+    /** Writes a whole object whose original bytes come from {@code source}, and returns its trailer. */
+    static Trailer write(OutputStream out, ObjectKind kind, String name, Compressor compressor,
+                         ObjectEncryption encryption, ObjectSource source) throws IOException {
+        ObjectEncryption.Sealing sealing = encryption.beginObject();
+        byte[] header = ObjectEncryption.concat(
+                ArchivedObjectFormat.encodeHeader(kind, compressor.id(), encryption.id(), name), sealing.headerExtension());
+        out.write(header);
+        OutputStream payload = sealing.encrypt(out, header);
+        ChunkedOutputStream chunks = new ChunkedOutputStream(payload, CHUNK_SIZE);
+        ArchivedObjectFormat.ContentChecksum checksum = ArchivedObjectFormat.checksum(ArchivedObjectFormat.VERSION);
+        long length = 0;
+        try (Compressor.Encoder encoder = compressor.encoder()) {
+            boolean more = true;
+            while (more) {
+                ByteBuffer input = encoder.input();
+                while (more && input.hasRemaining()) {
+                    more = source.fill(input);
+                }
+                input.flip();
+                length += input.remaining();
+                checksum.update(input);
+                encoder.compress(input, !more, chunks);
+            }
+        }
+        chunks.close();
+        Trailer trailer = new Trailer(length, checksum.finish());
         payload.write(ArchivedObjectFormat.encodeTrailer(trailer));
         payload.close();
         return trailer;
@@ -81,8 +111,14 @@ final class ObjectCodec {
      *
      * @throws CorruptObjectException when anything does not match; the destination then holds garbage to discard
      */
-    static Trailer read(InputStream object, String expectedName, WalFileKind expectedKind, Keyring keyring,
+    static Trailer read(InputStream object, String expectedName, ObjectKind expectedKind, Keyring keyring,
                         WritableByteChannel destination) throws IOException, CorruptObjectException {
+        return read(object, expectedName, expectedKind, keyring, destination, MAX_ORIGINAL_LENGTH);
+    }
+
+    /** As {@link #read(InputStream, String, ObjectKind, Keyring, WritableByteChannel)}, for objects up to {@code maxLength}. */
+    static Trailer read(InputStream object, String expectedName, ObjectKind expectedKind, Keyring keyring,
+                        WritableByteChannel destination, long maxLength) throws IOException, CorruptObjectException {
         DataInputStream stored = new DataInputStream(new BufferedInputStream(new StorageStream(object), IO_BUFFER));
         try {
             Header header = ArchivedObjectFormat.readHeader(stored);
@@ -103,7 +139,7 @@ final class ObjectCodec {
             long[] length = {0};
             Compressor.Sink sink = original -> {
                 length[0] += original.remaining();
-                if (length[0] > MAX_ORIGINAL_LENGTH) {
+                if (length[0] > maxLength) {
                     throw new TooLargeException();
                 }
                 checksum.update(original);
@@ -124,7 +160,7 @@ final class ObjectCodec {
             } catch (Compressor.DamagedInputException e) {
                 throw new CorruptObjectException("object body is damaged: " + e.getMessage());
             } catch (TooLargeException e) {
-                throw new CorruptObjectException("object expands beyond " + MAX_ORIGINAL_LENGTH + " bytes");
+                throw new CorruptObjectException("object expands beyond " + maxLength + " bytes");
             }
             byte[] trailerBytes = new byte[ArchivedObjectFormat.trailerLength(header.version())];
             in.readFully(trailerBytes);
@@ -154,7 +190,7 @@ final class ObjectCodec {
      *
      * @throws CorruptObjectException when the archived object itself is damaged
      */
-    static boolean sameContent(InputStream object, String name, WalFileKind kind, Keyring keyring, FileChannel local)
+    static boolean sameContent(InputStream object, String name, ObjectKind kind, Keyring keyring, FileChannel local)
             throws IOException, CorruptObjectException {
         ComparingChannel comparing = new ComparingChannel(local);
         Trailer archived = read(object, name, kind, keyring, comparing);

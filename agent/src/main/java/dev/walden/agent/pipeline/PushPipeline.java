@@ -75,7 +75,7 @@ public final class PushPipeline {
                 CountingOutputStream counting = new CountingOutputStream(out);
                 compressing.acquireUninterruptibly();
                 try {
-                    written[0] = ObjectCodec.write(counting, name.kind(), name.name(), compressor, encryption, channel);
+                    written[0] = ObjectCodec.write(counting, ObjectKind.of(name.kind()), name.name(), compressor, encryption, channel);
                 } finally {
                     compressing.release();
                 }
@@ -135,7 +135,7 @@ public final class PushPipeline {
             throws IOException, ConflictException {
         boolean same;
         try (java.io.InputStream object = repository.storage().open(key)) {
-            same = ObjectCodec.sameContent(object, name.name(), name.kind(), keyring, candidate);
+            same = ObjectCodec.sameContent(object, name.name(), ObjectKind.of(name.kind()), keyring, candidate);
         } catch (CorruptObjectException e) {
             throw new ConflictException("the archived copy under this name is damaged (" + e.getMessage()
                     + "); it was left in place. HINT: compare it with the WAL file (walden fetch shows why it cannot be read);"

@@ -32,7 +32,8 @@ import java.util.logging.Logger;
  *   <li>{@code peer-credentials}: admits only allowed uids (SO_PEERCRED), then removes itself</li>
  *   <li>{@code frame-decoder}: splits the byte stream on the u32 length field, refusing frames over the limit</li>
  *   <li>{@code request-decoder}: bytes → {@link dev.walden.protocol.Request}; malformed frames get a reply and a close</li>
- *   <li>{@code dispatcher}: hands each request to the worker pool and writes the reply when it is done</li>
+ *   <li>{@code dispatcher}: hands each request to the worker pool and writes the reply when it is done; long
+ *       commands (backup, restore) go to their own pool and stream output frames until their result</li>
  * </ol>
  *
  * The event loop only decodes and encodes; files and storage are touched on worker threads.
@@ -50,7 +51,7 @@ public final class AgentServer implements AutoCloseable {
     }
 
     public static AgentServer start(Path socketPath, int socketMode, PeerPolicy peers, RequestRouter router,
-                                    ExecutorService workers) throws IOException {
+                                    ExecutorService workers, ExecutorService commands) throws IOException {
         if (!Epoll.isAvailable()) {
             throw new IOException("Netty's epoll transport is not available on this system: " + Epoll.unavailabilityCause());
         }
@@ -69,7 +70,7 @@ public final class AgentServer implements AutoCloseable {
                                     .addLast("frame-decoder", new LengthFieldBasedFrameDecoder(
                                             WireFormat.MAX_FRAME_LENGTH, 0, WireFormat.LENGTH_FIELD_BYTES, 0, WireFormat.LENGTH_FIELD_BYTES))
                                     .addLast("request-decoder", new RequestDecoder())
-                                    .addLast("dispatcher", new RequestDispatcher(router, workers));
+                                    .addLast("dispatcher", new RequestDispatcher(router, workers, commands));
                         }
                     })
                     .bind(new DomainSocketAddress(socketPath.toString()))

@@ -18,14 +18,28 @@ final class RequestDispatcher extends SimpleChannelInboundHandler<Request> {
     private static final Logger LOG = Logger.getLogger(RequestDispatcher.class.getName());
     private final RequestRouter router;
     private final ExecutorService workers;
+    private final ExecutorService commands;
 
-    RequestDispatcher(RequestRouter router, ExecutorService workers) {
+    RequestDispatcher(RequestRouter router, ExecutorService workers, ExecutorService commands) {
         this.router = router;
         this.workers = workers;
+        this.commands = commands;
     }
 
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, Request request) {
+        if (request instanceof Request.Command command) {
+            // Long commands run on their own threads, so a backup never takes a worker that WAL needs.
+            try {
+                commands.execute(() -> {
+                    ChannelCommandOutput output = new ChannelCommandOutput(ctx.channel());
+                    output.finish(router.run(command, output));
+                });
+            } catch (RejectedExecutionException e) {
+                reply(ctx, new Reply(Status.UNAVAILABLE, "agent is busy with other commands (or shutting down); try again"));
+            }
+            return;
+        }
         try {
             workers.execute(() -> reply(ctx, router.handle(request)));
         } catch (RejectedExecutionException e) {

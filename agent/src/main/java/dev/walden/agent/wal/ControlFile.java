@@ -27,7 +27,12 @@ public final class ControlFile {
                 || !walDirectory.getFileName().toString().equals("pg_wal") || walDirectory.getParent() == null) {
             return OptionalLong.empty();
         }
-        Path control = walDirectory.getParent().resolve("global").resolve("pg_control");
+        return systemIdentifierOfDataDirectory(walDirectory.getParent());
+    }
+
+    /** The system identifier in {@code dataDirectory/global/pg_control}, or empty when there is none. */
+    public static OptionalLong systemIdentifierOfDataDirectory(Path dataDirectory) throws IOException {
+        Path control = dataDirectory.resolve("global").resolve("pg_control");
         if (!Files.isRegularFile(control)) {
             return OptionalLong.empty();
         }

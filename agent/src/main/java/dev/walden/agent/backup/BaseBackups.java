@@ -1,0 +1,386 @@
+package dev.walden.agent.backup;
+
+import dev.walden.agent.command.CommandOutput;
+import dev.walden.agent.pipeline.BackupObjects;
+import dev.walden.agent.pipeline.FetchPipeline;
+import dev.walden.agent.pipeline.ObjectKind;
+import dev.walden.agent.postgres.ClusterCheck;
+import dev.walden.agent.postgres.ClusterFacts;
+import dev.walden.agent.postgres.PostgresException;
+import dev.walden.agent.postgres.PostgresSession;
+import dev.walden.agent.postgres.PostgresSettings;
+import dev.walden.agent.repository.Repository;
+import dev.walden.agent.repository.RepositoryFormatException;
+import dev.walden.agent.repository.WrongClusterException;
+import dev.walden.agent.wal.TimelineHistory;
+import dev.walden.agent.wal.WalFileName;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.logging.Logger;
+
+/**
+ * Takes base backups: a non-exclusive backup on one JDBC session, the data directory read by the agent and stored
+ * through the same pipeline as WAL, then the manifest, and only once the WAL from start to stop is archived, the
+ * commit record. Anything that fails or is interrupted before that commit leaves a backup that is never listed as
+ * complete; its objects are removed by the next backup.
+ */
+public final class BaseBackups {
+    private static final Logger LOG = Logger.getLogger(BaseBackups.class.getName());
+    private static final DateTimeFormatter ID_TIME = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC);
+    /**
+     * A file whose size and mtime match its parent's copy is re-used unread only if it was last modified at least
+     * this long before the parent started: a write in the same clock tick as the parent's copy would leave the
+     * mtime unchanged (pgBackRest reasons the same way about timestamp resolution).
+     */
+    static final long MTIME_SAFETY_NANOS = 2_000_000_000L;
+
+    private final Optional<Path> dataDirectory;
+    private final PostgresSettings postgres;
+    private final BackupSettings settings;
+    private final Repository repository;
+    private final BackupObjects objects;
+    private final FetchPipeline fetch;
+    private final String encryptionMode;
+    private final Clock clock;
+    private final AtomicBoolean running = new AtomicBoolean();
+
+    public BaseBackups(PostgresSettings postgres, BackupSettings settings, Repository repository, BackupObjects objects,
+                       FetchPipeline fetch, String encryptionMode, Clock clock) {
+        this.dataDirectory = postgres.dataDirectory();
+        this.postgres = postgres;
+        this.settings = settings;
+        this.repository = repository;
+        this.objects = objects;
+        this.fetch = fetch;
+        this.encryptionMode = encryptionMode;
+        this.clock = clock;
+    }
+
+    /** The catalog of the cluster the repository belongs to, or empty when nothing was ever archived. */
+    public Optional<BackupCatalog> catalog() throws IOException, RepositoryFormatException {
+        var systemIdentifier = repository.systemIdentifier();
+        return systemIdentifier.isEmpty() ? Optional.empty() : Optional.of(new BackupCatalog(objects, systemIdentifier.getAsLong()));
+    }
+
+    public ArchivedTimelines timelines() {
+        return new ArchivedTimelines(fetch);
+    }
+
+    public boolean running() {
+        return running.get();
+    }
+
+    /** Checks the cluster as a backup would, for start-up: the refusals and warnings, or why it cannot be reached. */
+    public ClusterCheck.Findings check() throws PostgresException {
+        try (PostgresSession session = PostgresSession.open(postgres)) {
+            return ClusterCheck.check(session.facts(), dataDirectory.orElseThrow());
+        }
+    }
+
+    /**
+     * Takes one backup and returns it once it is complete.
+     *
+     * @throws BackupException anything that keeps the backup from completing, with what to do about it
+     */
+    public BackupSummary take(BackupType requested, CommandOutput output) throws BackupException, IOException {
+        Path pgData = dataDirectory.orElseThrow(() -> new BackupException(
+                "pg-data is not set, so the agent cannot back up. HINT: set pg-data to the cluster's data directory,"
+                        + " e.g. pg-data = /var/lib/postgresql/15/main, and restart walden-agent"));
+        if (!running.compareAndSet(false, true)) {
+            throw new BackupException("a backup is already running in this agent; one backup at a time. HINT: wait for it to finish"
+                    + " (walden backup list shows it as running)");
+        }
+        try (PostgresSession session = PostgresSession.open(postgres)) {
+            return take(requested, output, pgData, session);
+        } catch (PostgresException e) {
+            throw new BackupException(e.getMessage(), e);
+        } catch (RepositoryFormatException | BackupCatalog.CatalogException | ArchivedTimelines.CatalogReadException e) {
+            throw new BackupException(e.getMessage(), e);
+        } finally {
+            running.set(false);
+        }
+    }
+
+    private BackupSummary take(BackupType requested, CommandOutput output, Path pgData, PostgresSession session)
+            throws BackupException, IOException, PostgresException, RepositoryFormatException, BackupCatalog.CatalogException,
+            ArchivedTimelines.CatalogReadException {
+        ClusterFacts facts = session.facts();
+        ClusterCheck.Findings findings = ClusterCheck.check(facts, pgData);
+        for (String warning : findings.warnings()) {
+            output.err("walden: warning: " + warning + "\n");
+            LOG.warning(warning);
+        }
+        if (!findings.ok()) {
+            throw new BackupException("cannot back up this cluster: " + String.join("; ", findings.refusals()));
+        }
+        try {
+            repository.claim(facts.systemIdentifier(), encryptionMode);
+        } catch (WrongClusterException e) {
+            throw new BackupException(e.getMessage());
+        }
+        BackupCatalog catalog = new BackupCatalog(objects, facts.systemIdentifier());
+        BackupCatalog.Listing listing = catalog.list();
+        BackupType type = requested;
+        Optional<Manifest> parent = Optional.empty();
+        if (type == BackupType.INCR) {
+            Optional<BackupSummary> candidate = parentFor(listing, facts.timeline());
+            if (candidate.isEmpty()) {
+                output.err("walden: no complete backup of this cluster's timeline history to build an incremental on;"
+                        + " taking a full backup instead\n");
+                type = BackupType.FULL;
+            } else {
+                parent = Optional.of(catalog.manifest(candidate.get().id()));
+            }
+        }
+        String id = newId(type, catalog.allIds());
+        try (BackupLock lock = BackupLock.acquire(objects.storage(), catalog.lockKey(), id, false)) {
+            for (String leftover : listing.incomplete()) {
+                LOG.info("removing what the interrupted backup " + leftover + " left");
+                catalog.removeIncomplete(leftover);
+            }
+            return run(id, type, parent, facts, pgData, session, catalog, output);
+        }
+    }
+
+    /** The newest complete backup on the current timeline's history: what an incremental is taken against. */
+    private Optional<BackupSummary> parentFor(BackupCatalog.Listing listing, long timeline)
+            throws IOException, ArchivedTimelines.CatalogReadException {
+        TimelineHistory history = timelines().history(timeline);
+        for (int i = listing.complete().size() - 1; i >= 0; i--) {
+            BackupSummary backup = listing.complete().get(i);
+            if (history.contains(backup.timeline(), backup.stopLsn().value())) {
+                return Optional.of(backup);
+            }
+        }
+        return Optional.empty();
+    }
+
+    private String newId(BackupType type, Set<String> taken) {
+        Instant now = clock.instant();
+        String id;
+        do {
+            id = ID_TIME.format(now) + type.suffix;
+            now = now.plusSeconds(1);
+        } while (taken.contains(id) || taken.contains(id.substring(0, id.length() - 1) + (type == BackupType.FULL ? 'I' : 'F')));
+        return id;
+    }
+
+    private BackupSummary run(String id, BackupType type, Optional<Manifest> parent, ClusterFacts facts, Path pgData,
+                              PostgresSession session, BackupCatalog catalog, CommandOutput output)
+            throws BackupException, IOException, PostgresException {
+        Instant started = clock.instant();
+        Lsn startLsn = Lsn.parse(session.backupStart(id, facts.versionNumber()));
+        LOG.info("backup " + id + " (" + type.label + (parent.map(p -> ", parent " + p.summary().id()).orElse("")) + ") started at "
+                + startLsn);
+        List<Manifest.Tablespace> tablespaces = facts.tablespaces().stream()
+                .map(t -> new Manifest.Tablespace(t.oid(), t.name(), t.location())).toList();
+        DataDirectoryScan.Listing listing = DataDirectoryScan.scan(pgData, tablespaces);
+        TransferProgress progress = new TransferProgress(listing.bytes(), listing.files().size());
+        AtomicBoolean stop = new AtomicBoolean();
+        long[] lastLivenessCheck = {System.nanoTime()};
+        ParallelFiles.Tick tick = () -> {
+            output.progress(progress.line("backup " + id));
+            if (System.nanoTime() - lastLivenessCheck[0] > 10_000_000_000L) {
+                lastLivenessCheck[0] = System.nanoTime();
+                if (!session.alive()) {
+                    throw new BackupException("the database session ended during the backup (did PostgreSQL stop?);"
+                            + " backup " + id + " is incomplete and will never be offered for restore");
+                }
+            }
+        };
+
+        List<Manifest.FileEntry> entries = new ArrayList<>();
+        List<DataDirectoryScan.ListedFile> toCopy = new ArrayList<>();
+        List<DataDirectoryScan.ListedFile> toCompare = new ArrayList<>();
+        Map<String, Manifest.FileEntry> parentFiles = new HashMap<>();
+        parent.ifPresent(p -> p.files().forEach(f -> parentFiles.put(f.path(), f)));
+        long parentStartNanos = parent.map(p -> p.summary().started().getEpochSecond() * 1_000_000_000L
+                + p.summary().started().getNano()).orElse(0L);
+        for (DataDirectoryScan.ListedFile file : listing.files()) {
+            Manifest.FileEntry before = parentFiles.get(file.path());
+            if (before == null || before.size() != file.size()) {
+                toCopy.add(file);
+            } else if (before.mtimeNanos() == file.mtimeNanos() && file.mtimeNanos() < parentStartNanos - MTIME_SAFETY_NANOS) {
+                entries.add(reused(before, file));
+                progress.addBytes(file.size());
+                progress.fileDone();
+            } else {
+                toCompare.add(file);
+            }
+        }
+        try {
+            if (!toCompare.isEmpty()) {
+                // Same size but possibly changed: re-use only when the checksum says the bytes are the same.
+                List<Manifest.FileEntry> same = java.util.Collections.synchronizedList(new ArrayList<>());
+                List<DataDirectoryScan.ListedFile> changed = java.util.Collections.synchronizedList(new ArrayList<>());
+                ParallelFiles.run("walden-backup-compare", settings.threads(), toCompare, file -> {
+                    Optional<String> checksum = FileChecksum.sha256(file.location(), file.size());
+                    Manifest.FileEntry before = parentFiles.get(file.path());
+                    if (checksum.isPresent() && checksum.get().equals(before.sha256())) {
+                        same.add(reused(before, file));
+                        progress.addBytes(file.size());
+                        progress.fileDone();
+                    } else if (checksum.isPresent()) {
+                        changed.add(file);
+                    }
+                }, stop, output::cancelled, tick);
+                entries.addAll(same);
+                toCopy.addAll(changed);
+            }
+            List<Job> jobs = plan(toCopy);
+            long[] storedBytes = new long[1];
+            ParallelFiles.run("walden-backup", settings.threads(), jobs, job -> {
+                BundleSource source = new BundleSource(job.files(), progress, stop);
+                try {
+                    BackupObjects.Stored stored = objects.write(catalog.dataKey(id, job.number()),
+                            BackupCatalog.dataName(id, job.number()), ObjectKind.BACKUP_DATA, source);
+                    synchronized (entries) {
+                        storedBytes[0] += stored.storedBytes();
+                        for (BundleSource.Copied copied : source.copied()) {
+                            DataDirectoryScan.ListedFile f = copied.file();
+                            entries.add(new Manifest.FileEntry(f.path(), copied.length(), f.mtimeNanos(), f.mode(), copied.sha256(), id,
+                                    copied.length() == 0 ? -1 : job.number(), copied.offset()));
+                        }
+                    }
+                } finally {
+                    source.close();
+                }
+            }, stop, output::cancelled, tick);
+            output.progress(progress.line("backup " + id) + "; stopping the backup");
+
+            PostgresSession.BackupStop stopped = session.backupStop(facts.versionNumber());
+            Lsn stopLsn = Lsn.parse(stopped.stopLsn());
+            long timeline = startTimeline(stopped.backupLabel()).orElse(facts.timeline());
+            awaitWal(id, timeline, startLsn, stopLsn, facts.walSegmentSize(), output);
+
+            entries.sort(Comparator.comparing(Manifest.FileEntry::path));
+            TreeSet<String> references = new TreeSet<>();
+            references.add(id);
+            entries.forEach(e -> references.add(e.backup()));
+            long bytes = entries.stream().mapToLong(Manifest.FileEntry::size).sum();
+            BackupSummary draft = new BackupSummary(id, type, parent.map(p -> p.summary().id()), List.copyOf(references), started,
+                    clock.instant(), startLsn, stopLsn, timeline, facts.walSegmentSize(), bytes, storedBytes[0],
+                    facts.versionNumber(), facts.systemIdentifier());
+            Manifest manifest = new Manifest(draft, stopped.backupLabel(), stopped.tablespaceMap(), listing.tablespaces(),
+                    listing.directories(), entries);
+            long manifestBytes = catalog.writeManifest(manifest);
+            BackupSummary summary = new BackupSummary(id, type, draft.parent(), draft.references(), started, draft.stopped(),
+                    startLsn, stopLsn, timeline, facts.walSegmentSize(), bytes, storedBytes[0] + manifestBytes,
+                    facts.versionNumber(), facts.systemIdentifier());
+            catalog.commit(summary);
+            LOG.info("backup " + id + " complete: " + TransferProgress.size(bytes) + " backed up, "
+                    + TransferProgress.size(summary.storedBytes()) + " stored, WAL " + summary.walStart() + " .. " + summary.walStop()
+                    + ", " + String.format("%.1f", progress.seconds()) + " s");
+            return summary;
+        } catch (BackupException e) {
+            LOG.warning("backup " + id + " failed: " + e.getMessage());
+            throw e;
+        } catch (IOException | PostgresException | RuntimeException e) {
+            LOG.warning("backup " + id + " failed: " + e.getMessage());
+            throw e;
+        } catch (Exception e) {
+            LOG.warning("backup " + id + " failed: " + e.getMessage());
+            throw new BackupException("backup " + id + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    private static Manifest.FileEntry reused(Manifest.FileEntry before, DataDirectoryScan.ListedFile now) {
+        return new Manifest.FileEntry(now.path(), before.size(), now.mtimeNanos(), now.mode(), before.sha256(), before.backup(),
+                before.object(), before.offset());
+    }
+
+    /** One data object to write: a large file alone, or a bundle of small ones. */
+    record Job(int number, List<DataDirectoryScan.ListedFile> files, long bytes) {}
+
+    /** Groups files into objects, largest first so that the last thread to finish is not the one with the biggest file. */
+    List<Job> plan(List<DataDirectoryScan.ListedFile> files) {
+        List<DataDirectoryScan.ListedFile> sorted = new ArrayList<>(files);
+        sorted.sort(Comparator.comparing(DataDirectoryScan.ListedFile::path));
+        List<Job> jobs = new ArrayList<>();
+        List<DataDirectoryScan.ListedFile> bundle = new ArrayList<>();
+        long bundleBytes = 0;
+        int number = 0;
+        for (DataDirectoryScan.ListedFile file : sorted) {
+            if (file.size() > settings.bundleFileLimit()) {
+                jobs.add(new Job(++number, List.of(file), file.size()));
+                continue;
+            }
+            bundle.add(file);
+            bundleBytes += file.size();
+            if (bundleBytes >= settings.bundleBytes()) {
+                jobs.add(new Job(++number, List.copyOf(bundle), bundleBytes));
+                bundle.clear();
+                bundleBytes = 0;
+            }
+        }
+        if (!bundle.isEmpty()) {
+            jobs.add(new Job(++number, List.copyOf(bundle), bundleBytes));
+        }
+        jobs.sort(Comparator.comparingLong(Job::bytes).reversed());
+        return jobs;
+    }
+
+    static Optional<Long> startTimeline(String backupLabel) {
+        for (String line : backupLabel.split("\n")) {
+            if (line.startsWith("START TIMELINE:")) {
+                try {
+                    return Optional.of(Long.parseLong(line.substring("START TIMELINE:".length()).strip()));
+                } catch (NumberFormatException e) {
+                    return Optional.empty();
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** Waits until every WAL segment from the start to the stop location is in Walden's archive. */
+    private void awaitWal(String id, long timeline, Lsn start, Lsn stop, long segmentSize, CommandOutput output)
+            throws BackupException, IOException {
+        String first = start.segmentName(timeline, segmentSize);
+        String last = stop.previousSegmentName(timeline, segmentSize);
+        long firstNumber = Long.divideUnsigned(start.value(), segmentSize);
+        long lastNumber = Long.divideUnsigned(stop.value() - 1, segmentSize);
+        long deadline = System.nanoTime() + settings.archiveTimeout().toNanos();
+        for (long segment = firstNumber; Long.compareUnsigned(segment, lastNumber) <= 0; segment++) {
+            WalFileName name = WalFileName.parse(Lsn.segmentName(timeline, segment, segmentSize));
+            while (true) {
+                try {
+                    if (fetch.archived(name)) {
+                        break;
+                    }
+                } catch (RepositoryFormatException e) {
+                    throw new BackupException(e.getMessage(), e);
+                }
+                if (output.cancelled()) {
+                    throw new BackupException("cancelled: the client went away while the backup waited for " + name.name());
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new BackupException("backup " + id + " needs WAL " + first + " .. " + last + ", but " + name.name()
+                            + " did not reach Walden's archive within " + settings.archiveTimeout().toSeconds()
+                            + " s; the backup is incomplete and will never be offered for restore. HINT: check that"
+                            + " archive_command runs 'walden push %p %f' (pg_stat_archiver shows failures), then back up again");
+                }
+                output.progress("backup " + id + ": waiting for " + name.name() + " to be archived (needs " + first + " .. " + last + ")");
+                try {
+                    Thread.sleep(200);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new BackupException("interrupted while waiting for WAL");
+                }
+            }
+        }
+    }
+}

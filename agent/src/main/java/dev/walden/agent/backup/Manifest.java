@@ -1,0 +1,43 @@
+package dev.walden.agent.backup;
+
+import java.util.List;
+
+/**
+ * Everything a restore needs about one backup: its summary, the files PostgreSQL's backup API returned, the
+ * tablespaces, and for every file of the data directory its attributes, checksum and where its bytes are stored.
+ * Specified in docs/format.md ("Backup manifest").
+ */
+public record Manifest(
+        BackupSummary summary,
+        String backupLabel,
+        String tablespaceMap,
+        List<Tablespace> tablespaces,
+        List<Directory> directories,
+        List<FileEntry> files) {
+
+    public static final String FORMAT = "walden-backup-manifest";
+    public static final int VERSION = 1;
+
+    public Manifest {
+        tablespaces = List.copyOf(tablespaces);
+        directories = List.copyOf(directories);
+        files = List.copyOf(files);
+    }
+
+    /** A tablespace: its OID (its link's name in pg_tblspc) and where it was when backed up. */
+    public record Tablespace(long oid, String name, String location) {}
+
+    /** A directory to recreate, relative to the data directory (tablespace contents under pg_tblspc/OID/). */
+    public record Directory(String path, int mode) {}
+
+    /**
+     * A file, relative to the data directory (tablespace contents under {@code pg_tblspc/OID/}).
+     *
+     * @param sha256 hex SHA-256 of its bytes as backed up
+     * @param backup the backup whose object holds the bytes: this one, or an ancestor's
+     * @param object the object's number within that backup; -1 for an empty file, which has none
+     * @param offset where the file's bytes start in the object's original stream
+     */
+    public record FileEntry(String path, long size, long mtimeNanos, int mode, String sha256, String backup, int object,
+                            long offset) {}
+}

@@ -1,0 +1,184 @@
+package dev.walden.agent.backup;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Manifests, commit records and the {@code --json} output, as JSON through Jackson's tree model: every field is
+ * named here, once, and nothing is bound by reflection. Readers refuse an unknown format or a newer version.
+ */
+public final class ManifestJson {
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+    static final String COMMIT_FORMAT = "walden-backup-commit";
+
+    private ManifestJson() {}
+
+    /** A malformed or unreadable manifest or commit record. */
+    public static final class FormatException extends Exception {
+        FormatException(String message) {
+            super(message);
+        }
+    }
+
+    public static byte[] encode(Manifest manifest) {
+        ObjectNode root = MAPPER.createObjectNode();
+        root.put("format", Manifest.FORMAT).put("version", Manifest.VERSION);
+        root.set("backup", summaryNode(manifest.summary(), "complete", ZoneId.of("UTC")));
+        root.put("backup_label", manifest.backupLabel());
+        root.put("tablespace_map", manifest.tablespaceMap());
+        ArrayNode tablespaces = root.putArray("tablespaces");
+        for (Manifest.Tablespace t : manifest.tablespaces()) {
+            tablespaces.addObject().put("oid", t.oid()).put("name", t.name()).put("location", t.location());
+        }
+        ArrayNode directories = root.putArray("directories");
+        for (Manifest.Directory d : manifest.directories()) {
+            directories.addObject().put("path", d.path()).put("mode", d.mode());
+        }
+        ArrayNode files = root.putArray("files");
+        for (Manifest.FileEntry f : manifest.files()) {
+            files.addObject().put("path", f.path()).put("size", f.size()).put("mtime_ns", f.mtimeNanos()).put("mode", f.mode())
+                    .put("sha256", f.sha256()).put("backup", f.backup()).put("object", f.object()).put("offset", f.offset());
+        }
+        return bytes(root);
+    }
+
+    public static Manifest decodeManifest(byte[] bytes) throws FormatException {
+        JsonNode root = parse(bytes, Manifest.FORMAT, Manifest.VERSION);
+        try {
+            BackupSummary summary = summary(require(root, "backup"));
+            List<Manifest.Tablespace> tablespaces = new ArrayList<>();
+            for (JsonNode t : require(root, "tablespaces")) {
+                tablespaces.add(new Manifest.Tablespace(require(t, "oid").asLong(), text(t, "name"), text(t, "location")));
+            }
+            List<Manifest.Directory> directories = new ArrayList<>();
+            for (JsonNode d : require(root, "directories")) {
+                directories.add(new Manifest.Directory(text(d, "path"), require(d, "mode").asInt()));
+            }
+            List<Manifest.FileEntry> files = new ArrayList<>();
+            for (JsonNode f : require(root, "files")) {
+                files.add(new Manifest.FileEntry(text(f, "path"), require(f, "size").asLong(), require(f, "mtime_ns").asLong(),
+                        require(f, "mode").asInt(), text(f, "sha256"), text(f, "backup"), require(f, "object").asInt(),
+                        require(f, "offset").asLong()));
+            }
+            return new Manifest(summary, text(root, "backup_label"), text(root, "tablespace_map"), tablespaces, directories, files);
+        } catch (IllegalArgumentException e) {
+            throw new FormatException("manifest is malformed: " + e.getMessage());
+        }
+    }
+
+    public static byte[] encodeCommit(BackupSummary summary) {
+        ObjectNode root = MAPPER.createObjectNode();
+        root.put("format", COMMIT_FORMAT).put("version", 1);
+        root.set("backup", summaryNode(summary, "complete", ZoneId.of("UTC")));
+        return bytes(root);
+    }
+
+    public static BackupSummary decodeCommit(byte[] bytes) throws FormatException {
+        JsonNode root = parse(bytes, COMMIT_FORMAT, 1);
+        try {
+            return summary(require(root, "backup"));
+        } catch (IllegalArgumentException e) {
+            throw new FormatException("commit record is malformed: " + e.getMessage());
+        }
+    }
+
+    /** The object {@code backup list --json} prints for one backup; times in {@code zone}. */
+    public static ObjectNode summaryNode(BackupSummary s, String status, ZoneId zone) {
+        ObjectNode node = MAPPER.createObjectNode();
+        node.put("id", s.id()).put("type", s.type().label);
+        if (s.parent().isPresent()) {
+            node.put("parent", s.parent().get());
+        } else {
+            node.putNull("parent");
+        }
+        node.put("status", status);
+        node.put("started", time(s.started(), zone)).put("stopped", time(s.stopped(), zone));
+        node.put("start_lsn", s.startLsn().toString()).put("stop_lsn", s.stopLsn().toString());
+        node.put("timeline", s.timeline());
+        node.put("bytes", s.bytes()).put("stored_bytes", s.storedBytes());
+        node.put("pg_version", s.pgVersion());
+        node.put("system_identifier", Long.toUnsignedString(s.systemIdentifier()));
+        node.put("wal_segment_size", s.walSegmentSize());
+        ArrayNode references = node.putArray("references");
+        s.references().forEach(references::add);
+        return node;
+    }
+
+    /** An empty JSON array, for lists printed with --json. */
+    public static ArrayNode newArray() {
+        return MAPPER.createArrayNode();
+    }
+
+    public static String time(Instant instant, ZoneId zone) {
+        return DateTimeFormatter.ISO_OFFSET_DATE_TIME.format(instant.atZone(zone));
+    }
+
+    public static String pretty(JsonNode node) {
+        try {
+            return MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(node) + "\n";
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("a tree always serialises", e);
+        }
+    }
+
+    private static BackupSummary summary(JsonNode node) {
+        JsonNode parent = require(node, "parent");
+        List<String> references = new ArrayList<>();
+        require(node, "references").forEach(r -> references.add(r.asText()));
+        return new BackupSummary(text(node, "id"), BackupType.parse(text(node, "type")),
+                parent.isNull() ? Optional.empty() : Optional.of(parent.asText()), references,
+                Instant.from(DateTimeFormatter.ISO_OFFSET_DATE_TIME.parse(text(node, "started"))),
+                Instant.from(DateTimeFormatter.ISO_OFFSET_DATE_TIME.parse(text(node, "stopped"))),
+                Lsn.parse(text(node, "start_lsn")), Lsn.parse(text(node, "stop_lsn")), require(node, "timeline").asLong(),
+                require(node, "wal_segment_size").asLong(), require(node, "bytes").asLong(), require(node, "stored_bytes").asLong(),
+                require(node, "pg_version").asInt(), Long.parseUnsignedLong(text(node, "system_identifier")));
+    }
+
+    private static JsonNode parse(byte[] bytes, String format, int version) throws FormatException {
+        JsonNode root;
+        try {
+            root = MAPPER.readTree(bytes);
+        } catch (java.io.IOException e) {
+            throw new FormatException(format + " is not valid JSON: " + e.getMessage());
+        }
+        if (root == null || !format.equals(root.path("format").asText())) {
+            throw new FormatException("not a " + format);
+        }
+        int found = root.path("version").asInt(-1);
+        if (found < 1 || found > version) {
+            throw new FormatException(format + " version " + found + " is not readable by this agent (reads up to " + version
+                    + "). HINT: upgrade walden-agent");
+        }
+        return root;
+    }
+
+    private static JsonNode require(JsonNode node, String field) {
+        JsonNode value = node.get(field);
+        if (value == null) {
+            throw new IllegalArgumentException("field '" + field + "' is missing");
+        }
+        return value;
+    }
+
+    private static String text(JsonNode node, String field) {
+        return require(node, field).asText();
+    }
+
+    private static byte[] bytes(JsonNode node) {
+        try {
+            return MAPPER.writeValueAsString(node).getBytes(StandardCharsets.UTF_8);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("a tree always serialises", e);
+        }
+    }
+}

@@ -1,0 +1,179 @@
+package dev.walden.agent.command;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.walden.agent.backup.BackupCatalog;
+import dev.walden.agent.backup.BackupException;
+import dev.walden.agent.backup.BackupSummary;
+import dev.walden.agent.backup.BackupType;
+import dev.walden.agent.backup.BaseBackups;
+import dev.walden.agent.backup.ManifestJson;
+import dev.walden.agent.backup.TransferProgress;
+import dev.walden.agent.repository.RepositoryFormatException;
+import dev.walden.agent.wal.WalFileName;
+import dev.walden.protocol.Result;
+import java.io.IOException;
+import java.time.ZoneId;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/** {@code walden backup [--type full|incr] [--json]}, {@code walden backup list [--json]}, {@code walden backup show ID [--json]}. */
+public final class BackupCommand {
+    private static final Logger LOG = Logger.getLogger(BackupCommand.class.getName());
+    private final BaseBackups backups;
+    private final ZoneId zone;
+
+    public BackupCommand(BaseBackups backups, ZoneId zone) {
+        this.backups = backups;
+        this.zone = zone;
+    }
+
+    public Result run(List<String> words, CommandOutput output) {
+        try {
+            Arguments arguments = Arguments.parse(words, Set.of("json"), Set.of("type"));
+            List<String> positional = arguments.positional();
+            if (positional.isEmpty()) {
+                BackupType type = BackupType.parse(arguments.value("type").orElse("full"));
+                return take(type, arguments.flag("json"), output);
+            }
+            if (arguments.value("type").isPresent()) {
+                throw new Arguments.UsageException("--type is for taking a backup, not for backup " + positional.get(0));
+            }
+            return switch (positional.get(0)) {
+                case "list" -> {
+                    if (positional.size() != 1) {
+                        throw new Arguments.UsageException("backup list takes no operands");
+                    }
+                    yield list(arguments.flag("json"), output);
+                }
+                case "show" -> {
+                    if (positional.size() != 2) {
+                        throw new Arguments.UsageException("backup show needs one backup id");
+                    }
+                    yield show(positional.get(1), arguments.flag("json"), output);
+                }
+                default -> throw new Arguments.UsageException("unknown backup subcommand '" + positional.get(0) + "' (list, show)");
+            };
+        } catch (Arguments.UsageException | IllegalArgumentException e) {
+            return new Result(CommandExit.USAGE, e.getMessage() + " (walden --help shows usage)");
+        }
+    }
+
+    private Result take(BackupType type, boolean json, CommandOutput output) {
+        try {
+            BackupSummary summary = backups.take(type, output);
+            if (json) {
+                output.out(ManifestJson.pretty(ManifestJson.summaryNode(summary, "complete", zone)));
+                return new Result(CommandExit.OK, "");
+            }
+            return new Result(CommandExit.OK, "backup " + summary.id() + " complete (" + summary.type().label
+                    + summary.parent().map(p -> " on " + p).orElse("") + "): " + TransferProgress.size(summary.bytes())
+                    + " backed up, " + TransferProgress.size(summary.storedBytes()) + " stored, in "
+                    + TransferProgress.duration(java.time.Duration.between(summary.started(), summary.stopped()).toMillis() / 1000.0)
+                    + "; WAL " + summary.walStart() + " .. " + summary.walStop() + " archived");
+        } catch (BackupException e) {
+            return new Result(CommandExit.FAILED, "backup failed: " + e.getMessage());
+        } catch (IOException e) {
+            return new Result(CommandExit.FAILED, "backup failed: repository or data directory error: " + Replies.describe(e)
+                    + "; the backup is incomplete and will never be offered for restore");
+        } catch (RuntimeException e) {
+            LOG.log(Level.SEVERE, "backup failed unexpectedly", e);
+            return new Result(CommandExit.FAILED, "backup failed: internal error: " + Replies.describe(e));
+        }
+    }
+
+    private Result list(boolean json, CommandOutput output) {
+        try {
+            Optional<BackupCatalog> catalog = backups.catalog();
+            BackupCatalog.Listing listing = catalog.isEmpty() ? new BackupCatalog.Listing(List.of(), List.of()) : catalog.get().list();
+            if (json) {
+                ArrayNode array = ManifestJson.newArray();
+                listing.complete().forEach(b -> array.add(ManifestJson.summaryNode(b, "complete", zone)));
+                for (String id : listing.incomplete()) {
+                    ObjectNode node = array.addObject();
+                    node.put("id", id).put("status", backups.running() ? "running" : "incomplete");
+                }
+                output.out(ManifestJson.pretty(array));
+                return new Result(CommandExit.OK, "");
+            }
+            if (listing.complete().isEmpty() && listing.incomplete().isEmpty()) {
+                return new Result(CommandExit.OK, "no backups yet. HINT: walden backup");
+            }
+            StringBuilder table = new StringBuilder(String.format("%-17s %-4s %-10s %-25s %-25s %10s %10s  %s%n",
+                    "ID", "TYPE", "STATUS", "STARTED", "STOPPED", "SIZE", "STORED", "WAL"));
+            for (BackupSummary b : listing.complete()) {
+                table.append(String.format("%-17s %-4s %-10s %-25s %-25s %10s %10s  %s%n", b.id(), b.type().label, "complete",
+                        ManifestJson.time(b.started(), zone), ManifestJson.time(b.stopped(), zone), TransferProgress.size(b.bytes()),
+                        TransferProgress.size(b.storedBytes()), b.walStart() + " .. " + b.walStop()));
+            }
+            for (String id : listing.incomplete()) {
+                table.append(String.format("%-17s %-4s %-10s%n", id, id.endsWith("I") ? "incr" : "full",
+                        backups.running() ? "running" : "incomplete"));
+            }
+            output.out(table.toString());
+            return new Result(CommandExit.OK, "");
+        } catch (IOException | RepositoryFormatException | BackupCatalog.CatalogException e) {
+            return new Result(CommandExit.FAILED, "cannot list backups: " + Replies.describe(e));
+        }
+    }
+
+    private Result show(String id, boolean json, CommandOutput output) {
+        try {
+            Optional<BackupCatalog> catalog = backups.catalog();
+            BackupCatalog.Listing listing = catalog.isEmpty() ? new BackupCatalog.Listing(List.of(), List.of()) : catalog.get().list();
+            Optional<BackupSummary> found = listing.find(id);
+            if (found.isEmpty()) {
+                return new Result(CommandExit.FAILED, "no complete backup " + id + (listing.incomplete().contains(id)
+                        ? " (it is incomplete: interrupted, or still running)" : "") + ". HINT: walden backup list");
+            }
+            BackupSummary b = found.get();
+            String archiveEnd = archiveEnd(catalog.get(), b);
+            ObjectNode node = ManifestJson.summaryNode(b, "complete", zone);
+            node.putObject("wal_required").put("first", b.walStart()).put("last", b.walStop());
+            node.putObject("recovery_window").put("from", ManifestJson.time(b.stopped(), zone)).put("from_lsn", b.stopLsn().toString())
+                    .put("to_segment", archiveEnd);
+            if (json) {
+                output.out(ManifestJson.pretty(node));
+            } else {
+                output.out("backup " + b.id() + " (" + b.type().label + b.parent().map(p -> ", parent " + p).orElse("") + ")\n"
+                        + "  status            complete\n"
+                        + "  started           " + ManifestJson.time(b.started(), zone) + " at " + b.startLsn() + "\n"
+                        + "  stopped           " + ManifestJson.time(b.stopped(), zone) + " at " + b.stopLsn() + ", timeline " + b.timeline() + "\n"
+                        + "  size              " + TransferProgress.size(b.bytes()) + " (" + TransferProgress.size(b.storedBytes()) + " stored)\n"
+                        + "  needs backups     " + String.join(", ", b.references()) + "\n"
+                        + "  WAL required      " + b.walStart() + " .. " + b.walStop() + "\n"
+                        + "  recovery window   from " + ManifestJson.time(b.stopped(), zone) + " (" + b.stopLsn() + ") to the end of "
+                        + archiveEnd + "\n"
+                        + "  PostgreSQL        " + b.pgVersion() + ", system " + Long.toUnsignedString(b.systemIdentifier()) + "\n");
+            }
+            return new Result(CommandExit.OK, "");
+        } catch (IOException | RepositoryFormatException | BackupCatalog.CatalogException e) {
+            return new Result(CommandExit.FAILED, "cannot show backup " + id + ": " + Replies.describe(e));
+        }
+    }
+
+    /** The last segment of the unbroken run of archived WAL that starts at the backup's first segment. */
+    private static String archiveEnd(BackupCatalog catalog, BackupSummary backup) throws IOException {
+        String timelineDirectory = String.format("%08X", backup.timeline());
+        List<String> keys = catalog.objects().storage().list(Long.toUnsignedString(catalog.systemIdentifier()) + "/wal/" + timelineDirectory + "/");
+        java.util.Set<String> names = new java.util.HashSet<>();
+        for (String key : keys) {
+            names.add(key.substring(key.lastIndexOf('/') + 1));
+        }
+        WalFileName first = WalFileName.parse(backup.walStart());
+        long segment = first.segmentNumber(backup.walSegmentSize());
+        String last = null;
+        while (true) {
+            String name = dev.walden.agent.backup.Lsn.segmentName(backup.timeline(), segment, backup.walSegmentSize());
+            if (!names.contains(name)) {
+                break;
+            }
+            last = name;
+            segment++;
+        }
+        return last == null ? "(nothing archived)" : last;
+    }
+}

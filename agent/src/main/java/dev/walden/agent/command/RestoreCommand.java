@@ -1,0 +1,166 @@
+package dev.walden.agent.command;
+
+import dev.walden.agent.backup.BackupCatalog;
+import dev.walden.agent.backup.BaseBackups;
+import dev.walden.agent.backup.Lsn;
+import dev.walden.agent.backup.TransferProgress;
+import dev.walden.agent.repository.RepositoryFormatException;
+import dev.walden.agent.restore.RecoveryTarget;
+import dev.walden.agent.restore.RestoreException;
+import dev.walden.agent.restore.RestoreRequest;
+import dev.walden.agent.restore.Restorer;
+import dev.walden.protocol.Request;
+import dev.walden.protocol.Result;
+import java.io.IOException;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.LocalDate;
+import java.time.ZoneId;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * {@code walden restore --pgdata DIR [--backup ID] [--target-time TS | --target-lsn LSN | --target-xid XID |
+ * --target-name NAME | --target immediate] [--target-action A] [--target-timeline T] [--tablespace-map OID=DIR ...]
+ * [--delta] [--force]}.
+ */
+public final class RestoreCommand {
+    private static final Logger LOG = Logger.getLogger(RestoreCommand.class.getName());
+    private static final Set<String> FLAGS = Set.of("delta", "force");
+    private static final Set<String> VALUED = Set.of("pgdata", "backup", "target-time", "target-lsn", "target-xid", "target-name",
+            "target", "target-action", "target-timeline", "tablespace-map");
+
+    private final BaseBackups backups;
+    private final int threads;
+    private final Path socketPath;
+    private final ZoneId zone;
+    private final Clock clock;
+
+    public RestoreCommand(BaseBackups backups, int threads, Path socketPath, ZoneId zone, Clock clock) {
+        this.backups = backups;
+        this.threads = threads;
+        this.socketPath = socketPath;
+        this.zone = zone;
+        this.clock = clock;
+    }
+
+    public Result run(Request.Command command, List<String> words, CommandOutput output) {
+        RestoreRequest request;
+        try {
+            request = parse(command, words);
+        } catch (Arguments.UsageException | IllegalArgumentException e) {
+            return new Result(CommandExit.USAGE, e.getMessage() + " (walden --help shows usage)");
+        }
+        try {
+            Optional<BackupCatalog> catalog = backups.catalog();
+            if (catalog.isEmpty()) {
+                return new Result(CommandExit.FAILED, "restore refused: the repository is empty; there is no backup to restore."
+                        + " HINT: take one with walden backup");
+            }
+            Restorer restorer = new Restorer(catalog.get(), backups.timelines(), threads, socketPath, zone, clock);
+            Restorer.Outcome outcome = restorer.restore(request, output);
+            String target = request.target().setting().isEmpty() ? "the end of the archive"
+                    : request.target().setting() + " = '" + request.target().value() + "'";
+            return new Result(CommandExit.OK, "restored backup " + outcome.backup().id() + " into " + request.dataDirectory() + ": "
+                    + outcome.files() + " files, " + TransferProgress.size(outcome.bytes()) + " written"
+                    + (outcome.reused() > 0 ? ", " + outcome.reused() + " files unchanged (--delta)" : "") + " in "
+                    + TransferProgress.duration(outcome.seconds()) + ". Recovery is set up to " + target
+                    + " (restore_command, recovery.signal, postgresql.auto.conf). Start the cluster as its owner: " + outcome.startCommand());
+        } catch (RestoreException e) {
+            return new Result(CommandExit.FAILED, "restore refused or failed: " + e.getMessage());
+        } catch (IOException | RepositoryFormatException e) {
+            return new Result(CommandExit.FAILED, "restore failed: " + Replies.describe(e) + "; the directory has no pg_control and"
+                    + " cannot start. HINT: fix the cause and run the restore again with --force (or --delta)");
+        } catch (RuntimeException e) {
+            LOG.log(Level.SEVERE, "restore failed unexpectedly", e);
+            return new Result(CommandExit.FAILED, "restore failed: internal error: " + Replies.describe(e));
+        }
+    }
+
+    private RestoreRequest parse(Request.Command command, List<String> words) throws Arguments.UsageException {
+        Arguments arguments = Arguments.parse(words, FLAGS, VALUED);
+        if (!arguments.positional().isEmpty()) {
+            throw new Arguments.UsageException("restore takes no operands, got '" + arguments.positional().get(0) + "'");
+        }
+        Path workingDirectory = Path.of(command.workingDirectory().isEmpty() ? "/" : command.workingDirectory());
+        Path dataDirectory = path(workingDirectory, arguments.value("pgdata")
+                .orElseThrow(() -> new Arguments.UsageException("restore needs --pgdata DIR, the directory to restore into")));
+        int targets = 0;
+        RecoveryTarget target = new RecoveryTarget.Latest();
+        for (String name : List.of("target-time", "target-lsn", "target-xid", "target-name", "target")) {
+            Optional<String> value = arguments.value(name);
+            if (value.isEmpty()) {
+                continue;
+            }
+            targets++;
+            target = switch (name) {
+                case "target-time" -> RecoveryTarget.parseTime(value.get(), zone, LocalDate.now(clock.withZone(zone)));
+                case "target-lsn" -> new RecoveryTarget.Location(Lsn.parse(value.get()));
+                case "target-xid" -> {
+                    try {
+                        yield new RecoveryTarget.Xid(Long.parseUnsignedLong(value.get()));
+                    } catch (NumberFormatException e) {
+                        throw new Arguments.UsageException("--target-xid must be a transaction id (a number), got '" + value.get() + "'");
+                    }
+                }
+                case "target-name" -> new RecoveryTarget.Name(value.get());
+                default -> {
+                    if (!value.get().equals("immediate")) {
+                        throw new Arguments.UsageException("--target takes only 'immediate', got '" + value.get() + "'");
+                    }
+                    yield new RecoveryTarget.Immediate();
+                }
+            };
+        }
+        if (targets > 1) {
+            throw new Arguments.UsageException("give at most one of --target-time, --target-lsn, --target-xid, --target-name, --target");
+        }
+        Optional<String> action = arguments.value("target-action");
+        if (action.isPresent() && !Set.of("pause", "promote", "shutdown").contains(action.get())) {
+            throw new Arguments.UsageException("--target-action must be pause, promote or shutdown, got '" + action.get() + "'");
+        }
+        if (action.isPresent() && targets == 0) {
+            throw new Arguments.UsageException("--target-action needs a target (--target-time, --target-lsn, ...)");
+        }
+        Optional<String> timeline = arguments.value("target-timeline");
+        if (timeline.isPresent() && !timeline.get().matches("latest|current|[1-9][0-9]{0,9}")) {
+            throw new Arguments.UsageException("--target-timeline must be latest, current or a timeline number, got '" + timeline.get() + "'");
+        }
+        Map<Long, Path> tablespaces = new HashMap<>();
+        for (String mapping : arguments.values("tablespace-map")) {
+            int equals = mapping.indexOf('=');
+            try {
+                if (equals <= 0) {
+                    throw new NumberFormatException();
+                }
+                tablespaces.put(Long.parseLong(mapping.substring(0, equals)), path(workingDirectory, mapping.substring(equals + 1)));
+            } catch (NumberFormatException e) {
+                throw new Arguments.UsageException("--tablespace-map takes OID=DIR (the OID is the tablespace's link name in"
+                        + " pg_tblspc, as walden backup show lists it), got '" + mapping + "'");
+            }
+        }
+        if (arguments.flag("delta") && arguments.flag("force")) {
+            throw new Arguments.UsageException("--delta and --force exclude each other: --delta keeps matching files, --force deletes everything first");
+        }
+        return new RestoreRequest(dataDirectory, arguments.value("backup"), target, action, timeline, tablespaces,
+                arguments.flag("delta"), arguments.flag("force"), command.clientPath().isEmpty() ? "walden" : command.clientPath());
+    }
+
+    private static Path path(Path workingDirectory, String text) throws Arguments.UsageException {
+        try {
+            Path path = workingDirectory.resolve(text).normalize();
+            if (path.getParent() == null) {
+                throw new Arguments.UsageException("refusing to restore into " + path);
+            }
+            return path;
+        } catch (InvalidPathException e) {
+            throw new Arguments.UsageException("invalid path '" + text + "': " + e.getMessage());
+        }
+    }
+}

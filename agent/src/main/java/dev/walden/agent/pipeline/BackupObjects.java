@@ -1,0 +1,110 @@
+package dev.walden.agent.pipeline;
+
+import dev.walden.agent.codec.Compressor;
+import dev.walden.agent.crypto.Keyring;
+import dev.walden.agent.crypto.ObjectEncryption;
+import dev.walden.agent.storage.Storage;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.WritableByteChannel;
+
+/**
+ * Backup objects (data, manifests, commit records) through the same object format, compression and encryption as
+ * WAL: nothing a backup stores bypasses them. Every object is bound to its name, so one cannot be passed off as
+ * another, and is written once, never overwritten.
+ */
+public final class BackupObjects {
+    private final Storage storage;
+    private final Compressor compressor;
+    private final ObjectEncryption encryption;
+    private final Keyring keyring;
+
+    public BackupObjects(Storage storage, Compressor compressor, ObjectEncryption encryption, Keyring keyring) {
+        this.storage = storage;
+        this.compressor = compressor;
+        this.encryption = encryption;
+        this.keyring = keyring;
+    }
+
+    public Storage storage() {
+        return storage;
+    }
+
+    /** What one write stored: the original bytes and the bytes the repository holds for them. */
+    public record Stored(long originalBytes, long storedBytes) {}
+
+    /**
+     * Writes an object durably.
+     *
+     * @throws IOException also when an object is already stored under {@code key}: backup keys are never reused
+     */
+    public Stored write(String key, String name, ObjectKind kind, ObjectSource source) throws IOException {
+        long[] counts = new long[2];
+        Storage.PutOutcome outcome = storage.putIfAbsent(key, out -> {
+            CountingStream counting = new CountingStream(out);
+            counts[0] = ObjectCodec.write(counting, kind, name, compressor, encryption, source).originalLength();
+            counts[1] = counting.count;
+        });
+        if (outcome == Storage.PutOutcome.ALREADY_EXISTS) {
+            throw new IOException("an object is already stored under " + key + "; backup objects are never overwritten");
+        }
+        return new Stored(counts[0], counts[1]);
+    }
+
+    private static ObjectSource chunked(byte[] bytes) {
+        int[] position = {0};
+        return buffer -> {
+            int count = Math.min(buffer.remaining(), bytes.length - position[0]);
+            buffer.put(bytes, position[0], count);
+            position[0] += count;
+            return position[0] < bytes.length;
+        };
+    }
+
+    /** Writes an object held in memory (manifests, commit records). */
+    public Stored writeBytes(String key, String name, ObjectKind kind, byte[] bytes) throws IOException {
+        return write(key, name, kind, chunked(bytes));
+    }
+
+    /**
+     * Reads and verifies an object, writing its original bytes to {@code destination}.
+     *
+     * @throws CorruptObjectException when it is damaged, tampered with, for another name, or larger than {@code maxLength}
+     * @throws dev.walden.agent.storage.ObjectNotFoundException when there is none
+     */
+    public void read(String key, String name, ObjectKind kind, long maxLength, WritableByteChannel destination)
+            throws IOException, CorruptObjectException {
+        try (InputStream object = storage.open(key)) {
+            ObjectCodec.read(object, name, kind, keyring, destination, maxLength);
+        }
+    }
+
+    /** Reads a whole object into memory; for manifests and commit records. */
+    public byte[] readBytes(String key, String name, ObjectKind kind, long maxLength) throws IOException, CorruptObjectException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        read(key, name, kind, maxLength, Channels.newChannel(bytes));
+        return bytes.toByteArray();
+    }
+
+    private static final class CountingStream extends java.io.FilterOutputStream {
+        long count;
+
+        CountingStream(java.io.OutputStream out) {
+            super(out);
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            out.write(b);
+            count++;
+        }
+
+        @Override
+        public void write(byte[] bytes, int offset, int length) throws IOException {
+            out.write(bytes, offset, length);
+            count += length;
+        }
+    }
+}

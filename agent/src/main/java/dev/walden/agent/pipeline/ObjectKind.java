@@ -1,0 +1,39 @@
+package dev.walden.agent.pipeline;
+
+import dev.walden.agent.wal.WalFileKind;
+
+/**
+ * What an archived object holds, stored in its header (docs/format.md): the WAL kinds, whose codes are
+ * {@link WalFileKind}'s, and the parts of a base backup. Codes are stored: never renumber.
+ */
+public enum ObjectKind {
+    SEGMENT(1),
+    PARTIAL_SEGMENT(2),
+    TIMELINE_HISTORY(3),
+    BACKUP_LABEL(4),
+    /** Bytes of data-directory files: one large file, or a bundle of small ones. */
+    BACKUP_DATA(5),
+    /** A base backup's manifest. */
+    BACKUP_MANIFEST(6),
+    /** The commit record written last, that makes a backup complete. */
+    BACKUP_COMMIT(7);
+
+    public final int code;
+
+    ObjectKind(int code) {
+        this.code = code;
+    }
+
+    public static ObjectKind of(WalFileKind kind) {
+        return fromCode(kind.code);
+    }
+
+    public static ObjectKind fromCode(int code) {
+        for (ObjectKind kind : values()) {
+            if (kind.code == code) {
+                return kind;
+            }
+        }
+        throw new IllegalArgumentException("unknown object kind " + code);
+    }
+}

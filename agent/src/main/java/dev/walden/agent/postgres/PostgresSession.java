@@ -1,0 +1,158 @@
+package dev.walden.agent.postgres;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+
+/**
+ * One JDBC session with the cluster, through pgJDBC; over the Unix socket through junixsocket's socket factory, so
+ * that peer authentication (Debian's default) works. The one place in the agent that speaks SQL.
+ */
+public final class PostgresSession implements AutoCloseable {
+    private final Connection connection;
+    private final PostgresSettings settings;
+
+    private PostgresSession(Connection connection, PostgresSettings settings) {
+        this.connection = connection;
+        this.settings = settings;
+    }
+
+    /** Opens a session, or says why the cluster cannot be reached and what to check. */
+    public static PostgresSession open(PostgresSettings settings) throws PostgresException {
+        Properties properties = new Properties();
+        properties.setProperty("user", settings.user());
+        properties.setProperty("ApplicationName", "walden-agent");
+        properties.setProperty("connectTimeout", "10");
+        properties.setProperty("tcpKeepAlive", "true");
+        String url;
+        if (settings.unixSocket()) {
+            url = "jdbc:postgresql://localhost:" + settings.port() + "/" + settings.database();
+            properties.setProperty("socketFactory", org.newsclub.net.unix.AFUNIXSocketFactory.FactoryArg.class.getName());
+            properties.setProperty("socketFactoryArg", settings.describe());
+            properties.setProperty("sslmode", "disable");
+        } else {
+            url = "jdbc:postgresql://" + settings.host() + ":" + settings.port() + "/" + settings.database();
+        }
+        try {
+            Connection connection = new org.postgresql.Driver().connect(url, properties);
+            if (connection == null) {
+                throw new PostgresException("pgJDBC refused the connection URL " + url);
+            }
+            try (Statement statement = connection.createStatement()) {
+                // A backup session sits idle for hours while files are copied: no server-side timeout may end it.
+                statement.execute("SET statement_timeout = 0");
+                statement.execute("SET idle_in_transaction_session_timeout = 0");
+                statement.execute("SET idle_session_timeout = 0");
+            } catch (SQLException e) {
+                // idle_session_timeout is new in 14; older servers have none to disable.
+            }
+            return new PostgresSession(connection, settings);
+        } catch (SQLException e) {
+            throw new PostgresException("cannot connect to PostgreSQL at " + settings.describe() + " as user "
+                    + settings.user() + " (database " + settings.database() + "): " + e.getMessage()
+                    + ". HINT: is the cluster running? Check pg-host, pg-port, pg-user and pg_hba.conf", e);
+        }
+    }
+
+    public PostgresSettings settings() {
+        return settings;
+    }
+
+    /** Reads what the backup needs to know and check about the cluster. */
+    public ClusterFacts facts() throws PostgresException {
+        String query = """
+                SELECT current_setting('data_directory'),
+                       (SELECT system_identifier FROM pg_control_system()),
+                       current_setting('server_version_num')::int,
+                       current_setting('wal_level'),
+                       current_setting('archive_mode'),
+                       current_setting('archive_command'),
+                       (SELECT setting::bigint FROM pg_settings WHERE name = 'wal_segment_size'),
+                       pg_is_in_recovery(),
+                       (SELECT timeline_id FROM pg_control_checkpoint()),
+                       CASE WHEN current_setting('server_version_num')::int >= 150000
+                            THEN has_function_privilege('pg_backup_start(text, boolean)', 'EXECUTE')
+                            ELSE has_function_privilege('pg_start_backup(text, boolean, boolean)', 'EXECUTE') END
+                """;
+        try (Statement statement = connection.createStatement(); ResultSet row = statement.executeQuery(query)) {
+            row.next();
+            List<ClusterFacts.Tablespace> tablespaces = tablespaces();
+            return new ClusterFacts(row.getString(1), row.getLong(2), row.getInt(3), row.getString(4), row.getString(5),
+                    row.getString(6), row.getLong(7), row.getBoolean(8), row.getLong(9), row.getBoolean(10), tablespaces);
+        } catch (SQLException e) {
+            throw new PostgresException("cannot read the cluster's settings: " + e.getMessage()
+                    + ". HINT: the role " + settings.user() + " needs to read data_directory (a superuser, or a member of"
+                    + " pg_read_all_settings) and to run pg_backup_start (GRANT EXECUTE, or a superuser)", e);
+        }
+    }
+
+    private List<ClusterFacts.Tablespace> tablespaces() throws SQLException {
+        List<ClusterFacts.Tablespace> tablespaces = new ArrayList<>();
+        try (Statement statement = connection.createStatement();
+             ResultSet rows = statement.executeQuery("SELECT oid, spcname, pg_tablespace_location(oid) FROM pg_tablespace"
+                     + " WHERE spcname NOT IN ('pg_default', 'pg_global') ORDER BY oid")) {
+            while (rows.next()) {
+                tablespaces.add(new ClusterFacts.Tablespace(rows.getLong(1), rows.getString(2), rows.getString(3)));
+            }
+        }
+        return tablespaces;
+    }
+
+    /** Starts a non-exclusive backup on this session and returns its start LSN. */
+    public String backupStart(String label, int versionNumber) throws PostgresException {
+        String sql = versionNumber >= 150000 ? "SELECT pg_backup_start(?, true)::text" : "SELECT pg_start_backup(?, true, false)::text";
+        try (PreparedStatement statement = connection.prepareStatement(sql)) {
+            statement.setString(1, label);
+            try (ResultSet row = statement.executeQuery()) {
+                row.next();
+                return row.getString(1);
+            }
+        } catch (SQLException e) {
+            throw new PostgresException("pg_backup_start failed: " + e.getMessage(), e);
+        }
+    }
+
+    /** What {@code pg_backup_stop} returns: the stop LSN and the two files, exactly as PostgreSQL wrote them. */
+    public record BackupStop(String stopLsn, String backupLabel, String tablespaceMap) {}
+
+    /**
+     * Ends the backup without waiting for archiving: the agent waits for the WAL itself, in its own repository, with
+     * its own timeout and a message that names the missing file (pg_backup_stop's wait has no timeout).
+     */
+    public BackupStop backupStop(int versionNumber) throws PostgresException {
+        String sql = versionNumber >= 150000
+                ? "SELECT lsn::text, labelfile, spcmapfile FROM pg_backup_stop(false)"
+                : "SELECT lsn::text, labelfile, spcmapfile FROM pg_stop_backup(false, false)";
+        try (Statement statement = connection.createStatement(); ResultSet row = statement.executeQuery(sql)) {
+            row.next();
+            return new BackupStop(row.getString(1), row.getString(2), row.getString(3) == null ? "" : row.getString(3));
+        } catch (SQLException e) {
+            throw new PostgresException("pg_backup_stop failed: " + e.getMessage()
+                    + ". HINT: did the cluster stop or restart during the backup?", e);
+        }
+    }
+
+    /** Whether the session still answers: a backup checks it between files, so a stopped database ends it early. */
+    public boolean alive() {
+        try {
+            return connection.isValid(10);
+        } catch (SQLException e) {
+            return false;
+        }
+    }
+
+    /** Closing the session aborts a backup still running on it, as PostgreSQL does for any ended session. */
+    @Override
+    public void close() {
+        try {
+            connection.close();
+        } catch (SQLException e) {
+            // the session is gone either way
+        }
+    }
+}

@@ -1,0 +1,47 @@
+package dev.walden.agent.restore;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Rewrites postgresql.auto.conf for recovery: older restore_command and recovery_target* lines are commented out,
+ * and Walden's settings appended, so that the last setting of each name, the one PostgreSQL uses, is Walden's.
+ */
+final class RecoveryConfig {
+    private RecoveryConfig() {}
+
+    record Settings(String restoreCommand, RecoveryTarget target, String targetAction, String targetTimeline, String backupId,
+                    String when) {}
+
+    static String rewrite(String existing, Settings settings) {
+        List<String> lines = new ArrayList<>();
+        for (String line : existing.split("\n", -1)) {
+            String key = line.strip().split("[\\s=]", 2)[0];
+            if (key.equals("restore_command") || key.startsWith("recovery_target")) {
+                lines.add("# " + line + "    # commented out by walden restore " + settings.backupId());
+            } else {
+                lines.add(line);
+            }
+        }
+        while (!lines.isEmpty() && lines.get(lines.size() - 1).isEmpty()) {
+            lines.remove(lines.size() - 1);
+        }
+        lines.add("# Recovery settings written by walden restore of backup " + settings.backupId() + " on " + settings.when());
+        lines.add("restore_command = " + quote(settings.restoreCommand()));
+        if (!settings.target().setting().isEmpty()) {
+            lines.add(settings.target().setting() + " = " + quote(settings.target().value()));
+        }
+        if (settings.targetAction() != null) {
+            lines.add("recovery_target_action = " + quote(settings.targetAction()));
+        }
+        if (settings.targetTimeline() != null) {
+            lines.add("recovery_target_timeline = " + quote(settings.targetTimeline()));
+        }
+        return String.join("\n", lines) + "\n";
+    }
+
+    /** A configuration-file string: single quotes doubled. */
+    static String quote(String value) {
+        return "'" + value.replace("'", "''") + "'";
+    }
+}

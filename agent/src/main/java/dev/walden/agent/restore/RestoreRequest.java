@@ -1,0 +1,28 @@
+package dev.walden.agent.restore;
+
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * What {@code walden restore} was asked, parsed and checked.
+ *
+ * @param targetTimeline {@code latest}, {@code current} or a number; empty for PostgreSQL's default (latest)
+ * @param tablespaceMap new locations by tablespace OID
+ * @param clientPath how PostgreSQL runs the walden client, for restore_command
+ */
+public record RestoreRequest(
+        Path dataDirectory,
+        Optional<String> backupId,
+        RecoveryTarget target,
+        Optional<String> targetAction,
+        Optional<String> targetTimeline,
+        Map<Long, Path> tablespaceMap,
+        boolean delta,
+        boolean force,
+        String clientPath) {
+
+    public RestoreRequest {
+        tablespaceMap = Map.copyOf(tablespaceMap);
+    }
+}

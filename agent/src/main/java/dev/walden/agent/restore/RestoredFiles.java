@@ -1,0 +1,137 @@
+package dev.walden.agent.restore;
+
+import dev.walden.agent.backup.Manifest;
+import dev.walden.agent.backup.TransferProgress;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.WritableByteChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileTime;
+import java.security.MessageDigest;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Takes one data object's original bytes as they are decoded and writes the files of it that the restore needs,
+ * each checked against its manifest checksum before it is kept; bytes of files not needed (re-used from an older
+ * backup of a later chain member, or unchanged under --delta) are skipped.
+ */
+final class RestoredFiles implements WritableByteChannel {
+    /** A file to write: its entry and where it goes. */
+    record Target(Manifest.FileEntry entry, Path path) {}
+
+    private final List<Target> targets;  // sorted by offset
+    private final TransferProgress progress;
+    private final Ownership ownership;
+    private final MessageDigest digest;
+    private int index;
+    private long position;
+    private FileChannel current;
+    private long written;
+
+    RestoredFiles(List<Target> targets, TransferProgress progress, Ownership ownership) {
+        this.targets = targets;
+        this.progress = progress;
+        this.ownership = ownership;
+        try {
+            this.digest = MessageDigest.getInstance("SHA-256");
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Override
+    public int write(ByteBuffer source) throws IOException {
+        int count = source.remaining();
+        while (source.hasRemaining()) {
+            if (index >= targets.size()) {
+                position += source.remaining();
+                source.position(source.limit());
+                break;
+            }
+            Target target = targets.get(index);
+            long start = target.entry().offset();
+            if (position < start) {
+                int skip = (int) Math.min(source.remaining(), start - position);
+                source.position(source.position() + skip);
+                position += skip;
+                continue;
+            }
+            if (current == null) {
+                open(target);
+            }
+            long left = target.entry().size() - written;
+            int take = (int) Math.min(source.remaining(), left);
+            ByteBuffer slice = source.slice(source.position(), take);
+            digest.update(slice.duplicate());
+            while (slice.hasRemaining()) {
+                current.write(slice);
+            }
+            source.position(source.position() + take);
+            position += take;
+            written += take;
+            progress.addBytes(take);
+            if (written == target.entry().size()) {
+                finish(target);
+            }
+        }
+        return count;
+    }
+
+    private void open(Target target) throws IOException {
+        Files.deleteIfExists(target.path());
+        current = FileChannel.open(target.path(), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        written = 0;
+        digest.reset();
+    }
+
+    private void finish(Target target) throws IOException {
+        String actual = HexFormat.of().formatHex(digest.digest());
+        current.force(true);
+        current.close();
+        current = null;
+        if (!actual.equals(target.entry().sha256())) {
+            throw new ChecksumMismatchException(target.entry().path());
+        }
+        setAttributes(target.path(), target.entry(), ownership);
+        progress.fileDone();
+        index++;
+    }
+
+    /** Every target was written: an object that ends early is damaged. */
+    void requireComplete() throws IOException {
+        if (index < targets.size()) {
+            throw new ChecksumMismatchException(targets.get(index).entry().path() + " (its object ended before the file did)");
+        }
+    }
+
+    static void setAttributes(Path path, Manifest.FileEntry entry, Ownership ownership) throws IOException {
+        Files.setAttribute(path, "unix:mode", entry.mode());
+        Files.setLastModifiedTime(path, FileTime.from(entry.mtimeNanos(), TimeUnit.NANOSECONDS));
+        ownership.apply(path);
+    }
+
+    @Override
+    public boolean isOpen() {
+        return true;
+    }
+
+    @Override
+    public void close() throws IOException {
+        if (current != null) {
+            current.close();
+            current = null;
+        }
+    }
+
+    /** A restored file does not match its manifest checksum. */
+    static final class ChecksumMismatchException extends IOException {
+        ChecksumMismatchException(String path) {
+            super("restored " + path + " does not match the checksum in the manifest");
+        }
+    }
+}

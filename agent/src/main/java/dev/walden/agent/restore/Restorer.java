@@ -1,0 +1,442 @@
+package dev.walden.agent.restore;
+
+import dev.walden.agent.backup.ArchivedTimelines;
+import dev.walden.agent.backup.BackupCatalog;
+import dev.walden.agent.backup.BackupSummary;
+import dev.walden.agent.backup.Manifest;
+import dev.walden.agent.backup.ParallelFiles;
+import dev.walden.agent.backup.TransferProgress;
+import dev.walden.agent.command.CommandOutput;
+import dev.walden.agent.pipeline.CorruptObjectException;
+import dev.walden.agent.pipeline.ObjectKind;
+import dev.walden.agent.storage.DurableFiles;
+import dev.walden.agent.storage.ObjectNotFoundException;
+import dev.walden.agent.wal.TimelineHistory;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Clock;
+import java.time.ZoneId;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.logging.Logger;
+import java.util.stream.Stream;
+
+/**
+ * Restores a backup (its whole chain) into a data directory set up for recovery: files in parallel, each checked
+ * against its manifest checksum; tablespace links; backup_label and tablespace_map as PostgreSQL returned them;
+ * restore_command and the target in postgresql.auto.conf; recovery.signal; and global/pg_control last, so that a
+ * directory whose restore was interrupted can never start as if it were whole.
+ */
+public final class Restorer {
+    private static final Logger LOG = Logger.getLogger(Restorer.class.getName());
+    static final String PG_CONTROL = "global/pg_control";
+    /** A bound on what one data object may expand to (a decompression bomb is refused); real ones are at most one file or bundle. */
+    static final long MAX_OBJECT_BYTES = 64L << 30;
+    /** pg_control is restored under this name and renamed into place at the very end. */
+    static final String PG_CONTROL_PENDING = "global/pg_control.walden-restore";
+
+    private final BackupCatalog catalog;
+    private final ArchivedTimelines timelines;
+    private final int threads;
+    private final Path socketPath;
+    private final ZoneId zone;
+    private final Clock clock;
+
+    public Restorer(BackupCatalog catalog, ArchivedTimelines timelines, int threads, Path socketPath, ZoneId zone, Clock clock) {
+        this.catalog = catalog;
+        this.timelines = timelines;
+        this.threads = threads;
+        this.socketPath = socketPath;
+        this.zone = zone;
+        this.clock = clock;
+    }
+
+    /** What the restore did, for the closing message. */
+    public record Outcome(BackupSummary backup, String reason, long files, long bytes, long reused, double seconds,
+                          String startCommand) {}
+
+    public Outcome restore(RestoreRequest request, CommandOutput output) throws RestoreException, IOException {
+        Path target = request.dataDirectory();
+        checkTarget(target, request);
+        BackupCatalog.Listing listing;
+        try {
+            listing = catalog.list();
+        } catch (BackupCatalog.CatalogException e) {
+            throw new RestoreException(e.getMessage());
+        }
+        BackupChooser.Choice choice = choose(listing, request);
+        BackupSummary backup = choice.backup();
+        output.err("walden: restoring backup " + backup.id() + ": " + choice.reason() + "\n");
+        Manifest manifest;
+        try {
+            manifest = catalog.manifest(backup.id());
+        } catch (BackupCatalog.CatalogException e) {
+            throw new RestoreException(e.getMessage());
+        }
+        for (String needed : backup.references()) {
+            if (listing.find(needed).isEmpty()) {
+                throw new RestoreException("backup " + backup.id() + " needs backup " + needed + ", which is not complete in the"
+                        + " repository. HINT: restore another backup with --backup (walden backup list)");
+            }
+        }
+        Map<Long, Path> tablespaceTargets = new LinkedHashMap<>();
+        for (Manifest.Tablespace tablespace : manifest.tablespaces()) {
+            Path location = request.tablespaceMap().getOrDefault(tablespace.oid(), Path.of(tablespace.location()));
+            checkTablespaceTarget(tablespace, location, request);
+            tablespaceTargets.put(tablespace.oid(), location);
+        }
+        for (Long oid : request.tablespaceMap().keySet()) {
+            if (!tablespaceTargets.containsKey(oid)) {
+                throw new RestoreException("--tablespace-map names OID " + oid + ", but backup " + backup.id() + " has no such tablespace"
+                        + (manifest.tablespaces().isEmpty() ? " (it has none)" : " (it has " + manifest.tablespaces().stream()
+                        .map(t -> t.oid() + " " + t.name()).toList() + ")"));
+            }
+        }
+
+        boolean created = !Files.exists(target);
+        DurableFiles.createDirectories(target);
+        Files.setPosixFilePermissions(target, PosixFilePermissions.fromString("rwx------"));
+        Ownership ownership = Ownership.of(created ? target.getParent() : target);
+        ownership.apply(target);
+        if (request.force()) {
+            clear(target);
+            tablespaceTargets.values().forEach(location -> {
+                try {
+                    if (Files.isDirectory(location)) {
+                        clear(location);
+                    }
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+        }
+        for (Path location : tablespaceTargets.values()) {
+            DurableFiles.createDirectories(location);
+            Files.setPosixFilePermissions(location, PosixFilePermissions.fromString("rwx------"));
+            ownership.apply(location);
+        }
+        // No pg_control while restoring: a half-restored directory must not look like a cluster.
+        Files.deleteIfExists(target.resolve(PG_CONTROL));
+        Files.deleteIfExists(target.resolve("postmaster.pid"));
+
+        for (Manifest.Directory directory : manifest.directories()) {
+            Path path = locate(target, directory.path(), tablespaceTargets);
+            if (isTablespaceRoot(directory.path())) {
+                continue;
+            }
+            if (!Files.isDirectory(path, LinkOption.NOFOLLOW_LINKS)) {
+                Files.deleteIfExists(path);
+                Files.createDirectories(path);
+            }
+            Files.setAttribute(path, "unix:mode", directory.mode());
+            ownership.apply(path);
+        }
+        for (var tablespace : tablespaceTargets.entrySet()) {
+            Path link = target.resolve("pg_tblspc").resolve(Long.toString(tablespace.getKey()));
+            Files.createDirectories(link.getParent());
+            Files.deleteIfExists(link);
+            Files.createSymbolicLink(link, tablespace.getValue());
+            ownership.apply(link);
+        }
+
+        // Which files to write, grouped by the object that holds them.
+        Set<Path> wanted = new HashSet<>();
+        Map<String, List<RestoredFiles.Target>> byObject = new LinkedHashMap<>();
+        long bytes = 0;
+        long reused = 0;
+        List<RestoredFiles.Target> emptyFiles = new ArrayList<>();
+        for (Manifest.FileEntry entry : manifest.files()) {
+            Path path = locate(target, entry.path(), tablespaceTargets);
+            wanted.add(path);
+            if (request.delta() && unchanged(path, entry)) {
+                reused++;
+                RestoredFiles.setAttributes(path, entry, ownership);
+                continue;
+            }
+            Path destination = entry.path().equals(PG_CONTROL) ? target.resolve(PG_CONTROL_PENDING) : path;
+            RestoredFiles.Target file = new RestoredFiles.Target(entry, destination);
+            if (entry.object() < 0) {
+                emptyFiles.add(file);
+            } else {
+                byObject.computeIfAbsent(entry.backup() + "/" + entry.object(), k -> new ArrayList<>()).add(file);
+                bytes += entry.size();
+            }
+        }
+        if (request.delta()) {
+            removeUnlisted(target, wanted, tablespaceTargets);
+        }
+        TransferProgress progress = new TransferProgress(bytes, byObject.values().stream().mapToLong(List::size).sum());
+        List<Map.Entry<String, List<RestoredFiles.Target>>> objects = new ArrayList<>(byObject.entrySet());
+        objects.sort(Comparator.comparingLong((Map.Entry<String, List<RestoredFiles.Target>> e) ->
+                e.getValue().stream().mapToLong(t -> t.entry().size()).sum()).reversed());
+        AtomicBoolean stop = new AtomicBoolean();
+        try {
+            ParallelFiles.run("walden-restore", threads, objects, object -> {
+                List<RestoredFiles.Target> files = new ArrayList<>(object.getValue());
+                files.sort(Comparator.comparingLong(t -> t.entry().offset()));
+                Manifest.FileEntry first = files.get(0).entry();
+                try (RestoredFiles sink = new RestoredFiles(files, progress, ownership)) {
+                    catalog.objects().read(catalog.dataKey(first.backup(), first.object()),
+                            BackupCatalog.dataName(first.backup(), first.object()), ObjectKind.BACKUP_DATA,
+                            MAX_OBJECT_BYTES, sink);
+                    sink.requireComplete();
+                } catch (CorruptObjectException e) {
+                    throw new RestoreException("object " + BackupCatalog.dataName(first.backup(), first.object())
+                            + " of the backup cannot be read: " + e.getMessage() + "; nothing from it was kept as restored");
+                } catch (ObjectNotFoundException e) {
+                    throw new RestoreException("object " + BackupCatalog.dataName(first.backup(), first.object())
+                            + " is missing from the repository. HINT: walden backup list; restore another backup with --backup");
+                }
+            }, stop, output::cancelled, () -> output.progress(progress.line("restore " + backup.id())));
+        } catch (RestoreException | IOException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new RestoreException("restore of " + backup.id() + " stopped: " + e.getMessage(), e);
+        }
+        for (RestoredFiles.Target file : emptyFiles) {
+            Files.deleteIfExists(file.path());
+            Files.createFile(file.path());
+            RestoredFiles.setAttributes(file.path(), file.entry(), ownership);
+        }
+
+        writeFile(target.resolve("backup_label"), manifest.backupLabel(), ownership);
+        String tablespaceMap = remapTablespaces(manifest.tablespaceMap(), tablespaceTargets);
+        Files.deleteIfExists(target.resolve("tablespace_map"));
+        if (!tablespaceMap.isEmpty()) {
+            writeFile(target.resolve("tablespace_map"), tablespaceMap, ownership);
+        }
+        Path autoConf = target.resolve("postgresql.auto.conf");
+        String existing = Files.exists(autoConf) ? Files.readString(autoConf, StandardCharsets.UTF_8) : "";
+        String when = java.time.format.DateTimeFormatter.ISO_OFFSET_DATE_TIME.format(clock.instant().atZone(zone));
+        writeFile(autoConf, RecoveryConfig.rewrite(existing, new RecoveryConfig.Settings(restoreCommand(request.clientPath()),
+                request.target(), request.targetAction().orElse(null), request.targetTimeline().orElse(null), backup.id(), when)),
+                ownership);
+        Files.deleteIfExists(target.resolve("standby.signal"));
+        writeFile(target.resolve("recovery.signal"), "", ownership);
+        syncDirectories(target, tablespaceTargets.values());
+        Path pendingControl = target.resolve(PG_CONTROL_PENDING);
+        if (Files.exists(pendingControl)) {
+            Files.move(pendingControl, target.resolve(PG_CONTROL), StandardCopyOption.ATOMIC_MOVE);
+            DurableFiles.fsyncDirectory(target.resolve("global"));
+        } else if (!Files.exists(target.resolve(PG_CONTROL))) {
+            throw new RestoreException("backup " + backup.id() + " has no global/pg_control; the directory cannot start");
+        }
+        String start = "/usr/lib/postgresql/" + backup.pgVersion() / 10000 + "/bin/pg_ctl -D " + target + " -l " + target
+                + "/recovery.log start";
+        LOG.info("restored backup " + backup.id() + " into " + target + ": " + progress.line("restore"));
+        return new Outcome(backup, choice.reason(), manifest.files().size(), bytes, reused, progress.seconds(), start);
+    }
+
+    private BackupChooser.Choice choose(BackupCatalog.Listing listing, RestoreRequest request) throws RestoreException, IOException {
+        try {
+            if (request.backupId().isPresent()) {
+                String id = request.backupId().get();
+                BackupSummary backup = listing.find(id).orElseThrow(() -> new RestoreException("backup " + id + " is not a complete"
+                        + " backup in this repository" + (listing.incomplete().contains(id) ? " (it never completed, so it cannot be restored)" : "")
+                        + ". HINT: walden backup list shows the complete ones"));
+                if (!BackupChooser.reaches(backup, request.target())) {
+                    throw new RestoreException("backup " + id + " ended after the target " + BackupChooser.describe(request.target())
+                            + ", so recovery from it cannot stop there. HINT: choose an older backup, or leave out --backup");
+                }
+                return new BackupChooser.Choice(backup, "chosen with --backup");
+            }
+            if (listing.complete().isEmpty()) {
+                throw new RestoreException("the repository has no complete backup to restore. HINT: take one with walden backup");
+            }
+            long newestTimeline = listing.complete().stream().mapToLong(BackupSummary::timeline).max().orElse(1);
+            String timeline = request.targetTimeline().orElse("latest");
+            TimelineHistory history = switch (timeline) {
+                case "latest" -> timelines.history(timelines.latestFrom(newestTimeline));
+                case "current" -> timelines.history(listing.newest().orElseThrow().timeline());
+                default -> timelines.history(Long.parseLong(timeline));
+            };
+            return BackupChooser.choose(listing.complete(), request.target(), history, zone);
+        } catch (ArchivedTimelines.CatalogReadException e) {
+            throw new RestoreException(e.getMessage());
+        }
+    }
+
+    private void checkTarget(Path target, RestoreRequest request) throws RestoreException, IOException {
+        if (Files.exists(target.resolve("postmaster.pid"))) {
+            throw new RestoreException(target + " holds postmaster.pid: a cluster is running there, or was not shut down cleanly."
+                    + " HINT: stop it first (pg_ctl -D " + target + " stop); restore never overwrites a running cluster");
+        }
+        if (Files.exists(target) && !Files.isDirectory(target)) {
+            throw new RestoreException(target + " exists and is not a directory");
+        }
+        if (!request.delta() && !request.force() && !isEmpty(target)) {
+            throw new RestoreException(target + " is not empty. HINT: restore into an empty or new directory; --delta re-uses the"
+                    + " files that match the backup and replaces the rest; --force deletes everything in it first");
+        }
+    }
+
+    private void checkTablespaceTarget(Manifest.Tablespace tablespace, Path location, RestoreRequest request)
+            throws RestoreException, IOException {
+        if (!location.isAbsolute()) {
+            throw new RestoreException("tablespace " + tablespace.name() + " would be restored to " + location + ", which is not absolute");
+        }
+        if (location.startsWith(request.dataDirectory())) {
+            throw new RestoreException("tablespace " + tablespace.name() + " would be restored to " + location
+                    + ", inside the data directory. HINT: --tablespace-map " + tablespace.oid() + "=DIR outside " + request.dataDirectory());
+        }
+        if (!request.delta() && !request.force() && !isEmpty(location)) {
+            throw new RestoreException("tablespace " + tablespace.name() + " (OID " + tablespace.oid() + ") would be restored to "
+                    + location + ", which is not empty (the original cluster may still use it). HINT: --tablespace-map "
+                    + tablespace.oid() + "=NEWDIR, or --delta / --force to reuse it");
+        }
+    }
+
+    private static boolean isEmpty(Path directory) throws IOException {
+        if (!Files.isDirectory(directory)) {
+            return true;
+        }
+        try (Stream<Path> entries = Files.list(directory)) {
+            return entries.findAny().isEmpty();
+        }
+    }
+
+    private static boolean isTablespaceRoot(String path) {
+        return path.startsWith("pg_tblspc/") && path.indexOf('/', "pg_tblspc/".length()) < 0;
+    }
+
+    /** Where a manifest path lands: under the data directory, or under its tablespace's (mapped) location. */
+    static Path locate(Path target, String path, Map<Long, Path> tablespaces) throws RestoreException {
+        if (path.startsWith("/") || Stream.of(path.split("/")).anyMatch(part -> part.equals("..") || part.isEmpty())) {
+            throw new RestoreException("the manifest names an unsafe path '" + path + "'; refusing to restore from it");
+        }
+        if (path.startsWith("pg_tblspc/")) {
+            String[] parts = path.split("/", 3);
+            Path location = tablespaces.get(Long.parseLong(parts[1]));
+            if (location != null) {
+                return parts.length == 3 ? location.resolve(parts[2]) : location;
+            }
+        }
+        return target.resolve(path);
+    }
+
+    private static boolean unchanged(Path path, Manifest.FileEntry entry) throws IOException {
+        if (!Files.isRegularFile(path, LinkOption.NOFOLLOW_LINKS) || Files.size(path) != entry.size()) {
+            return false;
+        }
+        java.security.MessageDigest digest;
+        try {
+            digest = java.security.MessageDigest.getInstance("SHA-256");
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+        java.nio.ByteBuffer buffer = java.nio.ByteBuffer.allocate(128 * 1024);
+        try (FileChannel channel = FileChannel.open(path)) {
+            while (channel.read(buffer.clear()) > 0) {
+                digest.update(buffer.flip());
+            }
+        } catch (NoSuchFileException e) {
+            return false;
+        }
+        return java.util.HexFormat.of().formatHex(digest.digest()).equals(entry.sha256());
+    }
+
+    /** Under --delta: files the backup does not have are removed, as they would not exist in a fresh restore. */
+    private static void removeUnlisted(Path target, Set<Path> wanted, Map<Long, Path> tablespaces) throws IOException {
+        List<Path> roots = new ArrayList<>();
+        roots.add(target);
+        roots.addAll(tablespaces.values());
+        for (Path root : roots) {
+            try (Stream<Path> paths = Files.walk(root)) {
+                for (Path path : (Iterable<Path>) paths::iterator) {
+                    if (Files.isRegularFile(path, LinkOption.NOFOLLOW_LINKS) && !wanted.contains(path)
+                            && !path.equals(target.resolve(PG_CONTROL_PENDING))) {
+                        Files.delete(path);
+                    }
+                }
+            }
+        }
+    }
+
+    private static void clear(Path directory) throws IOException {
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(directory)) {
+            for (Path entry : entries) {
+                if (Files.isDirectory(entry, LinkOption.NOFOLLOW_LINKS)) {
+                    clear(entry);
+                }
+                Files.delete(entry);
+            }
+        }
+    }
+
+    private static void writeFile(Path path, String text, Ownership ownership) throws IOException {
+        Path temp = path.resolveSibling("." + path.getFileName() + ".walden-tmp");
+        try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
+                StandardOpenOption.WRITE)) {
+            channel.write(java.nio.ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8)));
+            channel.force(true);
+        }
+        Files.setPosixFilePermissions(temp, PosixFilePermissions.fromString("rw-------"));
+        ownership.apply(temp);
+        Files.move(temp, path, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    /** tablespace_map lines are {@code OID PATH}; remapped tablespaces get their new path, others stay as returned. */
+    static String remapTablespaces(String map, Map<Long, Path> targets) {
+        if (map.isEmpty()) {
+            return map;
+        }
+        StringBuilder out = new StringBuilder();
+        for (String line : map.split("\n")) {
+            int space = line.indexOf(' ');
+            if (space > 0) {
+                try {
+                    Path location = targets.get(Long.parseLong(line.substring(0, space)));
+                    if (location != null && !location.toString().equals(line.substring(space + 1))) {
+                        out.append(line, 0, space).append(' ').append(location).append('\n');
+                        continue;
+                    }
+                } catch (NumberFormatException e) {
+                    // not an OID line: keep as is
+                }
+            }
+            out.append(line).append('\n');
+        }
+        return out.toString();
+    }
+
+    private String restoreCommand(String clientPath) {
+        return shellWord(clientPath) + " --socket " + shellWord(socketPath.toString()) + " fetch %f %p";
+    }
+
+    private static String shellWord(String word) {
+        return word.matches("[A-Za-z0-9/._+-]+") ? word : "\"" + word.replace("\\", "\\\\").replace("\"", "\\\"")
+                .replace("$", "\\$").replace("`", "\\`") + "\"";
+    }
+
+    private static void syncDirectories(Path target, java.util.Collection<Path> tablespaces) throws IOException {
+        List<Path> roots = new ArrayList<>();
+        roots.add(target);
+        roots.addAll(tablespaces);
+        for (Path root : roots) {
+            try (Stream<Path> paths = Files.walk(root)) {
+                for (Path path : (Iterable<Path>) paths::iterator) {
+                    if (Files.isDirectory(path, LinkOption.NOFOLLOW_LINKS)) {
+                        DurableFiles.fsyncDirectory(path);
+                    }
+                }
+            }
+        }
+    }
+
+}
