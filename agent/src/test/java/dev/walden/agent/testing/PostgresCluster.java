@@ -77,6 +77,53 @@ public final class PostgresCluster implements AutoCloseable {
         return cluster;
     }
 
+    /** A cluster in a data directory restored by walden restore: its own port, archiving off, its socket in the workspace. */
+    public static PostgresCluster restored(Path data, Path workspace, int port) throws IOException {
+        PostgresCluster cluster = new PostgresCluster(data, workspace, port);
+        cluster.appendConfig("port = " + port + "\narchive_mode = off\n");
+        return cluster;
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public Path socketDirectory() {
+        return socketDirectory;
+    }
+
+    /** Runs one of PostgreSQL's client programs (pgbench, pg_dumpall, pg_amcheck) against this cluster, as postgres. */
+    public String tool(String program, String... arguments) throws IOException {
+        List<String> command = new ArrayList<>(List.of(BIN.resolve(program).toString(), "-h", socketDirectory.toString(),
+                "-p", Integer.toString(port), "-U", "postgres"));
+        command.addAll(List.of(arguments));
+        return run(Duration.ofMinutes(5), command.toArray(String[]::new));
+    }
+
+    /** Starts a client program in the background, as postgres; its output goes to {@code log}. */
+    public Process startTool(Path log, String program, String... arguments) throws IOException {
+        List<String> command = new ArrayList<>();
+        if (ROOT) {
+            command.addAll(List.of("runuser", "-u", "postgres", "--"));
+        }
+        command.addAll(List.of(BIN.resolve(program).toString(), "-h", socketDirectory.toString(), "-p", Integer.toString(port),
+                "-U", "postgres"));
+        command.addAll(List.of(arguments));
+        return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).directory(Path.of("/").toFile()).start();
+    }
+
+    /** A directory owned by the cluster's user, e.g. for a tablespace. */
+    public static Path postgresDirectory(Path path) throws IOException {
+        Files.createDirectories(path);
+        chownToPostgres(path);
+        return path;
+    }
+
+    /** Waits until the server accepts connections and has left recovery (promoted). */
+    public void awaitPromoted(Duration timeout) {
+        await("recovery to end and the server to promote", timeout, () -> "f".equals(trySql("SELECT pg_is_in_recovery()")));
+    }
+
     /** Copies a file the way a DBA would, keeping it owned by the cluster's user. */
     public static void copyAsPostgres(Path source, Path target) throws IOException {
         run(Duration.ofSeconds(30), "cp", source.toString(), target.toString());

@@ -61,6 +61,22 @@ public final class RunningAgent implements AutoCloseable {
         return new ClientRun(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
 
+    /** Runs the real client code with extra environment (WALDEN_CLIENT for restore_command, WALDEN_TIMEOUT). */
+    public ClientRun client(Map<String, String> environment, Path workingDirectory, String... args) {
+        return run(socket, environment, workingDirectory, args);
+    }
+
+    /** Runs the real client code in this JVM against the agent at {@code socket}. */
+    public static ClientRun run(Path socket, Map<String, String> environment, Path workingDirectory, String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        Map<String, String> env = new java.util.HashMap<>(environment);
+        env.put("WALDEN_SOCKET", socket.toString());
+        int code = Walden.run(args, env, workingDirectory,
+                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+        return new ClientRun(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
     public record ClientRun(int exitCode, String stdout, String stderr) {}
 
     @Override
