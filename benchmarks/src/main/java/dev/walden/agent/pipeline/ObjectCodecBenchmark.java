@@ -4,7 +4,6 @@ import dev.walden.agent.codec.ZstdCompressor;
 import dev.walden.agent.crypto.Keyring;
 import dev.walden.agent.crypto.KeyringFile;
 import dev.walden.agent.crypto.ObjectEncryption;
-import dev.walden.agent.wal.WalFileKind;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -71,7 +70,7 @@ public class ObjectCodecBenchmark {
             objectEncryption = ObjectEncryption.aesGcm(keyring, ObjectEncryption.RandomBytes.secure());
         }
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ObjectCodec.write(out, WalFileKind.SEGMENT, NAME, ZSTD, objectEncryption, source);
+        ObjectCodec.write(out, ObjectKind.SEGMENT, NAME, ZSTD, objectEncryption, source);
         stored = out.toByteArray();
         sink = FileChannel.open(directory.resolve("restored"), java.nio.file.StandardOpenOption.CREATE,
                 java.nio.file.StandardOpenOption.WRITE);
@@ -91,19 +90,19 @@ public class ObjectCodecBenchmark {
 
     @Benchmark
     public Object pushEncode() throws IOException {
-        return ObjectCodec.write(OutputStream.nullOutputStream(), WalFileKind.SEGMENT, NAME, ZSTD,
+        return ObjectCodec.write(OutputStream.nullOutputStream(), ObjectKind.SEGMENT, NAME, ZSTD,
                 objectEncryption, source);
     }
 
     @Benchmark
     public Object fetchDecode() throws Exception {
         sink.position(0);
-        return ObjectCodec.read(new ByteArrayInputStream(stored), NAME, WalFileKind.SEGMENT, keyring, sink);
+        return ObjectCodec.read(new ByteArrayInputStream(stored), NAME, ObjectKind.SEGMENT, keyring, sink);
     }
 
     @Benchmark
     public Object fetchDecodeDiscard() throws Exception {
-        return ObjectCodec.read(new ByteArrayInputStream(stored), NAME, WalFileKind.SEGMENT, keyring,
+        return ObjectCodec.read(new ByteArrayInputStream(stored), NAME, ObjectKind.SEGMENT, keyring,
                 Channels.newChannel(OutputStream.nullOutputStream()));
     }
 
