@@ -32,6 +32,33 @@ class WireFormatTest {
     }
 
     @Test
+    void commandFramesMatchTheDocumentedBytes() {
+        assertEquals("00 00 00 15 57 4c 01 04 00 01 2f 00 01 77 00 00 01 00 06 62 61 63 6b 75 70",
+                hex(WireFormat.encodeRequest(new Request.Command(java.util.List.of("backup"), "/", "w", false))));
+        assertEquals("00 00 00 09 57 4c 01 81 01 00 02 68 69", hex(WireFormat.encodeOutput(new Output(Output.Stream.STDOUT, "hi"))));
+        assertEquals("00 00 00 09 57 4c 01 82 00 00 02 6f 6b", hex(WireFormat.encodeResult(new Result(0, "ok"))));
+    }
+
+    @Test
+    void commandFramesSurviveARoundTrip() {
+        Request command = new Request.Command(java.util.List.of("restore", "--pgdata", "/srv/pg", "--target-time", "14:30"),
+                "/home/dba", "/usr/bin/walden", true);
+        assertEquals(command, WireFormat.decodeRequest(body(WireFormat.encodeRequest(command))));
+        Output output = new Output(Output.Stream.PROGRESS, "backup: 1.2 GB of 2.4 GB");
+        assertEquals(output, WireFormat.decodeAgentFrame(body(WireFormat.encodeOutput(output))));
+        Result result = new Result(126, "stop");
+        assertEquals(result, WireFormat.decodeAgentFrame(body(WireFormat.encodeResult(result))));
+        Reply reply = new Reply(Status.UNAVAILABLE, "busy");
+        assertEquals(reply, WireFormat.decodeAgentFrame(body(WireFormat.encodeReply(reply))));
+    }
+
+    @Test
+    void aCommandLineTooLongForOneFrameIsRefused() {
+        java.util.List<String> arguments = java.util.Collections.nCopies(10, "x".repeat(4000));
+        assertThrows(ProtocolException.class, () -> WireFormat.encodeRequest(new Request.Command(arguments, "/", "w", false)));
+    }
+
+    @Test
     void requestsSurviveARoundTrip() {
         Request push = new Request.Push("000000010000000000000001", "/var/lib/postgresql/15/main/pg_wal/000000010000000000000001");
         assertEquals(push, WireFormat.decodeRequest(body(WireFormat.encodeRequest(push))));
