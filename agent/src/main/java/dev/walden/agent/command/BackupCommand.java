@@ -102,11 +102,11 @@ public final class BackupCommand {
             if (listing.complete().isEmpty() && listing.incomplete().isEmpty()) {
                 return new Result(CommandExit.OK, "no backups yet. HINT: walden backup");
             }
-            StringBuilder table = new StringBuilder(String.format("%-17s %-4s %-10s %-25s %-25s %10s %10s  %s%n",
+            StringBuilder table = new StringBuilder(String.format("%-17s %-4s %-10s %-22s %-22s %10s %10s  %s%n",
                     "ID", "TYPE", "STATUS", "STARTED", "STOPPED", "SIZE", "STORED", "WAL"));
             for (BackupSummary b : listing.complete()) {
-                table.append(String.format("%-17s %-4s %-10s %-25s %-25s %10s %10s  %s%n", b.id(), b.type().label, "complete",
-                        ManifestJson.time(b.started(), zone), ManifestJson.time(b.stopped(), zone), TransferProgress.size(b.bytes()),
+                table.append(String.format("%-17s %-4s %-10s %-22s %-22s %10s %10s  %s%n", b.id(), b.type().label, "complete",
+                        shortTime(b.started()), shortTime(b.stopped()), TransferProgress.size(b.bytes()),
                         TransferProgress.size(b.storedBytes()), b.walStart() + " .. " + b.walStop()));
             }
             for (String id : listing.incomplete()) {
@@ -153,6 +153,10 @@ public final class BackupCommand {
         } catch (IOException | RepositoryFormatException | BackupCatalog.CatalogException e) {
             return new Result(CommandExit.FAILED, "cannot show backup " + id + ": " + Replies.describe(e));
         }
+    }
+
+    private String shortTime(java.time.Instant instant) {
+        return java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ssxxx").format(instant.atZone(zone));
     }
 
     /** The last segment of the unbroken run of archived WAL that starts at the backup's first segment. */
