@@ -106,7 +106,7 @@ public final class Agent implements AutoCloseable {
                 prefetch = new RestorePrefetch(fetchPipeline, config.spoolPath(), config.prefetch(), config.prefetchThreads(),
                         (long) config.spoolMib() << 20);
             }
-            BackupObjects backupObjects = new BackupObjects(storage, new ZstdCompressor(config.compressLevel()), encryption, keyring);
+            BackupObjects backupObjects = new BackupObjects(storage, new ZstdCompressor(config.backup().compressLevel()), encryption, keyring);
             BaseBackups backups = new BaseBackups(config.postgres(), config.backup(), repository, backupObjects, fetchPipeline,
                     encryption.repositoryMode(), Clock.systemUTC());
             ZoneId zone = ZoneId.systemDefault();

@@ -211,12 +211,15 @@ public final class BaseBackups {
                 + p.summary().started().getNano()).orElse(0L);
         for (DataDirectoryScan.ListedFile file : listing.files()) {
             Manifest.FileEntry before = parentFiles.get(file.path());
-            if (before == null || before.size() != file.size()) {
+            if (before == null) {
                 toCopy.add(file);
-            } else if (before.mtimeNanos() == file.mtimeNanos() && file.mtimeNanos() < parentStartNanos - MTIME_SAFETY_NANOS) {
+            } else if (before.size() == file.size() && before.mtimeNanos() == file.mtimeNanos()
+                    && file.mtimeNanos() < parentStartNanos - MTIME_SAFETY_NANOS) {
                 entries.add(reused(before, file));
                 progress.addBytes(file.size());
                 progress.fileDone();
+            } else if (file.size() > settings.bundleFileLimit() || before.size() != file.size()) {
+                toCopy.add(file);  // a large file is compared block by block as it is copied (BlockSource)
             } else {
                 toCompare.add(file);
             }
@@ -227,7 +230,7 @@ public final class BaseBackups {
                 List<Manifest.FileEntry> same = java.util.Collections.synchronizedList(new ArrayList<>());
                 List<DataDirectoryScan.ListedFile> changed = java.util.Collections.synchronizedList(new ArrayList<>());
                 ParallelFiles.run("walden-backup-compare", settings.threads(), toCompare, file -> {
-                    Optional<String> checksum = FileChecksum.sha256(file.location(), file.size());
+                    Optional<String> checksum = FileChecksum.of(file.location(), file.size());
                     Manifest.FileEntry before = parentFiles.get(file.path());
                     if (checksum.isPresent() && checksum.get().equals(before.sha256())) {
                         same.add(reused(before, file));
@@ -242,11 +245,28 @@ public final class BaseBackups {
             }
             List<Job> jobs = plan(toCopy);
             long[] storedBytes = new long[1];
+            Map<String, java.util.TreeMap<Integer, BlockSource.Range>> ranges = new HashMap<>();
             ParallelFiles.run("walden-backup", settings.threads(), jobs, job -> {
+                String key = catalog.dataKey(id, job.number());
+                String name = BackupCatalog.dataName(id, job.number());
+                if (job.range() >= 0) {
+                    DataDirectoryScan.ListedFile file = job.files().get(0);
+                    BlockSource source = new BlockSource(file, job.range(), Optional.ofNullable(parentFiles.get(file.path())), id,
+                            job.number(), progress, stop);
+                    try {
+                        BackupObjects.Stored stored = objects.write(key, name, ObjectKind.BACKUP_DATA, source);
+                        synchronized (entries) {
+                            storedBytes[0] += stored.storedBytes();
+                            ranges.computeIfAbsent(file.path(), k -> new java.util.TreeMap<>()).put(job.range(), source.range());
+                        }
+                    } finally {
+                        source.close();
+                    }
+                    return;
+                }
                 BundleSource source = new BundleSource(job.files(), progress, stop);
                 try {
-                    BackupObjects.Stored stored = objects.write(catalog.dataKey(id, job.number()),
-                            BackupCatalog.dataName(id, job.number()), ObjectKind.BACKUP_DATA, source);
+                    BackupObjects.Stored stored = objects.write(key, name, ObjectKind.BACKUP_DATA, source);
                     synchronized (entries) {
                         storedBytes[0] += stored.storedBytes();
                         for (BundleSource.Copied copied : source.copied()) {
@@ -259,6 +279,14 @@ public final class BaseBackups {
                     source.close();
                 }
             }, stop, output::cancelled, tick);
+            for (Job job : jobs) {
+                if (job.range() == 0) {
+                    DataDirectoryScan.ListedFile file = job.files().get(0);
+                    var fileRanges = ranges.get(file.path());
+                    BlockSource.entry(file, List.copyOf(fileRanges.values()), id, job.number()).ifPresent(entries::add);
+                    progress.fileDone();
+                }
+            }
             output.progress(progress.line("backup " + id) + "; stopping the backup");
 
             PostgresSession.BackupStop stopped = session.backupStop(facts.versionNumber());
@@ -269,7 +297,13 @@ public final class BaseBackups {
             entries.sort(Comparator.comparing(Manifest.FileEntry::path));
             TreeSet<String> references = new TreeSet<>();
             references.add(id);
-            entries.forEach(e -> references.add(e.backup()));
+            for (Manifest.FileEntry e : entries) {
+                if (e.blocks().isPresent()) {
+                    e.blocks().get().parts().forEach(part -> references.add(part.backup()));
+                } else if (e.object() >= 0) {
+                    references.add(e.backup());
+                }
+            }
             long bytes = entries.stream().mapToLong(Manifest.FileEntry::size).sum();
             BackupSummary draft = new BackupSummary(id, type, parent.map(p -> p.summary().id()), List.copyOf(references), started,
                     clock.instant(), startLsn, stopLsn, timeline, facts.walSegmentSize(), bytes, storedBytes[0],
@@ -299,11 +333,11 @@ public final class BaseBackups {
 
     private static Manifest.FileEntry reused(Manifest.FileEntry before, DataDirectoryScan.ListedFile now) {
         return new Manifest.FileEntry(now.path(), before.size(), now.mtimeNanos(), now.mode(), before.sha256(), before.backup(),
-                before.object(), before.offset());
+                before.object(), before.offset(), before.blocks());
     }
 
-    /** One data object to write: a large file alone, or a bundle of small ones. */
-    record Job(int number, List<DataDirectoryScan.ListedFile> files, long bytes) {}
+    /** One data object to write: a range of a large file ({@code range} >= 0), or a bundle of small files (-1). */
+    record Job(int number, List<DataDirectoryScan.ListedFile> files, long bytes, int range) {}
 
     /** Groups files into objects, largest first so that the last thread to finish is not the one with the biggest file. */
     List<Job> plan(List<DataDirectoryScan.ListedFile> files) {
@@ -315,19 +349,23 @@ public final class BaseBackups {
         int number = 0;
         for (DataDirectoryScan.ListedFile file : sorted) {
             if (file.size() > settings.bundleFileLimit()) {
-                jobs.add(new Job(++number, List.of(file), file.size()));
+                long rangeCount = Math.max(1, (file.size() + BlockSource.RANGE_BYTES - 1) / BlockSource.RANGE_BYTES);
+                for (int range = 0; range < rangeCount; range++) {
+                    jobs.add(new Job(++number, List.of(file), Math.min(BlockSource.RANGE_BYTES,
+                            file.size() - range * BlockSource.RANGE_BYTES), range));
+                }
                 continue;
             }
             bundle.add(file);
             bundleBytes += file.size();
             if (bundleBytes >= settings.bundleBytes()) {
-                jobs.add(new Job(++number, List.copyOf(bundle), bundleBytes));
+                jobs.add(new Job(++number, List.copyOf(bundle), bundleBytes, -1));
                 bundle.clear();
                 bundleBytes = 0;
             }
         }
         if (!bundle.isEmpty()) {
-            jobs.add(new Job(++number, List.copyOf(bundle), bundleBytes));
+            jobs.add(new Job(++number, List.copyOf(bundle), bundleBytes, -1));
         }
         jobs.sort(Comparator.comparingLong(Job::bytes).reversed());
         return jobs;

@@ -37,7 +37,45 @@ public record Manifest(
      * @param backup the backup whose object holds the bytes: this one, or an ancestor's
      * @param object the object's number within that backup; -1 for an empty file, which has none
      * @param offset where the file's bytes start in the object's original stream
+     * @param blocks for a large file, its block map: then its bytes are assembled from the map's parts, and
+     *               {@code backup}, {@code object} and {@code offset} are unused
      */
     public record FileEntry(String path, long size, long mtimeNanos, int mode, String sha256, String backup, int object,
-                            long offset) {}
+                            long offset, java.util.Optional<Blocks> blocks) {
+        public FileEntry(String path, long size, long mtimeNanos, int mode, String sha256, String backup, int object, long offset) {
+            this(path, size, mtimeNanos, mode, sha256, backup, object, offset, java.util.Optional.empty());
+        }
+    }
+
+    /**
+     * A large file cut into blocks of {@code size} bytes (the last may be shorter), with a 64-bit checksum of each
+     * block, so that an incremental stores only the blocks whose checksum changed; {@code parts} say where each run of
+     * blocks is stored, in block order, covering every block once.
+     */
+    public record Blocks(int size, byte[] checksums, List<Part> parts) {
+        public Blocks {
+            parts = List.copyOf(parts);
+        }
+
+        public int count() {
+            return checksums.length / 8;
+        }
+
+        public long checksum(int block) {
+            return java.nio.ByteBuffer.wrap(checksums).getLong(block * 8);
+        }
+
+        @Override
+        public boolean equals(Object other) {
+            return other instanceof Blocks b && b.size == size && java.util.Arrays.equals(b.checksums, checksums) && b.parts.equals(parts);
+        }
+
+        @Override
+        public int hashCode() {
+            return java.util.Arrays.hashCode(checksums);
+        }
+    }
+
+    /** Blocks {@code first .. first+count-1} of a file, stored from {@code offset} in a backup's data object. */
+    public record Part(int first, int count, String backup, int object, long offset) {}
 }

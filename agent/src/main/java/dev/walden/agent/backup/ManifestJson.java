@@ -46,8 +46,18 @@ public final class ManifestJson {
         }
         ArrayNode files = root.putArray("files");
         for (Manifest.FileEntry f : manifest.files()) {
-            files.addObject().put("path", f.path()).put("size", f.size()).put("mtime_ns", f.mtimeNanos()).put("mode", f.mode())
-                    .put("sha256", f.sha256()).put("backup", f.backup()).put("object", f.object()).put("offset", f.offset());
+            ObjectNode file = files.addObject().put("path", f.path()).put("size", f.size()).put("mtime_ns", f.mtimeNanos())
+                    .put("mode", f.mode()).put("sha256", f.sha256()).put("backup", f.backup()).put("object", f.object())
+                    .put("offset", f.offset());
+            if (f.blocks().isPresent()) {
+                Manifest.Blocks b = f.blocks().get();
+                ObjectNode blocks = file.putObject("blocks").put("size", b.size())
+                        .put("checksums", java.util.Base64.getEncoder().encodeToString(b.checksums()));
+                ArrayNode parts = blocks.putArray("parts");
+                for (Manifest.Part part : b.parts()) {
+                    parts.addArray().add(part.first()).add(part.count()).add(part.backup()).add(part.object()).add(part.offset());
+                }
+            }
         }
         return bytes(root);
     }
@@ -66,9 +76,23 @@ public final class ManifestJson {
             }
             List<Manifest.FileEntry> files = new ArrayList<>();
             for (JsonNode f : require(root, "files")) {
+                Optional<Manifest.Blocks> blocks = Optional.empty();
+                JsonNode b = f.get("blocks");
+                if (b != null) {
+                    List<Manifest.Part> parts = new ArrayList<>();
+                    for (JsonNode part : require(b, "parts")) {
+                        if (part.size() != 5) {
+                            throw new IllegalArgumentException("a block part has " + part.size() + " fields, not 5");
+                        }
+                        parts.add(new Manifest.Part(part.get(0).asInt(), part.get(1).asInt(), part.get(2).asText(),
+                                part.get(3).asInt(), part.get(4).asLong()));
+                    }
+                    blocks = Optional.of(new Manifest.Blocks(require(b, "size").asInt(),
+                            java.util.Base64.getDecoder().decode(text(b, "checksums")), parts));
+                }
                 files.add(new Manifest.FileEntry(text(f, "path"), require(f, "size").asLong(), require(f, "mtime_ns").asLong(),
                         require(f, "mode").asInt(), text(f, "sha256"), text(f, "backup"), require(f, "object").asInt(),
-                        require(f, "offset").asLong()));
+                        require(f, "offset").asLong(), blocks));
             }
             return new Manifest(summary, text(root, "backup_label"), text(root, "tablespace_map"), tablespaces, directories, files);
         } catch (IllegalArgumentException e) {

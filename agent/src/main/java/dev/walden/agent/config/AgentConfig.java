@@ -136,6 +136,7 @@ public record AgentConfig(
                         get(values, AgentOptions.PG_USER).orElseGet(() -> System.getProperty("user.name")),
                         get(values, AgentOptions.PG_DATABASE)),
                 new BackupSettings(threadsOrPerCore(get(values, AgentOptions.BACKUP_THREADS)),
+                        get(values, AgentOptions.BACKUP_COMPRESS_LEVEL),
                         (long) get(values, AgentOptions.BACKUP_BUNDLE_MIB) << 20,
                         (long) get(values, AgentOptions.BACKUP_BUNDLE_FILE_KIB) << 10,
                         java.time.Duration.ofSeconds(get(values, AgentOptions.BACKUP_ARCHIVE_TIMEOUT))));

@@ -161,6 +161,7 @@ public final class Restorer {
         long bytes = 0;
         long reused = 0;
         List<RestoredFiles.Target> emptyFiles = new ArrayList<>();
+        List<RestoredFiles.Target> assembled = new ArrayList<>();
         for (Manifest.FileEntry entry : manifest.files()) {
             Path path = locate(target, entry.path(), tablespaceTargets);
             wanted.add(path);
@@ -170,7 +171,21 @@ public final class Restorer {
                 continue;
             }
             Path destination = entry.path().equals(PG_CONTROL) ? target.resolve(PG_CONTROL_PENDING) : path;
-            RestoredFiles.Target file = new RestoredFiles.Target(entry, destination);
+            if (entry.blocks().isPresent()) {
+                Files.deleteIfExists(destination);
+                Files.createFile(destination);
+                assembled.add(new RestoredFiles.Target(entry, destination, 0, 0, entry.size(), false));
+                int blockSize = entry.blocks().get().size();
+                for (Manifest.Part part : entry.blocks().get().parts()) {
+                    long fileOffset = (long) part.first() * blockSize;
+                    long length = Math.min((long) part.count() * blockSize, entry.size() - fileOffset);
+                    byObject.computeIfAbsent(part.backup() + "/" + part.object(), k -> new ArrayList<>())
+                            .add(new RestoredFiles.Target(entry, destination, fileOffset, part.offset(), length, false));
+                }
+                bytes += entry.size();
+                continue;
+            }
+            RestoredFiles.Target file = RestoredFiles.Target.wholeFile(entry, destination);
             if (entry.object() < 0) {
                 emptyFiles.add(file);
             } else {
@@ -181,16 +196,18 @@ public final class Restorer {
         if (request.delta()) {
             removeUnlisted(target, wanted, tablespaceTargets);
         }
-        TransferProgress progress = new TransferProgress(bytes, byObject.values().stream().mapToLong(List::size).sum());
+        TransferProgress progress = new TransferProgress(bytes, byObject.values().stream().flatMap(List::stream)
+                .filter(RestoredFiles.Target::whole).count() + assembled.size());
         List<Map.Entry<String, List<RestoredFiles.Target>>> objects = new ArrayList<>(byObject.entrySet());
         objects.sort(Comparator.comparingLong((Map.Entry<String, List<RestoredFiles.Target>> e) ->
-                e.getValue().stream().mapToLong(t -> t.entry().size()).sum()).reversed());
+                e.getValue().stream().mapToLong(RestoredFiles.Target::length).sum()).reversed());
         AtomicBoolean stop = new AtomicBoolean();
         try {
             ParallelFiles.run("walden-restore", threads, objects, object -> {
                 List<RestoredFiles.Target> files = new ArrayList<>(object.getValue());
-                files.sort(Comparator.comparingLong(t -> t.entry().offset()));
-                Manifest.FileEntry first = files.get(0).entry();
+                files.sort(Comparator.comparingLong(RestoredFiles.Target::objectOffset));
+                String[] location = object.getKey().split("/");
+                Manifest.FileEntry first = new Manifest.FileEntry("", 0, 0, 0, "", location[0], Integer.parseInt(location[1]), 0);
                 try (RestoredFiles sink = new RestoredFiles(files, progress, ownership)) {
                     catalog.objects().read(catalog.dataKey(first.backup(), first.object()),
                             BackupCatalog.dataName(first.backup(), first.object()), ObjectKind.BACKUP_DATA,
@@ -209,6 +226,8 @@ public final class Restorer {
         } catch (Exception e) {
             throw new RestoreException("restore of " + backup.id() + " stopped: " + e.getMessage(), e);
         }
+        syncFiles(byObject.values().stream().flatMap(List::stream).filter(RestoredFiles.Target::whole).map(RestoredFiles.Target::path).toList(),
+                assembled, ownership, progress, output);
         for (RestoredFiles.Target file : emptyFiles) {
             Files.deleteIfExists(file.path());
             Files.createFile(file.path());
@@ -331,24 +350,8 @@ public final class Restorer {
     }
 
     private static boolean unchanged(Path path, Manifest.FileEntry entry) throws IOException {
-        if (!Files.isRegularFile(path, LinkOption.NOFOLLOW_LINKS) || Files.size(path) != entry.size()) {
-            return false;
-        }
-        java.security.MessageDigest digest;
-        try {
-            digest = java.security.MessageDigest.getInstance("SHA-256");
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-        java.nio.ByteBuffer buffer = java.nio.ByteBuffer.allocate(128 * 1024);
-        try (FileChannel channel = FileChannel.open(path)) {
-            while (channel.read(buffer.clear()) > 0) {
-                digest.update(buffer.flip());
-            }
-        } catch (NoSuchFileException e) {
-            return false;
-        }
-        return java.util.HexFormat.of().formatHex(digest.digest()).equals(entry.sha256());
+        return Files.isRegularFile(path, LinkOption.NOFOLLOW_LINKS) && Files.size(path) == entry.size()
+                && dev.walden.agent.backup.FileChecksum.of(path, entry.size()).orElse("").equals(entry.sha256());
     }
 
     /** Under --delta: files the backup does not have are removed, as they would not exist in a fresh restore. */
@@ -422,6 +425,33 @@ public final class Restorer {
     private static String shellWord(String word) {
         return word.matches("[A-Za-z0-9/._+-]+") ? word : "\"" + word.replace("\\", "\\\\").replace("\"", "\\\"")
                 .replace("$", "\\$").replace("`", "\\`") + "\"";
+    }
+
+    /**
+     * Makes every written file durable, in parallel, before pg_control is put in place; files assembled from blocks
+     * are read back whole and checked against their SHA-256 first.
+     */
+    private void syncFiles(List<Path> files, List<RestoredFiles.Target> assembled, Ownership ownership, TransferProgress progress,
+                           CommandOutput output) throws RestoreException, IOException {
+        List<Object> work = new ArrayList<>(assembled);
+        work.addAll(files);
+        try {
+            ParallelFiles.run("walden-restore-sync", threads, work, item -> {
+                Path path = item instanceof RestoredFiles.Target t ? t.path() : (Path) item;
+                if (item instanceof RestoredFiles.Target t) {
+                    RestoredFiles.verify(path, t.entry());
+                    RestoredFiles.setAttributes(path, t.entry(), ownership);
+                    progress.fileDone();
+                }
+                try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ)) {
+                    channel.force(true);
+                }
+            }, new AtomicBoolean(), output::cancelled, () -> output.progress("restore: checking and syncing files"));
+        } catch (IOException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new RestoreException("restore stopped while syncing files: " + e.getMessage(), e);
+        }
     }
 
     private static void syncDirectories(Path target, java.util.Collection<Path> tablespaces) throws IOException {

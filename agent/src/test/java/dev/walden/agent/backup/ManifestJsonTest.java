@@ -26,7 +26,11 @@ class ManifestJsonTest {
                 List.of(new Manifest.Directory("base", 0700), new Manifest.Directory("pg_tblspc/16385", 0700)),
                 List.of(new Manifest.FileEntry("base/1/1259", 8192, 1_764_554_400_123_456_789L, 0600, "ab".repeat(32),
                         "20261201-020000F", 3, 1 << 20),
-                        new Manifest.FileEntry("pg_tblspc/16385/PG_15/5/16386", 0, 1L, 0600, "cd".repeat(32), "20261201-080000I", -1, 0)));
+                        new Manifest.FileEntry("pg_tblspc/16385/PG_15/5/16386", 0, 1L, 0600, "cd".repeat(32), "20261201-080000I", -1, 0),
+                        new Manifest.FileEntry("base/5/16390", 200_000, 2L, 0600, "ef".repeat(32), "20261201-080000I", 4, 0,
+                                Optional.of(new Manifest.Blocks(65536, new byte[32], List.of(
+                                        new Manifest.Part(0, 2, "20261201-020000F", 7, 0),
+                                        new Manifest.Part(2, 2, "20261201-080000I", 4, 65536)))))));
         assertEquals(manifest, ManifestJson.decodeManifest(ManifestJson.encode(manifest)));
         BackupSummary summary = manifest.summary();
         assertEquals(summary, ManifestJson.decodeCommit(ManifestJson.encodeCommit(summary)));
