@@ -80,12 +80,7 @@ final class AgentConnection {
     }
 
     private static Reply readReply(SocketChannel channel) throws IOException {
-        ByteBuffer lengthField = ByteBuffer.allocate(WireFormat.LENGTH_FIELD_BYTES);
-        readFully(channel, lengthField);
-        int length = WireFormat.checkFrameLength(lengthField.flip().getInt());
-        ByteBuffer body = ByteBuffer.allocate(length);
-        readFully(channel, body);
-        return WireFormat.decodeReply(body.flip());
+        return WireFormat.decodeReply(readFrame(channel));
     }
 
     private static void readFully(SocketChannel channel, ByteBuffer buffer) throws IOException {

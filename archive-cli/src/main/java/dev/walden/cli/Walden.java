@@ -146,13 +146,9 @@ public final class Walden {
             Reply reply = AgentConnection.exchange(socket, request);
             watchdog.cancel();
             return report(request, reply, out, err);
-        } catch (NoSuchFileException | SocketException e) {
-            watchdog.cancel();
-            err.println("walden: cannot reach the agent at " + socket + ": " + describe(e)
-                    + " HINT: is walden-agent running, and is --socket / WALDEN_SOCKET right?");
         } catch (IOException | ProtocolException e) {
             watchdog.cancel();
-            err.println("walden: talking to the agent at " + socket + " failed: " + describe(e));
+            reportConnectionFailure(socket, e, err);
         }
         return fetch ? ExitCode.ABORT_RECOVERY : ExitCode.FAILED;
     }
@@ -193,15 +189,20 @@ public final class Walden {
                 (result.exitCode() == 0 ? out : err).println(result.exitCode() == 0 ? result.message() : "walden: " + result.message());
             }
             return result.exitCode();
-        } catch (NoSuchFileException | SocketException e) {
-            watchdog.cancel();
-            err.println("walden: cannot reach the agent at " + socket + ": " + describe(e)
-                    + " HINT: is walden-agent running, and is --socket / WALDEN_SOCKET right?");
         } catch (IOException | ProtocolException e) {
             watchdog.cancel();
-            err.println("walden: talking to the agent at " + socket + " failed: " + describe(e));
+            reportConnectionFailure(socket, e, err);
         }
         return ExitCode.FAILED;
+    }
+
+    private static void reportConnectionFailure(Path socket, Exception e, PrintStream err) {
+        if (e instanceof NoSuchFileException || e instanceof SocketException) {
+            err.println("walden: cannot reach the agent at " + socket + ": " + describe(e)
+                    + " HINT: is walden-agent running, and is --socket / WALDEN_SOCKET right?");
+        } else {
+            err.println("walden: talking to the agent at " + socket + " failed: " + describe(e));
+        }
     }
 
     private static void clearProgress(PrintStream out, boolean[] progressShown) {

@@ -38,7 +38,8 @@ final class BlockSource implements ObjectSource {
     private final int objectNumber;
     private final TransferProgress progress;
     private final AtomicBoolean stop;
-    private final byte[] block = new byte[BLOCK_SIZE];
+    /** Direct, so the file is read, checksummed and handed to the encoder without copies through the heap. */
+    private final ByteBuffer block = ByteBuffer.allocateDirect(BLOCK_SIZE);
     private final MessageDigest sha256 = BundleSource.sha256();
     private final CRC32C crc32c = new CRC32C();
     private final CRC32 crc32 = new CRC32();
@@ -80,7 +81,7 @@ final class BlockSource implements ObjectSource {
         while (buffer.hasRemaining()) {
             if (pendingPosition < pendingLength) {
                 int count = Math.min(buffer.remaining(), pendingLength - pendingPosition);
-                buffer.put(block, pendingPosition, count);
+                buffer.put(block.slice(pendingPosition, count));
                 pendingPosition += count;
                 continue;
             }
@@ -96,11 +97,11 @@ final class BlockSource implements ObjectSource {
                 remaining = 0;
                 continue;
             }
-            sha256.update(block, 0, read);
+            sha256.update(block.slice(0, read));
             crc32c.reset();
-            crc32c.update(block, 0, read);
+            crc32c.update(block.slice(0, read));
             crc32.reset();
-            crc32.update(block, 0, read);
+            crc32.update(block.slice(0, read));
             long checksum = crc32c.getValue() << 32 | crc32.getValue();
             checksums.putLong(checksum);
             Optional<Manifest.Part> unchanged = parentLocation(blockIndex, read, checksum);
@@ -135,13 +136,13 @@ final class BlockSource implements ObjectSource {
 
     /** Reads the next block, up to the size listed; fewer bytes only at the end or if the file shrank. */
     private int readBlock() throws IOException {
-        ByteBuffer target = ByteBuffer.wrap(block, 0, (int) Math.min(BLOCK_SIZE, remaining));
-        while (target.hasRemaining()) {
-            if (channel.read(target) < 0) {
+        block.clear().limit((int) Math.min(BLOCK_SIZE, remaining));
+        while (block.hasRemaining()) {
+            if (channel.read(block) < 0) {
                 break;
             }
         }
-        return target.position();
+        return block.position();
     }
 
     /** Where the parent stores this block, if it has one of the same length and checksum at this place. */
@@ -202,11 +203,13 @@ final class BlockSource implements ObjectSource {
         java.io.ByteArrayOutputStream checksums = new java.io.ByteArrayOutputStream();
         List<Manifest.Part> parts = new ArrayList<>();
         List<byte[]> digests = new ArrayList<>();
+        List<String> rangeSha256 = new ArrayList<>();
         long length = 0;
         for (Range range : ranges) {
             checksums.writeBytes(range.checksums());
             parts.addAll(range.parts());
             digests.add(range.sha256());
+            rangeSha256.add(HexFormat.of().formatHex(range.sha256()));
             length += range.length();
             if (range.length() < RANGE_BYTES) {
                 break;
@@ -214,7 +217,7 @@ final class BlockSource implements ObjectSource {
         }
         return Optional.of(new Manifest.FileEntry(file.path(), length, file.mtimeNanos(), file.mode(),
                 HexFormat.of().formatHex(FileChecksum.combine(digests)), backupId, object, 0,
-                Optional.of(new Manifest.Blocks(BLOCK_SIZE, checksums.toByteArray(), parts))));
+                Optional.of(new Manifest.Blocks(BLOCK_SIZE, checksums.toByteArray(), parts, rangeSha256))));
     }
 
     void close() throws IOException {

@@ -17,6 +17,9 @@ import java.util.Optional;
  * different threads (docs/format.md). Every reader and writer of manifest checksums uses this one definition.
  */
 public final class FileChecksum {
+    /** The range a large file is hashed (and copied) in. */
+    public static final long RANGE_BYTES = BlockSource.RANGE_BYTES;
+
     private FileChecksum() {}
 
     /** The checksum of a file's first {@code length} bytes (or all of it, if shorter); empty when it is gone. */

@@ -50,11 +50,13 @@ public record Manifest(
     /**
      * A large file cut into blocks of {@code size} bytes (the last may be shorter), with a 64-bit checksum of each
      * block, so that an incremental stores only the blocks whose checksum changed; {@code parts} say where each run of
-     * blocks is stored, in block order, covering every block once.
+     * blocks is stored, in block order, covering every block once; {@code rangeSha256} is the SHA-256 of each 128 MiB
+     * range of the file, which a restore checks.
      */
-    public record Blocks(int size, byte[] checksums, List<Part> parts) {
+    public record Blocks(int size, byte[] checksums, List<Part> parts, List<String> rangeSha256) {
         public Blocks {
             parts = List.copyOf(parts);
+            rangeSha256 = List.copyOf(rangeSha256);
         }
 
         public int count() {
@@ -67,7 +69,8 @@ public record Manifest(
 
         @Override
         public boolean equals(Object other) {
-            return other instanceof Blocks b && b.size == size && java.util.Arrays.equals(b.checksums, checksums) && b.parts.equals(parts);
+            return other instanceof Blocks b && b.size == size && java.util.Arrays.equals(b.checksums, checksums) && b.parts.equals(parts)
+                    && b.rangeSha256.equals(rangeSha256);
         }
 
         @Override

@@ -53,6 +53,8 @@ public final class ManifestJson {
                 Manifest.Blocks b = f.blocks().get();
                 ObjectNode blocks = file.putObject("blocks").put("size", b.size())
                         .put("checksums", java.util.Base64.getEncoder().encodeToString(b.checksums()));
+                ArrayNode ranges = blocks.putArray("ranges");
+                b.rangeSha256().forEach(ranges::add);
                 ArrayNode parts = blocks.putArray("parts");
                 for (Manifest.Part part : b.parts()) {
                     parts.addArray().add(part.first()).add(part.count()).add(part.backup()).add(part.object()).add(part.offset());
@@ -87,8 +89,10 @@ public final class ManifestJson {
                         parts.add(new Manifest.Part(part.get(0).asInt(), part.get(1).asInt(), part.get(2).asText(),
                                 part.get(3).asInt(), part.get(4).asLong()));
                     }
+                    List<String> ranges = new ArrayList<>();
+                    require(b, "ranges").forEach(r -> ranges.add(r.asText()));
                     blocks = Optional.of(new Manifest.Blocks(require(b, "size").asInt(),
-                            java.util.Base64.getDecoder().decode(text(b, "checksums")), parts));
+                            java.util.Base64.getDecoder().decode(text(b, "checksums")), parts, ranges));
                 }
                 files.add(new Manifest.FileEntry(text(f, "path"), require(f, "size").asLong(), require(f, "mtime_ns").asLong(),
                         require(f, "mode").asInt(), text(f, "sha256"), text(f, "backup"), require(f, "object").asInt(),

@@ -43,9 +43,9 @@ public final class BackupObjects {
     public Stored write(String key, String name, ObjectKind kind, ObjectSource source) throws IOException {
         long[] counts = new long[2];
         Storage.PutOutcome outcome = storage.putIfAbsent(key, out -> {
-            CountingStream counting = new CountingStream(out);
+            CountingOutputStream counting = new CountingOutputStream(out);
             counts[0] = ObjectCodec.write(counting, kind, name, compressor, encryption, source).originalLength();
-            counts[1] = counting.count;
+            counts[1] = counting.count();
         });
         if (outcome == Storage.PutOutcome.ALREADY_EXISTS) {
             throw new IOException("an object is already stored under " + key + "; backup objects are never overwritten");
@@ -86,25 +86,5 @@ public final class BackupObjects {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         read(key, name, kind, maxLength, Channels.newChannel(bytes));
         return bytes.toByteArray();
-    }
-
-    private static final class CountingStream extends java.io.FilterOutputStream {
-        long count;
-
-        CountingStream(java.io.OutputStream out) {
-            super(out);
-        }
-
-        @Override
-        public void write(int b) throws IOException {
-            out.write(b);
-            count++;
-        }
-
-        @Override
-        public void write(byte[] bytes, int offset, int length) throws IOException {
-            out.write(bytes, offset, length);
-            count += length;
-        }
     }
 }

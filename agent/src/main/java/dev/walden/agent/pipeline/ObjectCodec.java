@@ -34,20 +34,16 @@ final class ObjectCodec {
     /** Writes the whole object for {@code source} (read from position 0 to its end) and returns its trailer. */
     static Trailer write(OutputStream out, ObjectKind kind, String name, Compressor compressor,
                          ObjectEncryption encryption, FileChannel source) throws IOException {
-        ObjectEncryption.Sealing sealing = encryption.beginObject();
-        byte[] header = ObjectEncryption.concat(
-                ArchivedObjectFormat.encodeHeader(kind, compressor.id(), encryption.id(), name), sealing.headerExtension());
-        out.write(header);
-        OutputStream payload = sealing.encrypt(out, header);
-        ChunkedOutputStream chunks = new ChunkedOutputStream(payload, CHUNK_SIZE);
-        Trailer trailer;
-        try (Compressor.Encoder encoder = compressor.encoder()) {
-            trailer = compressFile(source, encoder, chunks);
-        }
-        chunks.close();
-        payload.write(ArchivedObjectFormat.encodeTrailer(trailer));
-        payload.close();
-        return trailer;
+        // Read straight into the encoder's direct buffer: one pass, no copy through the heap.
+        long[] position = {0};
+        return write(out, kind, name, compressor, encryption, buffer -> {
+            int read = source.read(buffer, position[0]);
+            if (read < 0) {
+                return false;
+            }
+            position[0] += read;
+            return true;
+        });
     }
 
     /** Writes a whole object whose original bytes come from {@code source}, and returns its trailer. */
@@ -79,31 +75,6 @@ final class ObjectCodec {
         payload.write(ArchivedObjectFormat.encodeTrailer(trailer));
         payload.close();
         return trailer;
-    }
-
-    /**
-     * Reads the whole file from position 0 straight into the encoder's direct buffer, checksums it there and
-     * compresses it into {@code sink}: one pass, no copy through the heap.
-     */
-    private static Trailer compressFile(FileChannel source, Compressor.Encoder encoder, OutputStream sink) throws IOException {
-        ArchivedObjectFormat.ContentChecksum checksum = ArchivedObjectFormat.checksum(ArchivedObjectFormat.VERSION);
-        long position = 0;
-        boolean end = false;
-        while (!end) {
-            ByteBuffer input = encoder.input();
-            while (input.hasRemaining()) {
-                int read = source.read(input, position);
-                if (read < 0) {
-                    end = true;
-                    break;
-                }
-                position += read;
-            }
-            input.flip();
-            checksum.update(input);
-            encoder.compress(input, end, sink);
-        }
-        return new Trailer(position, checksum.finish());
     }
 
     /**

@@ -26,9 +26,15 @@ final class RestoredFiles implements WritableByteChannel {
      * the file. A whole file ({@code whole}) is created, checked against its SHA-256 and given its attributes here;
      * a part of a block-mapped file is written into the file the restore created, which is checked once complete.
      */
-    record Target(Manifest.FileEntry entry, Path path, long fileOffset, long objectOffset, long length, boolean whole) {
+    record Target(Manifest.FileEntry entry, Path path, long fileOffset, long objectOffset, long length, boolean whole,
+                  String expectedSha256) {
         static Target wholeFile(Manifest.FileEntry entry, Path path) {
-            return new Target(entry, path, 0, entry.offset(), entry.size(), true);
+            return new Target(entry, path, 0, entry.offset(), entry.size(), true, entry.sha256());
+        }
+
+        /** A part of a block-mapped file; checked here when it is a whole range ({@code rangeSha256} not null). */
+        static Target part(Manifest.FileEntry entry, Path path, long fileOffset, long objectOffset, long length, String rangeSha256) {
+            return new Target(entry, path, fileOffset, objectOffset, length, false, rangeSha256);
         }
     }
 
@@ -75,7 +81,7 @@ final class RestoredFiles implements WritableByteChannel {
             long left = target.length() - written;
             int take = (int) Math.min(source.remaining(), left);
             ByteBuffer slice = source.slice(source.position(), take);
-            if (target.whole()) {
+            if (target.expectedSha256() != null) {
                 digest.update(slice.duplicate());
             }
             while (slice.hasRemaining()) {
@@ -108,6 +114,9 @@ final class RestoredFiles implements WritableByteChannel {
         if (!target.whole()) {
             current.close();
             current = null;
+            if (target.expectedSha256() != null && !HexFormat.of().formatHex(digest.digest()).equals(target.expectedSha256())) {
+                throw new ChecksumMismatchException(target.entry().path() + " (range at " + target.fileOffset() + ")");
+            }
             index++;
             return;
         }
@@ -151,11 +160,31 @@ final class RestoredFiles implements WritableByteChannel {
     }
 
     /** A restored file does not match its manifest checksum. */
-    /** Reads a restored file whole and checks it against the manifest: how block-mapped files are verified. */
-    static void verify(Path path, Manifest.FileEntry entry) throws IOException {
-        if (Files.size(path) != entry.size()
-                || !dev.walden.agent.backup.FileChecksum.of(path, entry.size()).orElse("").equals(entry.sha256())) {
-            throw new ChecksumMismatchException(entry.path() + " (assembled from its blocks)");
+    /** Reads one range of a restored file back and checks it: for ranges assembled from several parts. */
+    static void verifyRange(Path path, Manifest.FileEntry entry, int range) throws IOException {
+        long start = range * dev.walden.agent.backup.FileChecksum.RANGE_BYTES;
+        long length = Math.min(dev.walden.agent.backup.FileChecksum.RANGE_BYTES, entry.size() - start);
+        MessageDigest sha256;
+        try {
+            sha256 = MessageDigest.getInstance("SHA-256");
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+        ByteBuffer buffer = ByteBuffer.allocate(128 * 1024);
+        try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ)) {
+            long position = start;
+            while (position < start + length) {
+                buffer.clear().limit((int) Math.min(buffer.capacity(), start + length - position));
+                int read = channel.read(buffer, position);
+                if (read < 0) {
+                    break;
+                }
+                position += read;
+                sha256.update(buffer.flip());
+            }
+        }
+        if (!HexFormat.of().formatHex(sha256.digest()).equals(entry.blocks().orElseThrow().rangeSha256().get(range))) {
+            throw new ChecksumMismatchException(entry.path() + " (range at " + start + ", assembled from its blocks)");
         }
     }
 

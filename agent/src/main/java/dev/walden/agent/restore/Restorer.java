@@ -3,6 +3,7 @@ package dev.walden.agent.restore;
 import dev.walden.agent.backup.ArchivedTimelines;
 import dev.walden.agent.backup.BackupCatalog;
 import dev.walden.agent.backup.BackupSummary;
+import dev.walden.agent.backup.FileChecksum;
 import dev.walden.agent.backup.Manifest;
 import dev.walden.agent.backup.ParallelFiles;
 import dev.walden.agent.backup.TransferProgress;
@@ -161,7 +162,7 @@ public final class Restorer {
         long bytes = 0;
         long reused = 0;
         List<RestoredFiles.Target> emptyFiles = new ArrayList<>();
-        List<RestoredFiles.Target> assembled = new ArrayList<>();
+        List<Assembled> assembled = new ArrayList<>();
         for (Manifest.FileEntry entry : manifest.files()) {
             Path path = locate(target, entry.path(), tablespaceTargets);
             wanted.add(path);
@@ -174,14 +175,35 @@ public final class Restorer {
             if (entry.blocks().isPresent()) {
                 Files.deleteIfExists(destination);
                 Files.createFile(destination);
-                assembled.add(new RestoredFiles.Target(entry, destination, 0, 0, entry.size(), false));
-                int blockSize = entry.blocks().get().size();
-                for (Manifest.Part part : entry.blocks().get().parts()) {
-                    long fileOffset = (long) part.first() * blockSize;
-                    long length = Math.min((long) part.count() * blockSize, entry.size() - fileOffset);
-                    byObject.computeIfAbsent(part.backup() + "/" + part.object(), k -> new ArrayList<>())
-                            .add(new RestoredFiles.Target(entry, destination, fileOffset, part.offset(), length, false));
+                Manifest.Blocks blocks = entry.blocks().get();
+                long rangeBlocks = FileChecksum.RANGE_BYTES / blocks.size();
+                // Split parts at range boundaries; a range stored as one part is checked as it is written, the
+                // others are read back once assembled.
+                Map<Long, List<Manifest.Part>> byRange = new java.util.TreeMap<>();
+                for (Manifest.Part part : blocks.parts()) {
+                    for (long first = part.first(); first < part.first() + part.count(); ) {
+                        long range = first / rangeBlocks;
+                        long end = Math.min(part.first() + part.count(), (range + 1) * rangeBlocks);
+                        byRange.computeIfAbsent(range, k -> new ArrayList<>()).add(new Manifest.Part((int) first, (int) (end - first),
+                                part.backup(), part.object(), part.offset() + (first - part.first()) * blocks.size()));
+                        first = end;
+                    }
                 }
+                List<Integer> readBack = new ArrayList<>();
+                for (var range : byRange.entrySet()) {
+                    boolean single = range.getValue().size() == 1;
+                    if (!single) {
+                        readBack.add(range.getKey().intValue());
+                    }
+                    for (Manifest.Part part : range.getValue()) {
+                        long fileOffset = (long) part.first() * blocks.size();
+                        long length = Math.min((long) part.count() * blocks.size(), entry.size() - fileOffset);
+                        byObject.computeIfAbsent(part.backup() + "/" + part.object(), k -> new ArrayList<>())
+                                .add(RestoredFiles.Target.part(entry, destination, fileOffset, part.offset(), length,
+                                        single ? blocks.rangeSha256().get(range.getKey().intValue()) : null));
+                    }
+                }
+                assembled.add(new Assembled(entry, destination, readBack));
                 bytes += entry.size();
                 continue;
             }
@@ -427,20 +449,29 @@ public final class Restorer {
                 .replace("$", "\\$").replace("`", "\\`") + "\"";
     }
 
+    /** A file restored from its block map, and the ranges that must be read back to be checked. */
+    record Assembled(Manifest.FileEntry entry, Path path, List<Integer> rangesToReadBack) {}
+
     /**
      * Makes every written file durable, in parallel, before pg_control is put in place; files assembled from blocks
-     * are read back whole and checked against their SHA-256 first.
+     * are checked first: their size, and the ranges that were not checked as they were written.
      */
-    private void syncFiles(List<Path> files, List<RestoredFiles.Target> assembled, Ownership ownership, TransferProgress progress,
+    private void syncFiles(List<Path> files, List<Assembled> assembled, Ownership ownership, TransferProgress progress,
                            CommandOutput output) throws RestoreException, IOException {
         List<Object> work = new ArrayList<>(assembled);
         work.addAll(files);
         try {
             ParallelFiles.run("walden-restore-sync", threads, work, item -> {
-                Path path = item instanceof RestoredFiles.Target t ? t.path() : (Path) item;
-                if (item instanceof RestoredFiles.Target t) {
-                    RestoredFiles.verify(path, t.entry());
-                    RestoredFiles.setAttributes(path, t.entry(), ownership);
+                Path path = item instanceof Assembled a ? a.path() : (Path) item;
+                if (item instanceof Assembled a) {
+                    if (Files.size(path) != a.entry().size()) {
+                        throw new RestoredFiles.ChecksumMismatchException(a.entry().path() + " (restored " + Files.size(path)
+                                + " bytes of " + a.entry().size() + ")");
+                    }
+                    for (int range : a.rangesToReadBack()) {
+                        RestoredFiles.verifyRange(path, a.entry(), range);
+                    }
+                    RestoredFiles.setAttributes(path, a.entry(), ownership);
                     progress.fileDone();
                 }
                 try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ)) {

@@ -30,7 +30,7 @@ class ManifestJsonTest {
                         new Manifest.FileEntry("base/5/16390", 200_000, 2L, 0600, "ef".repeat(32), "20261201-080000I", 4, 0,
                                 Optional.of(new Manifest.Blocks(65536, new byte[32], List.of(
                                         new Manifest.Part(0, 2, "20261201-020000F", 7, 0),
-                                        new Manifest.Part(2, 2, "20261201-080000I", 4, 65536)))))));
+                                        new Manifest.Part(2, 2, "20261201-080000I", 4, 65536)), List.of("ab".repeat(32)))))));
         assertEquals(manifest, ManifestJson.decodeManifest(ManifestJson.encode(manifest)));
         BackupSummary summary = manifest.summary();
         assertEquals(summary, ManifestJson.decodeCommit(ManifestJson.encodeCommit(summary)));

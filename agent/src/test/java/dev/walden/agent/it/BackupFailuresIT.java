@@ -232,6 +232,22 @@ class BackupFailuresIT {
                 copy.awaitPromoted(Duration.ofSeconds(120));
                 assertEquals("500", copy.sql("SELECT count(*) FROM kept"));
             }
+
+            // A damaged data object: the restore fails, says which object, and leaves a directory that cannot start.
+            Path largest;
+            try (Stream<Path> files = Files.walk(agent.repository())) {
+                largest = files.filter(p -> p.toString().contains("/data/") && !p.getFileName().toString().startsWith("."))
+                        .max(java.util.Comparator.comparingLong(p -> p.toFile().length())).orElseThrow();
+            }
+            byte[] bytes = Files.readAllBytes(largest);
+            bytes[bytes.length / 2] ^= 0x40;
+            Files.write(largest, bytes);
+            Path damaged = workspace.resolve("from-damaged");
+            RunningAgent.ClientRun corrupt = agent.client(env, dir, "restore", "--pgdata", damaged.toString(),
+                    "--tablespace-map", oid + "=" + workspace.resolve("ts-damaged"));
+            assertEquals(1, corrupt.exitCode());
+            assertTrue(corrupt.stderr().contains("cannot be read") && corrupt.stderr().contains("/data/"), corrupt.stderr());
+            assertFalse(Files.exists(damaged.resolve("global/pg_control")), "a failed restore can never start");
         }
     }
 
