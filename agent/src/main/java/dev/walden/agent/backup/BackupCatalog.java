@@ -10,7 +10,6 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.TreeMap;
-import java.util.TreeSet;
 
 /**
  * The backups of one cluster in the repository, and the one place that knows their keys (docs/format.md):
@@ -99,14 +98,6 @@ public final class BackupCatalog {
         }
         complete.sort(Comparator.comparing(BackupSummary::stopped).thenComparing(BackupSummary::id));
         return new Listing(complete, incomplete);
-    }
-
-    /** The ids in use, complete or not, so that a new id never reuses an old one's keys. */
-    public TreeSet<String> allIds() throws IOException, CatalogException {
-        Listing listing = list();
-        TreeSet<String> ids = new TreeSet<>(listing.incomplete());
-        listing.complete().forEach(b -> ids.add(b.id()));
-        return ids;
     }
 
     private BackupSummary readCommit(String id) throws IOException, CatalogException {

@@ -145,7 +145,9 @@ public final class BaseBackups {
                 parent = Optional.of(catalog.manifest(candidate.get().id()));
             }
         }
-        String id = newId(type, catalog.allIds());
+        Set<String> taken = new TreeSet<>(listing.incomplete());
+        listing.complete().forEach(b -> taken.add(b.id()));
+        String id = newId(type, taken);
         try (BackupLock lock = BackupLock.acquire(objects.storage(), catalog.lockKey(), id, false)) {
             for (String leftover : listing.incomplete()) {
                 LOG.info("removing what the interrupted backup " + leftover + " left");
@@ -168,14 +170,16 @@ public final class BaseBackups {
         return Optional.empty();
     }
 
+    /** The start time to the second and the type; a later second if that time is taken, so ids sort by time. */
     private String newId(BackupType type, Set<String> taken) {
         Instant now = clock.instant();
-        String id;
-        do {
-            id = ID_TIME.format(now) + type.suffix;
+        while (true) {
+            String stamp = ID_TIME.format(now);
+            if (taken.stream().noneMatch(id -> id.startsWith(stamp))) {
+                return stamp + type.suffix;
+            }
             now = now.plusSeconds(1);
-        } while (taken.contains(id) || taken.contains(id.substring(0, id.length() - 1) + (type == BackupType.FULL ? 'I' : 'F')));
-        return id;
+        }
     }
 
     private BackupSummary run(String id, BackupType type, Optional<Manifest> parent, ClusterFacts facts, Path pgData,
@@ -392,6 +396,7 @@ public final class BaseBackups {
         long firstNumber = Long.divideUnsigned(start.value(), segmentSize);
         long lastNumber = Long.divideUnsigned(stop.value() - 1, segmentSize);
         long deadline = System.nanoTime() + settings.archiveTimeout().toNanos();
+        long lastReport = 0;
         for (long segment = firstNumber; Long.compareUnsigned(segment, lastNumber) <= 0; segment++) {
             WalFileName name = WalFileName.parse(Lsn.segmentName(timeline, segment, segmentSize));
             while (true) {
@@ -411,7 +416,10 @@ public final class BaseBackups {
                             + " s; the backup is incomplete and will never be offered for restore. HINT: check that"
                             + " archive_command runs 'walden push %p %f' (pg_stat_archiver shows failures), then back up again");
                 }
-                output.progress("backup " + id + ": waiting for " + name.name() + " to be archived (needs " + first + " .. " + last + ")");
+                if (System.nanoTime() - lastReport > 1_000_000_000L) {
+                    lastReport = System.nanoTime();
+                    output.progress("backup " + id + ": waiting for " + name.name() + " to be archived (needs " + first + " .. " + last + ")");
+                }
                 try {
                     Thread.sleep(200);
                 } catch (InterruptedException e) {

@@ -102,10 +102,10 @@ public final class BackupCommand {
             if (listing.complete().isEmpty() && listing.incomplete().isEmpty()) {
                 return new Result(CommandExit.OK, "no backups yet. HINT: walden backup");
             }
-            StringBuilder table = new StringBuilder(String.format("%-17s %-4s %-10s %-22s %-22s %10s %10s  %s%n",
+            StringBuilder table = new StringBuilder(String.format("%-17s %-4s %-10s %-25s %-25s %10s %10s  %s%n",
                     "ID", "TYPE", "STATUS", "STARTED", "STOPPED", "SIZE", "STORED", "WAL"));
             for (BackupSummary b : listing.complete()) {
-                table.append(String.format("%-17s %-4s %-10s %-22s %-22s %10s %10s  %s%n", b.id(), b.type().label, "complete",
+                table.append(String.format("%-17s %-4s %-10s %-25s %-25s %10s %10s  %s%n", b.id(), b.type().label, "complete",
                         shortTime(b.started()), shortTime(b.stopped()), TransferProgress.size(b.bytes()),
                         TransferProgress.size(b.storedBytes()), b.walStart() + " .. " + b.walStop()));
             }
