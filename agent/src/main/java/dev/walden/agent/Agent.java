@@ -113,7 +113,8 @@ public final class Agent implements AutoCloseable {
             RequestRouter router = new RequestRouter(
                     new PushCommand(pushPipeline, pushAhead), new FetchCommand(fetchPipeline, prefetch),
                     new BackupCommand(backups, zone),
-                    new RestoreCommand(backups, config.backup().threads(), config.socketPath(), zone, Clock.systemUTC()), VERSION);
+                    new RestoreCommand(backups, config.backup().threads(), config.socketPath(),
+                            protectedByRestore(config), zone, Clock.systemUTC()), VERSION);
             commands = new ThreadPoolExecutor(COMMAND_THREADS, COMMAND_THREADS, 60, TimeUnit.SECONDS,
                     new ArrayBlockingQueue<>(COMMAND_THREADS), Thread.ofPlatform().name("walden-command-", 1).daemon().factory());
             workers = new ThreadPoolExecutor(config.workerThreads(), config.workerThreads(),
@@ -160,6 +161,15 @@ public final class Agent implements AutoCloseable {
         } catch (IOException e) {
             LOG.warning("could not link " + link + " to the spool; every fetch will go through the agent: " + e.getMessage());
         }
+    }
+
+    /** What a restore must never write into or delete. */
+    private static java.util.List<Path> protectedByRestore(AgentConfig config) {
+        java.util.List<Path> paths = new java.util.ArrayList<>(java.util.List.of(config.spoolPath(), config.socketPath()));
+        if (config.repoType().equals("local")) {
+            paths.add(config.repoPath());
+        }
+        return paths;
     }
 
     /**

@@ -39,13 +39,16 @@ public final class RestoreCommand {
     private final BaseBackups backups;
     private final int threads;
     private final Path socketPath;
+    private final List<Path> protectedPaths;
     private final ZoneId zone;
     private final Clock clock;
 
-    public RestoreCommand(BaseBackups backups, int threads, Path socketPath, ZoneId zone, Clock clock) {
+    /** @param protectedPaths what no restore may write into or delete (the local repository, the spool, the socket) */
+    public RestoreCommand(BaseBackups backups, int threads, Path socketPath, List<Path> protectedPaths, ZoneId zone, Clock clock) {
         this.backups = backups;
         this.threads = threads;
         this.socketPath = socketPath;
+        this.protectedPaths = List.copyOf(protectedPaths);
         this.zone = zone;
         this.clock = clock;
     }
@@ -149,7 +152,8 @@ public final class RestoreCommand {
             throw new Arguments.UsageException("--delta and --force exclude each other: --delta keeps matching files, --force deletes everything first");
         }
         return new RestoreRequest(dataDirectory, arguments.value("backup"), target, action, timeline, tablespaces,
-                arguments.flag("delta"), arguments.flag("force"), command.clientPath().isEmpty() ? "walden" : command.clientPath());
+                arguments.flag("delta"), arguments.flag("force"), command.clientPath().isEmpty() ? "walden" : command.clientPath(),
+                protectedPaths);
     }
 
     private static Path path(Path workingDirectory, String text) throws Arguments.UsageException {

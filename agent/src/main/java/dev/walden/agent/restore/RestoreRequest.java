@@ -10,6 +10,7 @@ import java.util.Optional;
  * @param targetTimeline {@code latest}, {@code current} or a number; empty for PostgreSQL's default (latest)
  * @param tablespaceMap new locations by tablespace OID
  * @param clientPath how PostgreSQL runs the walden client, for restore_command
+ * @param protectedPaths what a restore must never write into or delete: the repository, the spool, the socket
  */
 public record RestoreRequest(
         Path dataDirectory,
@@ -20,9 +21,11 @@ public record RestoreRequest(
         Map<Long, Path> tablespaceMap,
         boolean delta,
         boolean force,
-        String clientPath) {
+        String clientPath,
+        java.util.List<Path> protectedPaths) {
 
     public RestoreRequest {
         tablespaceMap = Map.copyOf(tablespaceMap);
+        protectedPaths = java.util.List.copyOf(protectedPaths);
     }
 }

@@ -314,6 +314,10 @@ public final class Restorer {
     }
 
     private void checkTarget(Path target, RestoreRequest request) throws RestoreException, IOException {
+        checkNotProtected(target, request, "the data directory");
+        for (Path location : request.tablespaceMap().values()) {
+            checkNotProtected(location, request, "a tablespace location");
+        }
         if (Files.exists(target.resolve("postmaster.pid"))) {
             throw new RestoreException(target + " holds postmaster.pid: a cluster is running there, or was not shut down cleanly."
                     + " HINT: stop it first (pg_ctl -D " + target + " stop); restore never overwrites a running cluster");
@@ -327,11 +331,22 @@ public final class Restorer {
         }
     }
 
+    /** A restore never writes into, or deletes, the repository, the spool or the socket. */
+    private static void checkNotProtected(Path target, RestoreRequest request, String what) throws RestoreException {
+        for (Path kept : request.protectedPaths()) {
+            if (target.startsWith(kept) || kept.startsWith(target)) {
+                throw new RestoreException(what + " " + target + " would overlap " + kept + ", which the agent uses (its repository,"
+                        + " spool or socket); restoring there could destroy it. HINT: restore into a directory of its own");
+            }
+        }
+    }
+
     private void checkTablespaceTarget(Manifest.Tablespace tablespace, Path location, RestoreRequest request)
             throws RestoreException, IOException {
         if (!location.isAbsolute()) {
             throw new RestoreException("tablespace " + tablespace.name() + " would be restored to " + location + ", which is not absolute");
         }
+        checkNotProtected(location, request, "tablespace " + tablespace.name() + "'s location");
         if (location.startsWith(request.dataDirectory())) {
             throw new RestoreException("tablespace " + tablespace.name() + " would be restored to " + location
                     + ", inside the data directory. HINT: --tablespace-map " + tablespace.oid() + "=DIR outside " + request.dataDirectory());
