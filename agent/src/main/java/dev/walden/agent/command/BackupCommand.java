@@ -131,10 +131,13 @@ public final class BackupCommand {
             }
             BackupSummary b = found.get();
             String archiveEnd = archiveEnd(catalog.get(), b);
+            List<dev.walden.agent.backup.Manifest.Tablespace> tablespaces = catalog.get().manifest(id).tablespaces();
             ObjectNode node = ManifestJson.summaryNode(b, "complete", zone);
             node.putObject("wal_required").put("first", b.walStart()).put("last", b.walStop());
             node.putObject("recovery_window").put("from", ManifestJson.time(b.stopped(), zone)).put("from_lsn", b.stopLsn().toString())
                     .put("to_segment", archiveEnd);
+            var spaces = node.putArray("tablespaces");
+            tablespaces.forEach(t -> spaces.addObject().put("oid", t.oid()).put("name", t.name()).put("location", t.location()));
             if (json) {
                 output.out(ManifestJson.pretty(node));
             } else {
@@ -147,7 +150,10 @@ public final class BackupCommand {
                         + "  WAL required      " + b.walStart() + " .. " + b.walStop() + "\n"
                         + "  recovery window   from " + ManifestJson.time(b.stopped(), zone) + " (" + b.stopLsn() + ") to the end of "
                         + archiveEnd + "\n"
-                        + "  PostgreSQL        " + b.pgVersion() + ", system " + Long.toUnsignedString(b.systemIdentifier()) + "\n");
+                        + "  PostgreSQL        " + b.pgVersion() + ", system " + Long.toUnsignedString(b.systemIdentifier()) + "\n"
+                        + (tablespaces.isEmpty() ? "" : "  tablespaces       " + String.join(", ", tablespaces.stream()
+                                .map(t -> t.oid() + " " + t.name() + " at " + t.location()).toList())
+                                + " (move one on restore with --tablespace-map OID=DIR)\n"));
             }
             return new Result(CommandExit.OK, "");
         } catch (IOException | RepositoryFormatException | BackupCatalog.CatalogException e) {

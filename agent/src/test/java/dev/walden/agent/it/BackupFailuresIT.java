@@ -54,7 +54,7 @@ class BackupFailuresIT {
         try (PostgresCluster primary = PostgresCluster.initdb(workspace, "killed", 55481)) {
             Map<String, String> options = pgOptions(primary);
             // zstd level 19 on one thread makes the backup slow enough to kill it half-way.
-            options.putAll(Map.of("compress-level", "19", "backup-threads", "1", "backup-bundle-mib", "1", "backup-bundle-file-kib", "64"));
+            options.putAll(Map.of("backup-compress-level", "19", "backup-threads", "1", "backup-bundle-mib", "1", "backup-bundle-file-kib", "64"));
             Path agentDirectory = dir.resolve("agent");
             Path repository = agentDirectory.resolve("repo");
             AgentProcess agent = AgentProcess.start(agentDirectory, options);
@@ -75,7 +75,7 @@ class BackupFailuresIT {
             primary.await("PostgreSQL to end the killed agent's backup session", Duration.ofSeconds(30),
                     () -> "0".equals(primary.trySql("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'walden-agent'")));
 
-            options.put("compress-level", "3");
+            options.put("backup-compress-level", "2");
             try (AgentProcess restarted = AgentProcess.start(agentDirectory, options)) {
                 JsonNode before = JSON.readTree(RunningAgent.run(restarted.socket(), Map.of(), dir, "backup", "list", "--json").stdout());
                 assertEquals(1, before.size(), before.toString());
@@ -98,6 +98,30 @@ class BackupFailuresIT {
                     copy.awaitPromoted(Duration.ofSeconds(120));
                     assertEquals("300000", copy.sql("SELECT count(*) FROM pgbench_accounts"));
                 }
+            }
+        }
+    }
+
+    @Test
+    void aDatabaseThatStopsMidBackupLeavesItIncomplete() throws Exception {
+        try (PostgresCluster primary = PostgresCluster.initdb(workspace, "stopping", 55487)) {
+            Map<String, String> options = pgOptions(primary);
+            options.putAll(Map.of("backup-compress-level", "19", "backup-threads", "1",
+                    "backup-bundle-mib", "1", "backup-bundle-file-kib", "64"));
+            try (RunningAgent agent = RunningAgent.start(dir.resolve("agent"), options)) {
+                Path walden = ClientLauncher.write(dir.resolve("agent"), agent.socket());
+                primary.appendConfig("archive_mode = on\narchive_command = '" + walden + " push %p %f'\n");
+                primary.start();
+                primary.tool("pgbench", "-i", "-s", "3", "-q", "postgres");
+                CompletableFuture<RunningAgent.ClientRun> backup = CompletableFuture.supplyAsync(() -> agent.client(dir, "backup"));
+                primary.await("the backup to be under way", Duration.ofSeconds(60), () -> dataObjects(agent.repository()) > 0);
+                primary.stop();
+                RunningAgent.ClientRun failed = backup.get();
+                assertEquals(1, failed.exitCode());
+                assertTrue(failed.stderr().contains("never be offered for restore") || failed.stderr().contains("did PostgreSQL stop"),
+                        failed.stderr());
+                JsonNode listed = JSON.readTree(agent.client(dir, "backup", "list", "--json").stdout());
+                assertEquals("incomplete", listed.get(0).get("status").asText(), listed.toString());
             }
         }
     }

@@ -111,6 +111,13 @@ class BaseBackupIT {
                 assertTrue(listed.get(1).has(field), "backup list --json has " + field + ": " + listed.get(1));
             }
 
+            JsonNode shown = JSON.readTree(agent.client(env, dir, "backup", "show", incremental.get("id").asText(), "--json").stdout());
+            assertEquals(incremental.get("start_lsn"), shown.get("start_lsn"));
+            assertTrue(shown.get("wal_required").get("first").asText().matches("[0-9A-F]{24}"), shown.toString());
+            assertEquals(tablespaceOid, shown.get("tablespaces").get(0).get("oid").asText(), "show names the tablespace OIDs");
+            assertTrue(shown.get("recovery_window").get("to_segment").asText().compareTo(shown.get("wal_required").get("last").asText()) >= 0,
+                    shown.toString());
+
             // The latest state, through full + incremental.
             Path latestData = workspace.resolve("latest");
             Path latestTablespace = workspace.resolve("ts-latest");
