@@ -278,10 +278,27 @@ public final class Restorer {
         } else if (!Files.exists(target.resolve(PG_CONTROL))) {
             throw new RestoreException("backup " + backup.id() + " has no global/pg_control; the directory cannot start");
         }
-        String start = "/usr/lib/postgresql/" + backup.pgVersion() / 10000 + "/bin/pg_ctl -D " + target + " -l " + target
-                + "/recovery.log start";
+        String start = startCommand(target, backup.pgVersion() / 10000);
         LOG.info("restored backup " + backup.id() + " into " + target + ": " + progress.line("restore"));
         return new Outcome(backup, choice.reason(), manifest.files().size(), bytes, reused, progress.seconds(), start);
+    }
+
+    /**
+     * How to start the restored cluster: Debian's pg_ctlcluster when the directory is a packaged cluster's (its
+     * configuration is in /etc/postgresql), else pg_ctl, with a warning when the directory has no postgresql.conf.
+     */
+    static String startCommand(Path target, int major) {
+        Path debianConfig = Path.of("/etc/postgresql", Integer.toString(major), target.getFileName().toString(), "postgresql.conf");
+        if (target.getParent() != null && target.getParent().equals(Path.of("/var/lib/postgresql", Integer.toString(major)))
+                && Files.exists(debianConfig)) {
+            return "pg_ctlcluster " + major + " " + target.getFileName() + " start";
+        }
+        String command = "/usr/lib/postgresql/" + major + "/bin/pg_ctl -D " + target + " -l " + target + "/recovery.log start";
+        if (!Files.exists(target.resolve("postgresql.conf"))) {
+            return command + " (first give it a postgresql.conf: the backed-up cluster kept its configuration outside the data"
+                    + " directory; on Debian, restore into a cluster made with pg_createcluster, docs/runbook.md)";
+        }
+        return command;
     }
 
     private BackupChooser.Choice choose(BackupCatalog.Listing listing, RestoreRequest request) throws RestoreException, IOException {
