@@ -17,21 +17,4 @@ public interface CommandOutput {
 
     /** Whether the client went away: the command must stop cleanly and leave nothing half done behind as done. */
     boolean cancelled();
-
-    /** Output that goes nowhere, for commands run by the agent itself (none yet) and tests. */
-    CommandOutput DISCARD = new CommandOutput() {
-        @Override
-        public void out(String text) {}
-
-        @Override
-        public void err(String text) {}
-
-        @Override
-        public void progress(String line) {}
-
-        @Override
-        public boolean cancelled() {
-            return false;
-        }
-    };
 }

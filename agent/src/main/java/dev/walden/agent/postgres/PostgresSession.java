@@ -19,7 +19,7 @@ public final class PostgresSession implements AutoCloseable {
 
     private PostgresSession(Connection connection, PostgresSettings settings) {
         this.connection = connection;
-        this.settings = settings;
+        this.settings = settings;  // for messages that name the role
     }
 
     /** Opens a session, or says why the cluster cannot be reached and what to check. */
@@ -57,10 +57,6 @@ public final class PostgresSession implements AutoCloseable {
                     + settings.user() + " (database " + settings.database() + "): " + e.getMessage()
                     + ". HINT: is the cluster running? Check pg-host, pg-port, pg-user and pg_hba.conf", e);
         }
-    }
-
-    public PostgresSettings settings() {
-        return settings;
     }
 
     /** Reads what the backup needs to know and check about the cluster. */
