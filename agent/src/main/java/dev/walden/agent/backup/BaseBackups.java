@@ -149,7 +149,8 @@ public final class BaseBackups {
         listing.complete().forEach(b -> taken.add(b.id()));
         String id = newId(type, taken);
         try (BackupLock lock = BackupLock.acquire(objects.storage(), catalog.lockKey(), id, false)) {
-            for (String leftover : listing.incomplete()) {
+            // Listed again under the lock: a backup that completed since the first listing must not look like a leftover.
+            for (String leftover : catalog.list().incomplete()) {
                 LOG.info("removing what the interrupted backup " + leftover + " left");
                 catalog.removeIncomplete(leftover);
             }
