@@ -117,15 +117,11 @@ public final class Restorer {
         ownership.apply(target);
         if (request.force()) {
             clear(target);
-            tablespaceTargets.values().forEach(location -> {
-                try {
-                    if (Files.isDirectory(location)) {
-                        clear(location);
-                    }
-                } catch (IOException e) {
-                    throw new java.io.UncheckedIOException(e);
+            for (Path location : tablespaceTargets.values()) {
+                if (Files.isDirectory(location)) {
+                    clear(location);
                 }
-            });
+            }
         }
         for (Path location : tablespaceTargets.values()) {
             DurableFiles.createDirectories(location);
