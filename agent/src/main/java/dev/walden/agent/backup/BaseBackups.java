@@ -324,10 +324,7 @@ public final class BaseBackups {
                     + TransferProgress.size(summary.storedBytes()) + " stored, WAL " + summary.walStart() + " .. " + summary.walStop()
                     + ", " + String.format("%.1f", progress.seconds()) + " s");
             return summary;
-        } catch (BackupException e) {
-            LOG.warning("backup " + id + " failed: " + e.getMessage());
-            throw e;
-        } catch (IOException | PostgresException | RuntimeException e) {
+        } catch (BackupException | IOException | PostgresException | RuntimeException e) {
             LOG.warning("backup " + id + " failed: " + e.getMessage());
             throw e;
         } catch (Exception e) {

@@ -154,7 +154,7 @@ public final class Restorer {
 
         // Which files to write, grouped by the object that holds them.
         Set<Path> wanted = new HashSet<>();
-        Map<String, List<RestoredFiles.Target>> byObject = new LinkedHashMap<>();
+        Map<ObjectRef, List<RestoredFiles.Target>> byObject = new LinkedHashMap<>();
         long bytes = 0;
         long reused = 0;
         List<RestoredFiles.Target> emptyFiles = new ArrayList<>();
@@ -169,37 +169,7 @@ public final class Restorer {
             }
             Path destination = entry.path().equals(PG_CONTROL) ? target.resolve(PG_CONTROL_PENDING) : path;
             if (entry.blocks().isPresent()) {
-                Files.deleteIfExists(destination);
-                Files.createFile(destination);
-                Manifest.Blocks blocks = entry.blocks().get();
-                long rangeBlocks = FileChecksum.RANGE_BYTES / blocks.size();
-                // Split parts at range boundaries; a range stored as one part is checked as it is written, the
-                // others are read back once assembled.
-                Map<Long, List<Manifest.Part>> byRange = new java.util.TreeMap<>();
-                for (Manifest.Part part : blocks.parts()) {
-                    for (long first = part.first(); first < part.first() + part.count(); ) {
-                        long range = first / rangeBlocks;
-                        long end = Math.min(part.first() + part.count(), (range + 1) * rangeBlocks);
-                        byRange.computeIfAbsent(range, k -> new ArrayList<>()).add(new Manifest.Part((int) first, (int) (end - first),
-                                part.backup(), part.object(), part.offset() + (first - part.first()) * blocks.size()));
-                        first = end;
-                    }
-                }
-                List<Integer> readBack = new ArrayList<>();
-                for (var range : byRange.entrySet()) {
-                    boolean single = range.getValue().size() == 1;
-                    if (!single) {
-                        readBack.add(range.getKey().intValue());
-                    }
-                    for (Manifest.Part part : range.getValue()) {
-                        long fileOffset = (long) part.first() * blocks.size();
-                        long length = Math.min((long) part.count() * blocks.size(), entry.size() - fileOffset);
-                        byObject.computeIfAbsent(part.backup() + "/" + part.object(), k -> new ArrayList<>())
-                                .add(RestoredFiles.Target.part(entry, destination, fileOffset, part.offset(), length,
-                                        single ? blocks.rangeSha256().get(range.getKey().intValue()) : null));
-                    }
-                }
-                assembled.add(new Assembled(entry, destination, readBack));
+                assembled.add(planBlocks(entry, destination, byObject));
                 bytes += entry.size();
                 continue;
             }
@@ -207,7 +177,7 @@ public final class Restorer {
             if (entry.object() < 0) {
                 emptyFiles.add(file);
             } else {
-                byObject.computeIfAbsent(entry.backup() + "/" + entry.object(), k -> new ArrayList<>()).add(file);
+                byObject.computeIfAbsent(new ObjectRef(entry.backup(), entry.object()), k -> new ArrayList<>()).add(file);
                 bytes += entry.size();
             }
         }
@@ -216,27 +186,25 @@ public final class Restorer {
         }
         TransferProgress progress = new TransferProgress(bytes, byObject.values().stream().flatMap(List::stream)
                 .filter(RestoredFiles.Target::whole).count() + assembled.size());
-        List<Map.Entry<String, List<RestoredFiles.Target>>> objects = new ArrayList<>(byObject.entrySet());
-        objects.sort(Comparator.comparingLong((Map.Entry<String, List<RestoredFiles.Target>> e) ->
+        List<Map.Entry<ObjectRef, List<RestoredFiles.Target>>> objects = new ArrayList<>(byObject.entrySet());
+        objects.sort(Comparator.comparingLong((Map.Entry<ObjectRef, List<RestoredFiles.Target>> e) ->
                 e.getValue().stream().mapToLong(RestoredFiles.Target::length).sum()).reversed());
         AtomicBoolean stop = new AtomicBoolean();
         try {
             ParallelFiles.run("walden-restore", threads, objects, object -> {
                 List<RestoredFiles.Target> files = new ArrayList<>(object.getValue());
                 files.sort(Comparator.comparingLong(RestoredFiles.Target::objectOffset));
-                String[] location = object.getKey().split("/");
-                Manifest.FileEntry first = new Manifest.FileEntry("", 0, 0, 0, "", location[0], Integer.parseInt(location[1]), 0);
+                String name = BackupCatalog.dataName(object.getKey().backup(), object.getKey().number());
                 try (RestoredFiles sink = new RestoredFiles(files, progress, ownership)) {
-                    catalog.objects().read(catalog.dataKey(first.backup(), first.object()),
-                            BackupCatalog.dataName(first.backup(), first.object()), ObjectKind.BACKUP_DATA,
-                            MAX_OBJECT_BYTES, sink);
+                    catalog.objects().read(catalog.dataKey(object.getKey().backup(), object.getKey().number()), name,
+                            ObjectKind.BACKUP_DATA, MAX_OBJECT_BYTES, sink);
                     sink.requireComplete();
                 } catch (CorruptObjectException e) {
-                    throw new RestoreException("object " + BackupCatalog.dataName(first.backup(), first.object())
-                            + " of the backup cannot be read: " + e.getMessage() + "; nothing from it was kept as restored");
+                    throw new RestoreException("object " + name + " of the backup cannot be read: " + e.getMessage()
+                            + "; nothing from it was kept as restored");
                 } catch (ObjectNotFoundException e) {
-                    throw new RestoreException("object " + BackupCatalog.dataName(first.backup(), first.object())
-                            + " is missing from the repository. HINT: walden backup list; restore another backup with --backup");
+                    throw new RestoreException("object " + name + " is missing from the repository."
+                            + " HINT: walden backup list; restore another backup with --backup");
                 }
             }, stop, output::cancelled, () -> output.progress(progress.line("restore " + backup.id())));
         } catch (RestoreException | IOException e) {
@@ -475,6 +443,47 @@ public final class Restorer {
     private static String shellWord(String word) {
         return word.matches("[A-Za-z0-9/._+-]+") ? word : "\"" + word.replace("\\", "\\\\").replace("\"", "\\\"")
                 .replace("$", "\\$").replace("`", "\\`") + "\"";
+    }
+
+    /** A data object of some backup of the chain. */
+    record ObjectRef(String backup, int number) {}
+
+    /**
+     * Plans a block-mapped file: creates it empty and adds one target per part to the objects that hold them, parts
+     * cut at 128 MiB range boundaries. A range stored as one part is checked as it is written; the others are read
+     * back once assembled.
+     */
+    private static Assembled planBlocks(Manifest.FileEntry entry, Path destination, Map<ObjectRef, List<RestoredFiles.Target>> byObject)
+            throws IOException {
+        Files.deleteIfExists(destination);
+        Files.createFile(destination);
+        Manifest.Blocks blocks = entry.blocks().orElseThrow();
+        long rangeBlocks = FileChecksum.RANGE_BYTES / blocks.size();
+        Map<Long, List<Manifest.Part>> byRange = new java.util.TreeMap<>();
+        for (Manifest.Part part : blocks.parts()) {
+            for (long first = part.first(); first < part.first() + part.count(); ) {
+                long range = first / rangeBlocks;
+                long end = Math.min(part.first() + part.count(), (range + 1) * rangeBlocks);
+                byRange.computeIfAbsent(range, k -> new ArrayList<>()).add(new Manifest.Part((int) first, (int) (end - first),
+                        part.backup(), part.object(), part.offset() + (first - part.first()) * blocks.size()));
+                first = end;
+            }
+        }
+        List<Integer> readBack = new ArrayList<>();
+        for (var range : byRange.entrySet()) {
+            boolean single = range.getValue().size() == 1;
+            if (!single) {
+                readBack.add(range.getKey().intValue());
+            }
+            for (Manifest.Part part : range.getValue()) {
+                long fileOffset = (long) part.first() * blocks.size();
+                long length = Math.min((long) part.count() * blocks.size(), entry.size() - fileOffset);
+                byObject.computeIfAbsent(new ObjectRef(part.backup(), part.object()), k -> new ArrayList<>())
+                        .add(RestoredFiles.Target.part(entry, destination, fileOffset, part.offset(), length,
+                                single ? blocks.rangeSha256().get(range.getKey().intValue()) : null));
+            }
+        }
+        return new Assembled(entry, destination, readBack);
     }
 
     /** A file restored from its block map, and the ranges that must be read back to be checked. */
