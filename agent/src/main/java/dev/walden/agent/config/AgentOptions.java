@@ -129,6 +129,27 @@ public final class AgentOptions {
     public static final Option<Integer> BACKUP_ARCHIVE_TIMEOUT = Option.integer("backup-archive-timeout", 600, 1, 86400,
             "Seconds a backup waits, after pg_backup_stop, for the WAL from its start to its stop to reach the repository. A backup whose WAL does not arrive in time fails and is never listed as complete.");
 
+    public static final Option<Optional<Integer>> RETAIN_DAILY = Option.optionalInteger("retain-daily", 1, 10000,
+            "Full backups kept one per day, for this many of the most recent days that have one: in each day the newest complete full backup is kept. Unset: no daily rule. With no retain-* option set, nothing is ever deleted.");
+
+    public static final Option<Optional<Integer>> RETAIN_WEEKLY = Option.optionalInteger("retain-weekly", 1, 10000,
+            "Full backups kept one per week (weeks begin on Monday in retain-timezone), for this many of the most recent weeks that have one. A backup kept by any rule is kept.");
+
+    public static final Option<Optional<Integer>> RETAIN_MONTHLY = Option.optionalInteger("retain-monthly", 1, 10000,
+            "Full backups kept one per calendar month, for this many of the most recent months that have one.");
+
+    public static final Option<Optional<Integer>> RETAIN_YEARLY = Option.optionalInteger("retain-yearly", 1, 1000,
+            "Full backups kept one per calendar year, for this many of the most recent years that have one.");
+
+    public static final Option<Optional<Integer>> RETAIN_INCR_HOURS = Option.optionalInteger("retain-incr-hours", 1, 87600,
+            "Incremental backups that completed within this many hours are kept, with every backup they need. Unset: an incremental is kept as long as the full backup it is built on.");
+
+    public static final Option<Optional<Integer>> RETAIN_PITR_DAYS = Option.optionalInteger("retain-pitr-days", 1, 3650,
+            "The point-in-time window in days: every WAL file from the start of the newest backup that completed before the window opened is kept, so that any moment inside the window can be restored. Default 7 once any retain-* option is set.");
+
+    public static final Option<Optional<java.time.ZoneId>> RETAIN_TIMEZONE = Option.optionalZone("retain-timezone",
+            "Where days, weeks and months begin for retain-daily, -weekly, -monthly and -yearly, e.g. Europe/Berlin. Unset: the system's time zone.");
+
     public static final List<Option<?>> ALL = List.of(
             SOCKET_PATH, SOCKET_MODE, ALLOWED_USERS, REPO_TYPE, REPO_PATH,
             S3_BUCKET, S3_PREFIX, S3_REGION, S3_ENDPOINT, S3_PATH_STYLE, S3_ACCESS_KEY, S3_SECRET_KEY, S3_SECRET_KEY_FILE,
@@ -137,7 +158,8 @@ public final class AgentOptions {
             PUSH_AHEAD, PUSH_AHEAD_THREADS, MARK_READY_DONE, PREFETCH, PREFETCH_THREADS, SPOOL_MIB, SPOOL_PATH,
             ENCRYPTION, KEYRING_PATH, KEYRING_PASSPHRASE_FILE,
             PG_DATA, PG_HOST, PG_PORT, PG_USER, PG_DATABASE,
-            BACKUP_THREADS, BACKUP_COMPRESS_LEVEL, BACKUP_BUNDLE_MIB, BACKUP_BUNDLE_FILE_KIB, BACKUP_ARCHIVE_TIMEOUT);
+            BACKUP_THREADS, BACKUP_COMPRESS_LEVEL, BACKUP_BUNDLE_MIB, BACKUP_BUNDLE_FILE_KIB, BACKUP_ARCHIVE_TIMEOUT,
+            RETAIN_DAILY, RETAIN_WEEKLY, RETAIN_MONTHLY, RETAIN_YEARLY, RETAIN_INCR_HOURS, RETAIN_PITR_DAYS, RETAIN_TIMEZONE);
 
     /**
      * The rule tying encryption to where the repository is: empty when fine, else what to fix.

@@ -125,6 +125,27 @@ public final class Option<T> {
         });
     }
 
+    /** A whole number that may be left unset (empty), for options whose absence means "no rule". */
+    static Option<java.util.Optional<Integer>> optionalInteger(String key, int min, int max, String help) {
+        Option<Integer> bounded = integer(key, min, min, max, help);
+        return new Option<>(key, "integer " + min + ".." + max, "", help,
+                text -> text.isEmpty() ? java.util.Optional.empty() : java.util.Optional.of(bounded.parser.parse(text)));
+    }
+
+    /** A time-zone id such as {@code Europe/Berlin} or {@code UTC}; unset means the system's zone. */
+    static Option<java.util.Optional<java.time.ZoneId>> optionalZone(String key, String help) {
+        return new Option<>(key, "time zone", "", help, text -> {
+            if (text.isEmpty()) {
+                return java.util.Optional.empty();
+            }
+            try {
+                return java.util.Optional.of(java.time.ZoneId.of(text));
+            } catch (java.time.DateTimeException e) {
+                throw new IllegalArgumentException("must be a time-zone id such as Europe/Berlin or UTC, got '" + text + "'");
+            }
+        });
+    }
+
     static Option<Integer> integer(String key, int defaultValue, int min, int max, String help) {
         return new Option<>(key, "integer " + min + ".." + max, Integer.toString(defaultValue), help, text -> {
             int value;

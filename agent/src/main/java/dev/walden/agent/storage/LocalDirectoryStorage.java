@@ -76,7 +76,7 @@ public final class LocalDirectoryStorage implements Storage {
     }
 
     @Override
-    public List<String> list(String prefix) throws IOException {
+    public List<StoredObject> listObjects(String prefix) throws IOException {
         // Walk from the deepest directory the prefix names, so that listing one timeline does not scan the repository.
         int slash = prefix.lastIndexOf('/');
         Path start = slash < 0 ? root : root.resolve(prefix.substring(0, slash));
@@ -86,17 +86,24 @@ public final class LocalDirectoryStorage implements Storage {
         if (!Files.isDirectory(start)) {
             return List.of();
         }
-        List<String> keys = new ArrayList<>();
+        List<StoredObject> objects = new ArrayList<>();
         try (Stream<Path> paths = Files.walk(start)) {
-            paths.filter(Files::isRegularFile).forEach(path -> {
+            for (Path path : (Iterable<Path>) paths::iterator) {
                 String key = root.relativize(path).toString().replace('\\', '/');
                 if (key.startsWith(prefix) && !path.getFileName().toString().startsWith(".")) {
-                    keys.add(key);
+                    try {
+                        var attributes = Files.readAttributes(path, java.nio.file.attribute.BasicFileAttributes.class);
+                        if (attributes.isRegularFile()) {
+                            objects.add(new StoredObject(key, attributes.size()));
+                        }
+                    } catch (java.nio.file.NoSuchFileException deletedMeanwhile) {
+                        // gone between the walk and the stat: not listed
+                    }
                 }
-            });
+            }
         }
-        keys.sort(null);
-        return keys;
+        objects.sort(java.util.Comparator.comparing(StoredObject::key));
+        return objects;
     }
 
     @Override

@@ -47,7 +47,18 @@ public interface Storage extends AutoCloseable {
     boolean exists(String key) throws IOException;
 
     /** Keys that start with {@code prefix}, in ascending order. An empty list when there are none. */
-    List<String> list(String prefix) throws IOException;
+    default List<String> list(String prefix) throws IOException {
+        return listObjects(prefix).stream().map(StoredObject::key).toList();
+    }
+
+    /** An object as a listing shows it: its key and its size in bytes, as stored. */
+    record StoredObject(String key, long size) {}
+
+    /**
+     * The objects whose keys start with {@code prefix}, with their stored sizes, in ascending key order; one listing
+     * call per page on S3 (sizes come with it), one stat per file locally. An empty list when there are none.
+     */
+    List<StoredObject> listObjects(String prefix) throws IOException;
 
     /** Removes an object; succeeds when there is none. */
     void delete(String key) throws IOException;

@@ -110,6 +110,14 @@ public abstract class StorageContractTest {
     }
 
     @Test
+    void listsSizesAsStored() throws IOException {
+        put("1/backup/a/data/000001", "12345");
+        put("1/backup/a/commit", "");
+        assertEquals(List.of(new Storage.StoredObject("1/backup/a/commit", 0), new Storage.StoredObject("1/backup/a/data/000001", 5)),
+                storage.listObjects("1/backup/"));
+    }
+
+    @Test
     void deleteIsIdempotent() throws IOException {
         put("d", "x");
         storage.delete("d");

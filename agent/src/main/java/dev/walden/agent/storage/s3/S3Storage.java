@@ -175,17 +175,17 @@ public final class S3Storage implements Storage {
     }
 
     @Override
-    public List<String> list(String keyPrefix) throws IOException {
-        List<String> keys = new ArrayList<>();
+    public List<StoredObject> listObjects(String keyPrefix) throws IOException {
+        List<StoredObject> objects = new ArrayList<>();
         try {
             for (S3Object object : s3.listObjectsV2Paginator(b -> b.bucket(bucket).prefix(prefix + keyPrefix)).contents()) {
-                keys.add(object.key().substring(prefix.length()));
+                objects.add(new StoredObject(object.key().substring(prefix.length()), object.size()));
             }
         } catch (SdkException e) {
             throw failure("list " + keyPrefix, e);
         }
-        keys.sort(null);
-        return keys;
+        objects.sort(java.util.Comparator.comparing(StoredObject::key));
+        return objects;
     }
 
     @Override

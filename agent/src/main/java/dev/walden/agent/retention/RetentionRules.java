@@ -1,0 +1,190 @@
+package dev.walden.agent.retention;
+
+import dev.walden.agent.backup.BackupSummary;
+import dev.walden.agent.backup.BackupType;
+import dev.walden.agent.wal.TimelineHistory;
+import dev.walden.agent.wal.WalFileKind;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZonedDateTime;
+import java.time.temporal.IsoFields;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Function;
+
+/**
+ * The retention policy as a pure function of the catalog, the archived WAL and a clock (docs/runbook.md "Retention").
+ *
+ * <p>Backups: a backup is kept when any rule keeps it: the newest full, the newest backup, a daily, weekly, monthly
+ * or yearly period whose newest full it is, an active hold, the incremental rule, the point-in-time window's anchor,
+ * or because a kept backup reads its objects. WAL: every file from the anchor's start onward on the timelines that
+ * descend from it; for every other kept backup, the files from its start to its stop; every {@code .history} file.
+ * Everything else goes.
+ */
+public final class RetentionRules {
+    private RetentionRules() {}
+
+    /**
+     * @param complete the complete backups, oldest first, as {@link dev.walden.agent.backup.BackupCatalog#list} gives them
+     * @param leftovers backups without a commit record; the caller holds the backup lock, so none of them is running
+     * @param histories every archived timeline's history; a timeline without one has no ancestors
+     */
+    public static ExpiryPlan plan(RetentionPolicy policy, Instant now, List<BackupSummary> complete, List<String> leftovers,
+                                  List<Hold> holds, List<ArchivedFile> wal, Function<Long, TimelineHistory> histories) {
+        if (!policy.enabled()) {
+            return new ExpiryPlan(policy, now, complete.stream().map(b -> new ExpiryPlan.BackupVerdict(b, true,
+                    List.of("no retention policy set"))).toList(), List.of(), wal.stream().map(f -> new ExpiryPlan.WalVerdict(f, true,
+                    "no retention policy set")).toList(), Optional.empty(), Optional.empty());
+        }
+        Map<String, LinkedHashSet<String>> reasons = new LinkedHashMap<>();
+        complete.forEach(b -> reasons.put(b.id(), new LinkedHashSet<>()));
+        List<BackupSummary> newestFirst = new ArrayList<>(complete);
+        java.util.Collections.reverse(newestFirst);
+        List<BackupSummary> fullsNewestFirst = newestFirst.stream().filter(b -> b.type() == BackupType.FULL).toList();
+
+        fullsNewestFirst.stream().findFirst().ifPresent(b -> reasons.get(b.id()).add("newest full backup"));
+        newestFirst.stream().findFirst().ifPresent(b -> reasons.get(b.id()).add("newest backup"));
+        policy.daily().ifPresent(n -> periods(fullsNewestFirst, n, "daily",
+                b -> b.started().atZone(policy.zone()).toLocalDate().toString(), reasons));
+        policy.weekly().ifPresent(n -> periods(fullsNewestFirst, n, "weekly", b -> isoWeek(b.started().atZone(policy.zone())), reasons));
+        policy.monthly().ifPresent(n -> periods(fullsNewestFirst, n, "monthly",
+                b -> java.time.YearMonth.from(b.started().atZone(policy.zone())).toString(), reasons));
+        policy.yearly().ifPresent(n -> periods(fullsNewestFirst, n, "yearly",
+                b -> Integer.toString(b.started().atZone(policy.zone()).getYear()), reasons));
+        for (Hold hold : holds) {
+            if (reasons.containsKey(hold.backupId()) && hold.activeAt(now)) {
+                reasons.get(hold.backupId()).add(hold.until().map(u -> "held until " + u).orElse("held"));
+            }
+        }
+        Map<String, BackupSummary> byId = new HashMap<>();
+        complete.forEach(b -> byId.put(b.id(), b));
+        for (BackupSummary b : complete) {
+            if (b.type() != BackupType.INCR) {
+                continue;
+            }
+            if (policy.incrHours().isPresent()) {
+                if (!b.stopped().isBefore(now.minus(Duration.ofHours(policy.incrHours().get())))) {
+                    reasons.get(b.id()).add("incremental within " + policy.incrHours().get() + " h");
+                }
+            } else {
+                fullOf(b, byId).filter(full -> !reasons.get(full.id()).isEmpty())
+                        .ifPresent(full -> reasons.get(b.id()).add("incremental on kept full " + full.id()));
+            }
+        }
+        // The window's anchor: the newest backup that ended before the window opened, so that every moment inside it
+        // can be reached; one already kept by another rule is preferred. With none that old, the oldest backup.
+        Instant windowOpens = now.minus(Duration.ofDays(policy.pitrDays()));
+        Optional<BackupSummary> anchor = newestFirst.stream().filter(b -> !b.stopped().isAfter(windowOpens))
+                .filter(b -> !reasons.get(b.id()).isEmpty()).findFirst();
+        if (anchor.isEmpty()) {
+            anchor = newestFirst.stream().filter(b -> !b.stopped().isAfter(windowOpens)).findFirst();
+        }
+        if (anchor.isEmpty() && !complete.isEmpty()) {
+            anchor = Optional.of(complete.get(0));
+        }
+        anchor.ifPresent(b -> reasons.get(b.id()).add("anchors the " + policy.pitrDays() + "-day point-in-time window"));
+        // What kept backups read must stay: walk from the newest, whose references are complete lists of ancestors.
+        for (BackupSummary b : newestFirst) {
+            if (!reasons.get(b.id()).isEmpty()) {
+                for (String reference : b.references()) {
+                    if (!reference.equals(b.id()) && reasons.containsKey(reference)) {
+                        reasons.get(reference).add("needed by " + b.id());
+                    }
+                }
+            }
+        }
+        List<ExpiryPlan.BackupVerdict> verdicts = new ArrayList<>();
+        List<BackupSummary> kept = new ArrayList<>();
+        for (BackupSummary b : complete) {
+            Set<String> why = reasons.get(b.id());
+            if (why.isEmpty()) {
+                verdicts.add(new ExpiryPlan.BackupVerdict(b, false, List.of(b.type() == BackupType.FULL
+                        ? "no rule keeps it" : policy.incrHours().map(h -> "incremental older than " + h + " h")
+                        .orElse("its full backup expires"))));
+            } else {
+                verdicts.add(new ExpiryPlan.BackupVerdict(b, true, List.copyOf(why)));
+                kept.add(b);
+            }
+        }
+        List<ExpiryPlan.WalVerdict> walVerdicts = walVerdicts(wal, kept, anchor, histories);
+        return new ExpiryPlan(policy, now, verdicts, leftovers, walVerdicts, anchor.map(BackupSummary::stopped),
+                anchor.map(BackupSummary::id));
+    }
+
+    private static void periods(List<BackupSummary> fullsNewestFirst, int count, String tier, Function<BackupSummary, String> period,
+                                Map<String, LinkedHashSet<String>> reasons) {
+        Set<String> seen = new LinkedHashSet<>();
+        for (BackupSummary b : fullsNewestFirst) {
+            String key = period.apply(b);
+            if (seen.contains(key)) {
+                continue;
+            }
+            if (seen.size() == count) {
+                return;
+            }
+            seen.add(key);
+            reasons.get(b.id()).add(tier + " " + key);
+        }
+    }
+
+    private static String isoWeek(ZonedDateTime time) {
+        return String.format("%d-W%02d", time.get(IsoFields.WEEK_BASED_YEAR), time.get(IsoFields.WEEK_OF_WEEK_BASED_YEAR));
+    }
+
+    /** The full backup at the root of an incremental's parent chain, if it is still listed. */
+    private static Optional<BackupSummary> fullOf(BackupSummary b, Map<String, BackupSummary> byId) {
+        BackupSummary current = b;
+        for (int depth = 0; depth < 10_000 && current != null; depth++) {
+            if (current.type() == BackupType.FULL) {
+                return Optional.of(current);
+            }
+            current = current.parent().map(byId::get).orElse(null);
+        }
+        return Optional.empty();
+    }
+
+    private static List<ExpiryPlan.WalVerdict> walVerdicts(List<ArchivedFile> wal, List<BackupSummary> kept,
+                                                          Optional<BackupSummary> anchor, Function<Long, TimelineHistory> histories) {
+        if (anchor.isEmpty()) {
+            return wal.stream().map(f -> new ExpiryPlan.WalVerdict(f, true, "no complete backup yet")).toList();
+        }
+        long segmentSize = anchor.get().walSegmentSize();
+        Instant anchorStopped = anchor.get().stopped();
+        Map<Long, TimelineHistory> cache = new HashMap<>();
+        List<ExpiryPlan.WalVerdict> verdicts = new ArrayList<>(wal.size());
+        for (ArchivedFile file : wal) {
+            var name = file.name();
+            if (name.kind() == WalFileKind.TIMELINE_HISTORY) {
+                verdicts.add(new ExpiryPlan.WalVerdict(file, true, "timeline history"));
+                continue;
+            }
+            TimelineHistory history = cache.computeIfAbsent(name.timeline(), histories);
+            long segment = name.segmentNumber(segmentSize);
+            String reason = null;
+            for (BackupSummary b : kept) {
+                if (!history.contains(b.timeline(), b.startLsn().value())) {
+                    continue;  // another branch of history: this backup never replays this timeline's WAL
+                }
+                long first = Long.divideUnsigned(b.startLsn().value(), segmentSize);
+                long last = Long.divideUnsigned(b.stopLsn().value() - 1, segmentSize);
+                boolean window = !b.stopped().isBefore(anchorStopped);
+                if (Long.compareUnsigned(segment, first) >= 0 && (window || Long.compareUnsigned(segment, last) <= 0)) {
+                    reason = window ? "point-in-time window (from backup " + b.id() + ")"
+                            : "needed by backup " + b.id() + " to reach its consistent point";
+                    if (window) {
+                        break;
+                    }
+                }
+            }
+            verdicts.add(new ExpiryPlan.WalVerdict(file, reason != null, reason != null ? reason
+                    : "before the point-in-time window and outside every kept backup's range"));
+        }
+        return verdicts;
+    }
+}
