@@ -36,6 +36,10 @@ import dev.walden.agent.pipeline.BackupObjects;
 import dev.walden.agent.postgres.PostgresException;
 import java.time.Clock;
 import java.time.ZoneId;
+import dev.walden.agent.command.ExpireCommand;
+import dev.walden.agent.command.VerifyCommand;
+import dev.walden.agent.retention.Expiry;
+import dev.walden.agent.verify.Verifier;
 
 /**
  * The running agent: every component, composed in one place from a validated configuration, started in order
@@ -110,11 +114,14 @@ public final class Agent implements AutoCloseable {
             BaseBackups backups = new BaseBackups(config.postgres(), config.backup(), repository, backupObjects, fetchPipeline,
                     encryption.repositoryMode(), Clock.systemUTC());
             ZoneId zone = ZoneId.systemDefault();
+            Expiry expiry = new Expiry(backups, config.retention(), Clock.systemUTC());
+            Verifier verifier = new Verifier(backups, fetchPipeline, config.retention(), config.backup().threads(), Clock.systemUTC());
             RequestRouter router = new RequestRouter(
                     new PushCommand(pushPipeline, pushAhead), new FetchCommand(fetchPipeline, prefetch),
-                    new BackupCommand(backups, zone),
+                    new BackupCommand(backups, expiry, zone, Clock.systemUTC()),
                     new RestoreCommand(backups, config.backup().threads(), config.socketPath(),
-                            protectedByRestore(config), zone, Clock.systemUTC()), VERSION);
+                            protectedByRestore(config), zone, Clock.systemUTC()),
+                    new ExpireCommand(expiry, zone), new VerifyCommand(verifier, backups, zone), VERSION);
             commands = new ThreadPoolExecutor(COMMAND_THREADS, COMMAND_THREADS, 60, TimeUnit.SECONDS,
                     new ArrayBlockingQueue<>(COMMAND_THREADS), Thread.ofPlatform().name("walden-command-", 1).daemon().factory());
             workers = new ThreadPoolExecutor(config.workerThreads(), config.workerThreads(),

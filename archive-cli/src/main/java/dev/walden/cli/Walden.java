@@ -38,24 +38,30 @@ public final class Walden {
                              list the backups; only 'complete' ones can be restored
               backup show ID [--json]
                              one backup, the WAL it needs and the recovery window it opens
+              backup keep ID [--until DATE]
+                             hold a backup: retention keeps it (and what it needs) until released or DATE
+              backup release ID
+                             lift the hold
               restore --pgdata DIR [--backup ID] [--target-time TS | --target-lsn LSN | --target-xid XID
                       | --target-name NAME | --target immediate] [--target-action pause|promote|shutdown]
                       [--target-timeline latest|current|N] [--tablespace-map OID=DIR ...] [--delta] [--force]
                              restore a backup into DIR, set up to recover to the target
+              expire [--dry-run] [--json]
+                             apply the retention policy: say what is kept and why, delete the rest
+              verify [--quick] [--json]
+                             check WAL continuity, backups and every object; exit 0 ok, 1 problems, 2 cannot check
               --help         this text
               --version      print the client version
 
             options:
-              --socket PATH        agent socket; else env WALDEN_SOCKET; else """ + DEFAULT_SOCKET + """
-
-              --timeout SECONDS    give up after this long; else env WALDEN_TIMEOUT; else """ + DEFAULT_TIMEOUT_SECONDS + """
-
+              --socket PATH        agent socket; else env WALDEN_SOCKET; else %s
+              --timeout SECONDS    give up after this long of silence; else env WALDEN_TIMEOUT; else %d
 
             exit codes:
               push   0 archived durably; 1 not archived (PostgreSQL keeps the file and retries); 2 usage
               fetch  0 restored; 1 not in the archive; 126 cannot tell or cannot read it (recovery stops)
               other  0 done; non-zero as the agent decides (docs/protocol.md)
-            """;
+            """.replace("%s", DEFAULT_SOCKET).replace("%d", Integer.toString(DEFAULT_TIMEOUT_SECONDS));
 
     private Walden() {}
 
@@ -121,7 +127,7 @@ public final class Walden {
                         ? new Request.Fetch(args[index + 1], workingDirectory.resolve(args[index + 2]).normalize().toString())
                         : null;
                 case "ping" -> operands == 0 ? new Request.Ping() : null;
-                case "backup", "restore" -> new Request.Command(
+                case "backup", "restore", "expire", "verify" -> new Request.Command(
                         java.util.Arrays.asList(args).subList(index, args.length), workingDirectory.toString(),
                         env.getOrDefault("WALDEN_CLIENT", "walden"), "1".equals(env.get("WALDEN_PROGRESS")));
                 default -> null;

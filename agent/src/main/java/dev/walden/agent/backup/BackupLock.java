@@ -9,7 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 
 /**
- * One backup at a time per repository: a lock object created only if absent. It holds who took it (host, pid) so
+ * One backup or expiry at a time per repository: a lock object created only if absent. It holds who took it (host, pid) so
  * that a lock left by a killed agent on this host is recognised as stale and taken over, while one held by a live
  * agent, or by another host, is refused with a message naming the holder. The lock holds no data, only who holds it.
  */
@@ -26,10 +26,10 @@ final class BackupLock implements AutoCloseable {
      * @param runningHere whether this agent already runs a backup (then its own lock is never stale)
      * @throws BackupException when another backup holds the lock
      */
-    static BackupLock acquire(Storage storage, String key, String backupId, boolean runningHere) throws IOException, BackupException {
+    static BackupLock acquire(Storage storage, String key, String job, boolean runningHere) throws IOException, BackupException {
         String host = hostName();
         long pid = ProcessHandle.current().pid();
-        String text = "host " + host + "\npid " + pid + "\nbackup " + backupId + "\nsince " + java.time.Instant.now() + "\n";
+        String text = "host " + host + "\npid " + pid + "\nbackup " + job + "\nsince " + java.time.Instant.now() + "\n";
         for (int attempt = 0; attempt < 2; attempt++) {
             if (storage.putIfAbsent(key, out -> out.write(text.getBytes(StandardCharsets.UTF_8))) == Storage.PutOutcome.CREATED) {
                 return new BackupLock(storage, key);
@@ -45,9 +45,9 @@ final class BackupLock implements AutoCloseable {
                 storage.delete(key);  // left by an agent that was killed: nobody runs that backup any more
                 continue;
             }
-            throw new BackupException("another backup is running on this repository (backup " + field(holder.get(), "backup")
+            throw new BackupException("another job holds this repository's backup lock (" + field(holder.get(), "backup")
                     + ", since " + field(holder.get(), "since") + ", agent pid " + holderPid + " on " + holderHost
-                    + "); one backup at a time. HINT: wait for it to finish" + (holderHost.equals(host) ? ""
+                    + "); backups and expiry run one at a time. HINT: wait for it to finish" + (holderHost.equals(host) ? ""
                     : "; if that host's agent is gone for good, delete the object " + key + " from the repository"));
         }
         throw new BackupException("could not take the backup lock " + key + "; try again");

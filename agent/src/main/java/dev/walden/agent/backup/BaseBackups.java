@@ -55,7 +55,8 @@ public final class BaseBackups {
     private final FetchPipeline fetch;
     private final String encryptionMode;
     private final Clock clock;
-    private final AtomicBoolean running = new AtomicBoolean();
+    /** What holds the catalog in this agent (a backup or an expiry), or null: one at a time. */
+    private final java.util.concurrent.atomic.AtomicReference<String> busy = new java.util.concurrent.atomic.AtomicReference<>();
 
     public BaseBackups(PostgresSettings postgres, BackupSettings settings, Repository repository, BackupObjects objects,
                        FetchPipeline fetch, String encryptionMode, Clock clock) {
@@ -75,12 +76,45 @@ public final class BaseBackups {
         return systemIdentifier.isEmpty() ? Optional.empty() : Optional.of(new BackupCatalog(objects, systemIdentifier.getAsLong()));
     }
 
+    /** The objects of the repository's backups, through the pipeline (for verify). */
+    public BackupObjects objects() {
+        return objects;
+    }
+
     public ArchivedTimelines timelines() {
         return new ArchivedTimelines(fetch);
     }
 
+    /** Whether this agent is taking a backup now. */
     public boolean running() {
-        return running.get();
+        String job = busy.get();
+        return job != null && job.startsWith("backup");
+    }
+
+    /** Work on the catalog that must not overlap a backup or another expiry. */
+    @FunctionalInterface
+    public interface CatalogWork<T> {
+        T run() throws IOException, BackupException, BackupCatalog.CatalogException;
+    }
+
+    /**
+     * Runs {@code work} holding the catalog: refused while this agent runs a backup or an expiry, and under the
+     * repository's lock object, so that no other agent runs one either. (The in-agent flag makes a lock object with
+     * this agent's pid a leftover of a failed release, hence {@code runningHere = false}.)
+     *
+     * @param job what runs, for messages and the lock object, e.g. {@code expire}
+     */
+    public <T> T exclusive(String job, BackupCatalog catalog, CatalogWork<T> work)
+            throws IOException, BackupException, BackupCatalog.CatalogException {
+        if (!busy.compareAndSet(null, job)) {
+            throw new BackupException(busy.get() + " is running in this agent; " + job + " waits for it. HINT: run it again when"
+                    + " that is done (walden backup list shows a running backup)");
+        }
+        try (BackupLock lock = BackupLock.acquire(objects.storage(), catalog.lockKey(), job, false)) {
+            return work.run();
+        } finally {
+            busy.set(null);
+        }
     }
 
     /** Checks the cluster as a backup would, for start-up: the refusals and warnings, or why it cannot be reached. */
@@ -99,9 +133,9 @@ public final class BaseBackups {
         Path pgData = dataDirectory.orElseThrow(() -> new BackupException(
                 "pg-data is not set, so the agent cannot back up. HINT: set pg-data to the cluster's data directory,"
                         + " e.g. pg-data = /var/lib/postgresql/15/main, and restart walden-agent"));
-        if (!running.compareAndSet(false, true)) {
-            throw new BackupException("a backup is already running in this agent; one backup at a time. HINT: wait for it to finish"
-                    + " (walden backup list shows it as running)");
+        if (!busy.compareAndSet(null, "backup")) {
+            throw new BackupException(busy.get() + " is already running in this agent; one at a time. HINT: wait for it to finish"
+                    + " (walden backup list shows a running backup)");
         }
         try (PostgresSession session = PostgresSession.open(postgres)) {
             return take(requested, output, pgData, session);
@@ -110,7 +144,7 @@ public final class BaseBackups {
         } catch (RepositoryFormatException | BackupCatalog.CatalogException | ArchivedTimelines.CatalogReadException e) {
             throw new BackupException(e.getMessage(), e);
         } finally {
-            running.set(false);
+            busy.set(null);
         }
     }
 
@@ -148,7 +182,7 @@ public final class BaseBackups {
         Set<String> taken = new TreeSet<>(listing.incomplete());
         listing.complete().forEach(b -> taken.add(b.id()));
         String id = newId(type, taken);
-        try (BackupLock lock = BackupLock.acquire(objects.storage(), catalog.lockKey(), id, false)) {
+        try (BackupLock lock = BackupLock.acquire(objects.storage(), catalog.lockKey(), "backup " + id, false)) {
             // Listed again under the lock: a backup that completed since the first listing must not look like a leftover.
             for (String leftover : catalog.list().incomplete()) {
                 LOG.info("removing what the interrupted backup " + leftover + " left");
@@ -250,6 +284,7 @@ public final class BaseBackups {
             }
             List<Job> jobs = plan(toCopy);
             long[] storedBytes = new long[1];
+            List<Manifest.DataObject> stored = new ArrayList<>();
             Map<String, java.util.TreeMap<Integer, BlockSource.Range>> ranges = new HashMap<>();
             ParallelFiles.run("walden-backup", settings.threads(), jobs, job -> {
                 String key = catalog.dataKey(id, job.number());
@@ -259,9 +294,10 @@ public final class BaseBackups {
                     BlockSource source = new BlockSource(file, job.range(), Optional.ofNullable(parentFiles.get(file.path())), id,
                             job.number(), progress, stop);
                     try {
-                        BackupObjects.Stored stored = objects.write(key, name, ObjectKind.BACKUP_DATA, source);
+                        BackupObjects.Stored written = objects.write(key, name, ObjectKind.BACKUP_DATA, source);
                         synchronized (entries) {
-                            storedBytes[0] += stored.storedBytes();
+                            storedBytes[0] += written.storedBytes();
+                            stored.add(new Manifest.DataObject(job.number(), written.originalBytes(), written.storedBytes()));
                             ranges.computeIfAbsent(file.path(), k -> new java.util.TreeMap<>()).put(job.range(), source.range());
                         }
                     } finally {
@@ -271,9 +307,10 @@ public final class BaseBackups {
                 }
                 BundleSource source = new BundleSource(job.files(), progress, stop);
                 try {
-                    BackupObjects.Stored stored = objects.write(key, name, ObjectKind.BACKUP_DATA, source);
+                    BackupObjects.Stored written = objects.write(key, name, ObjectKind.BACKUP_DATA, source);
                     synchronized (entries) {
-                        storedBytes[0] += stored.storedBytes();
+                        storedBytes[0] += written.storedBytes();
+                        stored.add(new Manifest.DataObject(job.number(), written.originalBytes(), written.storedBytes()));
                         for (BundleSource.Copied copied : source.copied()) {
                             DataDirectoryScan.ListedFile f = copied.file();
                             entries.add(new Manifest.FileEntry(f.path(), copied.length(), f.mtimeNanos(), f.mode(), copied.sha256(), id,
@@ -314,7 +351,7 @@ public final class BaseBackups {
                     clock.instant(), startLsn, stopLsn, timeline, facts.walSegmentSize(), bytes, storedBytes[0],
                     facts.versionNumber(), facts.systemIdentifier());
             Manifest manifest = new Manifest(draft, stopped.backupLabel(), stopped.tablespaceMap(), listing.tablespaces(),
-                    listing.directories(), entries);
+                    listing.directories(), entries, stored.stream().sorted(Comparator.comparingInt(Manifest.DataObject::number)).toList());
             long manifestBytes = catalog.writeManifest(manifest);
             BackupSummary summary = new BackupSummary(id, type, draft.parent(), draft.references(), started, draft.stopped(),
                     startLsn, stopLsn, timeline, facts.walSegmentSize(), bytes, storedBytes[0] + manifestBytes,

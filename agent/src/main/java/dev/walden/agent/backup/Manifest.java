@@ -13,7 +13,8 @@ public record Manifest(
         String tablespaceMap,
         List<Tablespace> tablespaces,
         List<Directory> directories,
-        List<FileEntry> files) {
+        List<FileEntry> files,
+        List<DataObject> objects) {
 
     public static final String FORMAT = "walden-backup-manifest";
     public static final int VERSION = 1;
@@ -22,7 +23,20 @@ public record Manifest(
         tablespaces = List.copyOf(tablespaces);
         directories = List.copyOf(directories);
         files = List.copyOf(files);
+        objects = List.copyOf(objects);
     }
+
+    /** A manifest without the list of this backup's own objects (as written before that list existed). */
+    public Manifest(BackupSummary summary, String backupLabel, String tablespaceMap, List<Tablespace> tablespaces,
+                    List<Directory> directories, List<FileEntry> files) {
+        this(summary, backupLabel, tablespaceMap, tablespaces, directories, files, List.of());
+    }
+
+    /**
+     * One data object this backup stored: its number, the length of its original stream and what it takes in the
+     * repository, so that {@code walden verify --quick} can spot a truncated object without reading it.
+     */
+    public record DataObject(int number, long originalBytes, long storedBytes) {}
 
     /** A tablespace: its OID (its link's name in pg_tblspc) and where it was when backed up. */
     public record Tablespace(long oid, String name, String location) {}

@@ -61,6 +61,10 @@ public final class ManifestJson {
                 }
             }
         }
+        ArrayNode objects = root.putArray("objects");
+        for (Manifest.DataObject o : manifest.objects()) {
+            objects.addArray().add(o.number()).add(o.originalBytes()).add(o.storedBytes());
+        }
         return bytes(root);
     }
 
@@ -98,7 +102,15 @@ public final class ManifestJson {
                         require(f, "mode").asInt(), text(f, "sha256"), text(f, "backup"), require(f, "object").asInt(),
                         require(f, "offset").asLong(), blocks));
             }
-            return new Manifest(summary, text(root, "backup_label"), text(root, "tablespace_map"), tablespaces, directories, files);
+            List<Manifest.DataObject> objects = new ArrayList<>();
+            for (JsonNode o : root.path("objects")) {
+                if (o.size() != 3) {
+                    throw new IllegalArgumentException("an object entry has " + o.size() + " fields, not 3");
+                }
+                objects.add(new Manifest.DataObject(o.get(0).asInt(), o.get(1).asLong(), o.get(2).asLong()));
+            }
+            return new Manifest(summary, text(root, "backup_label"), text(root, "tablespace_map"), tablespaces, directories, files,
+                    objects);
         } catch (IllegalArgumentException e) {
             throw new FormatException("manifest is malformed: " + e.getMessage());
         }
@@ -117,6 +129,31 @@ public final class ManifestJson {
             return summary(require(root, "backup"));
         } catch (IllegalArgumentException e) {
             throw new FormatException("commit record is malformed: " + e.getMessage());
+        }
+    }
+
+    static final String HOLD_FORMAT = "walden-backup-hold";
+
+    public static byte[] encodeHold(Hold hold) {
+        ObjectNode root = MAPPER.createObjectNode();
+        root.put("format", HOLD_FORMAT).put("version", 1).put("backup", hold.backupId())
+                .put("since", time(hold.since(), ZoneId.of("UTC")));
+        if (hold.until().isPresent()) {
+            root.put("until", time(hold.until().get(), ZoneId.of("UTC")));
+        } else {
+            root.putNull("until");
+        }
+        return bytes(root);
+    }
+
+    public static Hold decodeHold(byte[] bytes) throws FormatException {
+        JsonNode root = parse(bytes, HOLD_FORMAT, 1);
+        try {
+            JsonNode until = require(root, "until");
+            return new Hold(text(root, "backup"), Instant.from(DateTimeFormatter.ISO_OFFSET_DATE_TIME.parse(text(root, "since"))),
+                    until.isNull() ? Optional.empty() : Optional.of(Instant.from(DateTimeFormatter.ISO_OFFSET_DATE_TIME.parse(until.asText()))));
+        } catch (IllegalArgumentException | java.time.DateTimeException e) {
+            throw new FormatException("hold is malformed: " + e.getMessage());
         }
     }
 
@@ -140,6 +177,11 @@ public final class ManifestJson {
         ArrayNode references = node.putArray("references");
         s.references().forEach(references::add);
         return node;
+    }
+
+    /** An empty JSON object, for reports printed with --json. */
+    public static ObjectNode newObject() {
+        return MAPPER.createObjectNode();
     }
 
     /** An empty JSON array, for lists printed with --json. */

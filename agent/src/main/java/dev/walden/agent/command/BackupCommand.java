@@ -20,20 +20,28 @@ import java.util.Set;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
-/** {@code walden backup [--type full|incr] [--json]}, {@code walden backup list [--json]}, {@code walden backup show ID [--json]}. */
+/**
+ * {@code walden backup [--type full|incr] [--json]}, {@code walden backup list [--json]}, {@code walden backup show ID [--json]},
+ * {@code walden backup keep ID [--until DATE]}, {@code walden backup release ID}. A backup is followed by an expiry
+ * once a retention policy is set.
+ */
 public final class BackupCommand {
     private static final Logger LOG = Logger.getLogger(BackupCommand.class.getName());
     private final BaseBackups backups;
+    private final dev.walden.agent.retention.Expiry expiry;
     private final ZoneId zone;
+    private final java.time.Clock clock;
 
-    public BackupCommand(BaseBackups backups, ZoneId zone) {
+    public BackupCommand(BaseBackups backups, dev.walden.agent.retention.Expiry expiry, ZoneId zone, java.time.Clock clock) {
         this.backups = backups;
+        this.expiry = expiry;
         this.zone = zone;
+        this.clock = clock;
     }
 
     public Result run(List<String> words, CommandOutput output) {
         try {
-            Arguments arguments = Arguments.parse(words, Set.of("json"), Set.of("type"));
+            Arguments arguments = Arguments.parse(words, Set.of("json"), Set.of("type", "until"));
             List<String> positional = arguments.positional();
             if (positional.isEmpty()) {
                 BackupType type = BackupType.parse(arguments.value("type").orElse("full"));
@@ -41,6 +49,9 @@ public final class BackupCommand {
             }
             if (arguments.value("type").isPresent()) {
                 throw new Arguments.UsageException("--type is for taking a backup, not for backup " + positional.get(0));
+            }
+            if (arguments.value("until").isPresent() && !positional.get(0).equals("keep")) {
+                throw new Arguments.UsageException("--until is for backup keep");
             }
             return switch (positional.get(0)) {
                 case "list" -> {
@@ -55,7 +66,20 @@ public final class BackupCommand {
                     }
                     yield show(positional.get(1), arguments.flag("json"), output);
                 }
-                default -> throw new Arguments.UsageException("unknown backup subcommand '" + positional.get(0) + "' (list, show)");
+                case "keep" -> {
+                    if (positional.size() != 2) {
+                        throw new Arguments.UsageException("backup keep needs one backup id");
+                    }
+                    yield keep(positional.get(1), arguments.value("until"));
+                }
+                case "release" -> {
+                    if (positional.size() != 2) {
+                        throw new Arguments.UsageException("backup release needs one backup id");
+                    }
+                    yield release(positional.get(1));
+                }
+                default -> throw new Arguments.UsageException("unknown backup subcommand '" + positional.get(0)
+                        + "' (list, show, keep, release)");
             };
         } catch (Arguments.UsageException | IllegalArgumentException e) {
             return new Result(CommandExit.USAGE, e.getMessage() + " (walden --help shows usage)");
@@ -65,6 +89,7 @@ public final class BackupCommand {
     private Result take(BackupType type, boolean json, CommandOutput output) {
         try {
             BackupSummary summary = backups.take(type, output);
+            expireAfterBackup(output);
             if (json) {
                 output.out(ManifestJson.pretty(ManifestJson.summaryNode(summary, "complete", zone)));
                 return new Result(CommandExit.OK, "");
@@ -83,6 +108,90 @@ public final class BackupCommand {
             LOG.log(Level.SEVERE, "backup failed unexpectedly", e);
             return new Result(CommandExit.FAILED, "backup failed: internal error: " + Replies.describe(e));
         }
+    }
+
+    /**
+     * Once a policy is set, every backup is followed by an expiry. Its failure does not undo the backup, which is
+     * complete: it is reported as a warning, and the next backup or {@code walden expire} tries again.
+     */
+    private void expireAfterBackup(CommandOutput output) {
+        if (!expiry.policy().enabled()) {
+            return;
+        }
+        try {
+            output.err("walden: " + ExpireCommand.summary(expiry.run(false, output::progress)) + "\n");
+        } catch (BackupException | IOException | RepositoryFormatException | BackupCatalog.CatalogException e) {
+            LOG.warning("expiry after the backup failed: " + e.getMessage());
+            output.err("walden: warning: the backup is complete, but expiring old backups failed: " + Replies.describe(e)
+                    + ". HINT: walden expire --dry-run shows what it would do\n");
+        }
+    }
+
+    private Result keep(String id, Optional<String> until) {
+        try {
+            BackupCatalog catalog = completeCatalog(id);
+            java.time.Instant now = clock.instant();
+            Optional<java.time.Instant> end = until.isEmpty() ? Optional.empty() : Optional.of(untilTime(until.get()));
+            if (end.isPresent() && !end.get().isAfter(now)) {
+                return new Result(CommandExit.USAGE, "--until " + until.get() + " is in the past (walden --help shows usage)");
+            }
+            catalog.hold(new dev.walden.agent.backup.Hold(id, now, end));
+            return new Result(CommandExit.OK, "backup " + id + " is held" + end.map(e -> " until " + ManifestJson.time(e, zone)).orElse(
+                    " until walden backup release " + id) + "; retention keeps it and everything it needs");
+        } catch (NoSuchBackup e) {
+            return new Result(CommandExit.FAILED, e.getMessage());
+        } catch (IllegalArgumentException e) {
+            return new Result(CommandExit.USAGE, e.getMessage() + " (walden --help shows usage)");
+        } catch (IOException | RepositoryFormatException | BackupCatalog.CatalogException e) {
+            return new Result(CommandExit.FAILED, "cannot hold backup " + id + ": " + Replies.describe(e));
+        }
+    }
+
+    private Result release(String id) {
+        try {
+            BackupCatalog catalog = completeCatalog(id);
+            return new Result(CommandExit.OK, catalog.release(id) ? "backup " + id + " is no longer held; retention rules alone decide"
+                    + " whether it is kept (walden expire --dry-run shows it)" : "backup " + id + " was not held");
+        } catch (NoSuchBackup e) {
+            return new Result(CommandExit.FAILED, e.getMessage());
+        } catch (IOException | RepositoryFormatException | BackupCatalog.CatalogException e) {
+            return new Result(CommandExit.FAILED, "cannot release backup " + id + ": " + Replies.describe(e));
+        }
+    }
+
+    /** A date means the end of that day in the agent's zone; a time without an offset is in that zone too. */
+    private java.time.Instant untilTime(String text) {
+        try {
+            return java.time.LocalDate.parse(text).plusDays(1).atStartOfDay(zone).toInstant();
+        } catch (java.time.format.DateTimeParseException notADate) {
+            // a timestamp
+        }
+        try {
+            return java.time.OffsetDateTime.parse(text.replace(' ', 'T')).toInstant();
+        } catch (java.time.format.DateTimeParseException notOffset) {
+            // local
+        }
+        try {
+            return java.time.LocalDateTime.parse(text.replace(' ', 'T')).atZone(zone).toInstant();
+        } catch (java.time.format.DateTimeParseException e) {
+            throw new IllegalArgumentException("--until '" + text + "' is not a date; use e.g. 2027-01-31 (through that day)"
+                    + " or '2027-01-31 18:00' (in " + zone + ") or 2027-01-31T18:00:00Z");
+        }
+    }
+
+    private static final class NoSuchBackup extends Exception {
+        NoSuchBackup(String message) {
+            super(message);
+        }
+    }
+
+    private BackupCatalog completeCatalog(String id) throws IOException, RepositoryFormatException, BackupCatalog.CatalogException,
+            NoSuchBackup {
+        Optional<BackupCatalog> catalog = backups.catalog();
+        if (catalog.isEmpty() || catalog.get().list().find(id).isEmpty()) {
+            throw new NoSuchBackup("no complete backup " + id + ". HINT: walden backup list");
+        }
+        return catalog.get();
     }
 
     private Result list(boolean json, CommandOutput output) {

@@ -11,13 +11,18 @@ public final class RequestRouter {
     private final FetchCommand fetch;
     private final BackupCommand backup;
     private final RestoreCommand restore;
+    private final ExpireCommand expire;
+    private final VerifyCommand verify;
     private final String version;
 
-    public RequestRouter(PushCommand push, FetchCommand fetch, BackupCommand backup, RestoreCommand restore, String version) {
+    public RequestRouter(PushCommand push, FetchCommand fetch, BackupCommand backup, RestoreCommand restore, ExpireCommand expire,
+                         VerifyCommand verify, String version) {
         this.push = push;
         this.fetch = fetch;
         this.backup = backup;
         this.restore = restore;
+        this.expire = expire;
+        this.verify = verify;
         this.version = version;
     }
 
@@ -40,6 +45,8 @@ public final class RequestRouter {
         return switch (words.get(0)) {
             case "backup" -> backup.run(rest, output);
             case "restore" -> restore.run(command, rest, output);
+            case "expire" -> expire.run(rest, output);
+            case "verify" -> verify.run(rest, output);
             default -> new Result(CommandExit.USAGE, "unknown command '" + words.get(0) + "' (walden --help shows usage)");
         };
     }

@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.Optional;
 import dev.walden.agent.backup.BackupSettings;
 import dev.walden.agent.postgres.PostgresSettings;
+import dev.walden.agent.retention.RetentionPolicy;
 
 /**
  * The agent's validated, immutable configuration. Built once at start-up from, in rising precedence: the defaults,
@@ -38,7 +39,8 @@ public record AgentConfig(
         Optional<Path> keyringPath,
         Optional<Path> keyringPassphraseFile,
         PostgresSettings postgres,
-        BackupSettings backup) {
+        BackupSettings backup,
+        RetentionPolicy retention) {
 
     /** Whether archived files are encrypted, after the auto rule. */
     public boolean encrypted() {
@@ -139,7 +141,11 @@ public record AgentConfig(
                         get(values, AgentOptions.BACKUP_COMPRESS_LEVEL),
                         (long) get(values, AgentOptions.BACKUP_BUNDLE_MIB) << 20,
                         (long) get(values, AgentOptions.BACKUP_BUNDLE_FILE_KIB) << 10,
-                        java.time.Duration.ofSeconds(get(values, AgentOptions.BACKUP_ARCHIVE_TIMEOUT))));
+                        java.time.Duration.ofSeconds(get(values, AgentOptions.BACKUP_ARCHIVE_TIMEOUT))),
+                RetentionPolicy.of(get(values, AgentOptions.RETAIN_DAILY), get(values, AgentOptions.RETAIN_WEEKLY),
+                        get(values, AgentOptions.RETAIN_MONTHLY), get(values, AgentOptions.RETAIN_YEARLY),
+                        get(values, AgentOptions.RETAIN_INCR_HOURS), get(values, AgentOptions.RETAIN_PITR_DAYS),
+                        get(values, AgentOptions.RETAIN_TIMEZONE).orElseGet(java.time.ZoneId::systemDefault)));
     }
 
     @SuppressWarnings("unchecked")

@@ -95,6 +95,36 @@ public final class FetchPipeline {
         return java.util.Optional.of(bytes.toByteArray());
     }
 
+    /**
+     * Reads an archived file end to end as a fetch would, writing nothing: authenticates, decompresses and checks
+     * it; returns its original length.
+     *
+     * @throws CorruptObjectException it is damaged, tampered with, or for another name
+     * @throws ObjectNotFoundException it is not archived
+     */
+    public long verify(long systemIdentifier, WalFileName name) throws IOException, CorruptObjectException {
+        try (InputStream object = repository.storage().open(Repository.objectKey(systemIdentifier, name))) {
+            return ObjectCodec.read(object, name.name(), ObjectKind.of(name.kind()), keyring, DISCARD).originalLength();
+        }
+    }
+
+    private static final java.nio.channels.WritableByteChannel DISCARD = new java.nio.channels.WritableByteChannel() {
+        @Override
+        public int write(java.nio.ByteBuffer bytes) {
+            int count = bytes.remaining();
+            bytes.position(bytes.limit());
+            return count;
+        }
+
+        @Override
+        public boolean isOpen() {
+            return true;
+        }
+
+        @Override
+        public void close() {}
+    };
+
     /** Whether a WAL file of the repository's cluster is archived. */
     public boolean archived(WalFileName name) throws IOException, RepositoryFormatException {
         OptionalLong systemIdentifier = repository.systemIdentifier();

@@ -16,7 +16,11 @@ public enum ObjectKind {
     /** A base backup's manifest. */
     BACKUP_MANIFEST(6),
     /** The commit record written last, that makes a backup complete. */
-    BACKUP_COMMIT(7);
+    BACKUP_COMMIT(7),
+    /** A DBA's hold on a backup, which retention honours. */
+    BACKUP_HOLD(8),
+    /** The result of a {@code walden verify} run. */
+    VERIFY_REPORT(9);
 
     public final int code;
 

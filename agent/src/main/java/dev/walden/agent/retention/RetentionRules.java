@@ -1,6 +1,7 @@
 package dev.walden.agent.retention;
 
 import dev.walden.agent.backup.BackupSummary;
+import dev.walden.agent.backup.Hold;
 import dev.walden.agent.backup.BackupType;
 import dev.walden.agent.wal.TimelineHistory;
 import dev.walden.agent.wal.WalFileKind;

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.walden.agent.backup.BackupSummary;
+import dev.walden.agent.backup.Hold;
 import dev.walden.agent.backup.BackupType;
 import dev.walden.agent.backup.Lsn;
 import dev.walden.agent.wal.TimelineHistory;

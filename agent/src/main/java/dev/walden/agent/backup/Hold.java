@@ -1,4 +1,4 @@
-package dev.walden.agent.retention;
+package dev.walden.agent.backup;
 
 import java.time.Instant;
 import java.util.Optional;

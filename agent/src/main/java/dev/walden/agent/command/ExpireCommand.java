@@ -1,0 +1,146 @@
+package dev.walden.agent.command;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.walden.agent.backup.BackupCatalog;
+import dev.walden.agent.backup.BackupException;
+import dev.walden.agent.backup.ManifestJson;
+import dev.walden.agent.backup.TransferProgress;
+import dev.walden.agent.repository.RepositoryFormatException;
+import dev.walden.agent.retention.Expiry;
+import dev.walden.agent.retention.ExpiryPlan;
+import dev.walden.agent.retention.RetentionPolicy;
+import dev.walden.protocol.Result;
+import java.io.IOException;
+import java.time.ZoneId;
+import java.util.List;
+import java.util.Set;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/** {@code walden expire [--dry-run] [--json]}: what retention keeps, by which rule, and what it deletes. */
+public final class ExpireCommand {
+    private static final Logger LOG = Logger.getLogger(ExpireCommand.class.getName());
+    private final Expiry expiry;
+    private final ZoneId zone;
+
+    public ExpireCommand(Expiry expiry, ZoneId zone) {
+        this.expiry = expiry;
+        this.zone = zone;
+    }
+
+    public Result run(List<String> words, CommandOutput output) {
+        Arguments arguments;
+        try {
+            arguments = Arguments.parse(words, Set.of("dry-run", "json"), Set.of());
+            if (!arguments.positional().isEmpty()) {
+                throw new Arguments.UsageException("expire takes no operands");
+            }
+        } catch (Arguments.UsageException e) {
+            return new Result(CommandExit.USAGE, e.getMessage() + " (walden --help shows usage)");
+        }
+        boolean dryRun = arguments.flag("dry-run");
+        try {
+            Expiry.Outcome outcome = expiry.run(dryRun, output::progress);
+            if (arguments.flag("json")) {
+                output.out(ManifestJson.pretty(json(outcome, zone)));
+                return new Result(CommandExit.OK, "");
+            }
+            output.out(text(outcome, zone));
+            return new Result(CommandExit.OK, summary(outcome));
+        } catch (BackupException e) {
+            return new Result(CommandExit.FAILED, "expire failed: " + e.getMessage());
+        } catch (IOException | RepositoryFormatException | BackupCatalog.CatalogException e) {
+            return new Result(CommandExit.FAILED, "expire failed: " + Replies.describe(e) + "; what was deleted before the error"
+                    + " is gone and everything else is intact. HINT: fix the repository access and run walden expire again");
+        } catch (RuntimeException e) {
+            LOG.log(Level.SEVERE, "expire failed unexpectedly", e);
+            return new Result(CommandExit.FAILED, "expire failed: internal error: " + Replies.describe(e));
+        }
+    }
+
+    /** The one line that ends an expiry, also printed after each backup. */
+    public static String summary(Expiry.Outcome outcome) {
+        ExpiryPlan plan = outcome.plan();
+        if (!plan.policy().enabled()) {
+            return "no retention policy set (retain-* options): nothing expired";
+        }
+        int backups = plan.expiredBackups().size() + plan.leftovers().size();
+        int wal = plan.expiredWal().size();
+        String what = backups + " backup" + (backups == 1 ? "" : "s") + " and " + wal + " WAL file" + (wal == 1 ? "" : "s");
+        return (outcome.dryRun() ? "dry run: would expire " + what + ", freeing " : "expired " + what + ", freed ")
+                + TransferProgress.size(outcome.freedBytes());
+    }
+
+    static String text(Expiry.Outcome outcome, ZoneId zone) {
+        ExpiryPlan plan = outcome.plan();
+        StringBuilder text = new StringBuilder("retention: ").append(plan.policy().describe()).append('\n');
+        if (plan.backups().isEmpty() && plan.leftovers().isEmpty()) {
+            text.append("no backups yet\n");
+        } else {
+            text.append(String.format("%n%-17s %-4s %-7s %10s  %s%n", "BACKUP", "TYPE", outcome.dryRun() ? "WOULD" : "", "STORED", "WHY"));
+            for (ExpiryPlan.BackupVerdict v : plan.backups()) {
+                text.append(String.format("%-17s %-4s %-7s %10s  %s%n", v.backup().id(), v.backup().type().label,
+                        v.kept() ? "keep" : "expire", TransferProgress.size(outcome.backupBytes().getOrDefault(v.backup().id(), 0L)),
+                        String.join(", ", v.reasons())));
+            }
+            for (String leftover : plan.leftovers()) {
+                text.append(String.format("%-17s %-4s %-7s %10s  %s%n", leftover, leftover.endsWith("I") ? "incr" : "full", "remove",
+                        TransferProgress.size(outcome.backupBytes().getOrDefault(leftover, 0L)), "interrupted, never complete"));
+            }
+        }
+        if (!plan.wal().isEmpty()) {
+            text.append(String.format("%n%-51s %7s %10s  %-7s %s%n", "WAL", "FILES", "STORED", "", "WHY"));
+            for (ExpiryPlan.WalRange r : plan.walRanges()) {
+                text.append(String.format("%-51s %7d %10s  %-7s %s%n", r.first().equals(r.last()) ? r.first() : r.first() + " .. " + r.last(),
+                        r.files(), TransferProgress.size(r.storedBytes()), r.kept() ? "keep" : "expire", r.reason()));
+            }
+        }
+        plan.windowFrom().ifPresent(from -> text.append("\npoint-in-time recovery ").append(outcome.dryRun() ? "would stay" : "stays")
+                .append(" possible from ").append(ManifestJson.time(from, zone)).append(" (end of backup ")
+                .append(plan.windowAnchor().orElse("?")).append(") to the end of the archive\n"));
+        return text.toString();
+    }
+
+    /** The {@code --json} report; its schema is in docs/runbook.md ("walden expire --json"). */
+    static ObjectNode json(Expiry.Outcome outcome, ZoneId zone) {
+        ExpiryPlan plan = outcome.plan();
+        RetentionPolicy policy = plan.policy();
+        ObjectNode root = ManifestJson.newObject();
+        root.put("dry_run", outcome.dryRun()).put("time", ManifestJson.time(plan.now(), zone));
+        ObjectNode p = root.putObject("policy").put("enabled", policy.enabled());
+        policy.daily().ifPresentOrElse(n -> p.put("retain_daily", n), () -> p.putNull("retain_daily"));
+        policy.weekly().ifPresentOrElse(n -> p.put("retain_weekly", n), () -> p.putNull("retain_weekly"));
+        policy.monthly().ifPresentOrElse(n -> p.put("retain_monthly", n), () -> p.putNull("retain_monthly"));
+        policy.yearly().ifPresentOrElse(n -> p.put("retain_yearly", n), () -> p.putNull("retain_yearly"));
+        policy.incrHours().ifPresentOrElse(n -> p.put("retain_incr_hours", n), () -> p.putNull("retain_incr_hours"));
+        p.put("retain_pitr_days", policy.pitrDays()).put("retain_timezone", policy.zone().getId());
+        ArrayNode backups = root.putArray("backups");
+        for (ExpiryPlan.BackupVerdict v : plan.backups()) {
+            ObjectNode b = backups.addObject().put("id", v.backup().id()).put("type", v.backup().type().label)
+                    .put("verdict", v.kept() ? "keep" : "expire")
+                    .put("stored_bytes", outcome.backupBytes().getOrDefault(v.backup().id(), 0L));
+            ArrayNode reasons = b.putArray("reasons");
+            v.reasons().forEach(reasons::add);
+        }
+        for (String leftover : plan.leftovers()) {
+            backups.addObject().put("id", leftover).put("type", leftover.endsWith("I") ? "incr" : "full").put("verdict", "remove")
+                    .put("stored_bytes", outcome.backupBytes().getOrDefault(leftover, 0L)).putArray("reasons")
+                    .add("interrupted, never complete");
+        }
+        ArrayNode wal = root.putArray("wal");
+        for (ExpiryPlan.WalRange r : plan.walRanges()) {
+            wal.addObject().put("timeline", r.timeline()).put("first", r.first()).put("last", r.last()).put("files", r.files())
+                    .put("stored_bytes", r.storedBytes()).put("verdict", r.kept() ? "keep" : "expire").put("reason", r.reason());
+        }
+        ObjectNode window = root.putObject("recovery_window");
+        if (plan.windowFrom().isPresent()) {
+            window.put("from", ManifestJson.time(plan.windowFrom().get(), zone)).put("anchor", plan.windowAnchor().orElseThrow());
+        } else {
+            window.putNull("from").putNull("anchor");
+        }
+        root.putObject("expired").put("backups", plan.expiredBackups().size() + plan.leftovers().size())
+                .put("wal_files", plan.expiredWal().size()).put("freed_bytes", outcome.freedBytes());
+        return root;
+    }
+}

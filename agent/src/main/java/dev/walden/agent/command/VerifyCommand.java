@@ -1,0 +1,86 @@
+package dev.walden.agent.command;
+
+import dev.walden.agent.backup.BaseBackups;
+import dev.walden.agent.backup.TransferProgress;
+import dev.walden.agent.verify.Verifier;
+import dev.walden.agent.verify.VerifyJson;
+import dev.walden.agent.verify.VerifyReport;
+import dev.walden.agent.verify.VerifyResults;
+import dev.walden.protocol.Result;
+import java.io.IOException;
+import java.time.Duration;
+import java.time.ZoneId;
+import java.util.List;
+import java.util.Set;
+import java.util.logging.Logger;
+
+/** {@code walden verify [--quick] [--json]}: exit 0 when everything holds, 1 when problems were found, 2 when it could not check. */
+public final class VerifyCommand {
+    private static final Logger LOG = Logger.getLogger(VerifyCommand.class.getName());
+    private final Verifier verifier;
+    private final BaseBackups backups;
+    private final ZoneId zone;
+
+    public VerifyCommand(Verifier verifier, BaseBackups backups, ZoneId zone) {
+        this.verifier = verifier;
+        this.backups = backups;
+        this.zone = zone;
+    }
+
+    public Result run(List<String> words, CommandOutput output) {
+        Arguments arguments;
+        try {
+            arguments = Arguments.parse(words, Set.of("quick", "json"), Set.of());
+            if (!arguments.positional().isEmpty()) {
+                throw new Arguments.UsageException("verify takes no operands");
+            }
+        } catch (Arguments.UsageException e) {
+            return new Result(CommandExit.USAGE, e.getMessage() + " (walden --help shows usage)");
+        }
+        VerifyReport report = verifier.run(arguments.flag("quick"), output::progress, output::cancelled);
+        LOG.info("verify (" + (report.quick() ? "quick" : "full") + "): " + report.result() + ", " + report.problems().size()
+                + " problems" + report.error().map(e -> ", " + e).orElse(""));
+        String storeWarning = store(report);
+        if (arguments.flag("json")) {
+            output.out(dev.walden.agent.backup.ManifestJson.pretty(VerifyJson.node(report, zone)));
+            if (!storeWarning.isEmpty()) {
+                output.err("walden: warning: " + storeWarning + "\n");
+            }
+            return new Result(report.exitCode(), "");
+        }
+        StringBuilder text = new StringBuilder();
+        for (VerifyReport.Problem p : report.problems()) {
+            text.append("problem: ").append(p.kind()).append(": ").append(p.message()).append('\n');
+        }
+        if (!storeWarning.isEmpty()) {
+            text.append("warning: ").append(storeWarning).append('\n');
+        }
+        output.out(text.toString());
+        VerifyReport.Counts c = report.checked();
+        String checked = c.backups() + " backups, " + c.walFiles() + " WAL files, " + c.objects() + " objects"
+                + (report.quick() ? " (presence and sizes only)" : ", " + TransferProgress.size(c.bytesRead()) + " read")
+                + " in " + TransferProgress.duration(Duration.between(report.started(), report.finished()).toMillis() / 1000.0);
+        String message = switch (report.exitCode()) {
+            case 0 -> "verify: everything holds: " + checked;
+            case 1 -> "verify: " + report.problems().size() + " problem" + (report.problems().size() == 1 ? "" : "s") + " found, "
+                    + checked;
+            default -> "verify: " + report.error().orElse("could not check") + (report.problems().isEmpty() ? ""
+                    : " (" + report.problems().size() + " problems found before that)");
+        };
+        return new Result(report.exitCode(), message);
+    }
+
+    /** Keeps the result for walden status and the metrics; a repository that cannot be written is only a warning. */
+    private String store(VerifyReport report) {
+        try {
+            var catalog = backups.catalog();
+            if (catalog.isEmpty()) {
+                return "";
+            }
+            new VerifyResults(backups.objects(), catalog.get().systemIdentifier()).store(report);
+            return "";
+        } catch (IOException | dev.walden.agent.repository.RepositoryFormatException e) {
+            return "the result could not be stored in the repository: " + Replies.describe(e);
+        }
+    }
+}

@@ -1,0 +1,470 @@
+package dev.walden.agent.verify;
+
+import dev.walden.agent.backup.BackupCatalog;
+import dev.walden.agent.backup.BackupSummary;
+import dev.walden.agent.backup.BaseBackups;
+import dev.walden.agent.backup.Lsn;
+import dev.walden.agent.backup.Manifest;
+import dev.walden.agent.backup.ParallelFiles;
+import dev.walden.agent.pipeline.CorruptObjectException;
+import dev.walden.agent.pipeline.FetchPipeline;
+import dev.walden.agent.pipeline.ObjectKind;
+import dev.walden.agent.repository.RepositoryFormatException;
+import dev.walden.agent.retention.RetentionPolicy;
+import dev.walden.agent.retention.RetentionRules;
+import dev.walden.agent.storage.ObjectNotFoundException;
+import dev.walden.agent.storage.Storage;
+import dev.walden.agent.wal.InvalidWalFileNameException;
+import dev.walden.agent.wal.TimelineHistory;
+import dev.walden.agent.wal.WalFileKind;
+import dev.walden.agent.wal.WalFileName;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
+
+/**
+ * {@code walden verify}: checks that what the catalog promises can be restored (docs/runbook.md "Verify"): WAL
+ * continuity on every timeline where the recovery window needs it, each backup's own WAL, timeline histories, every
+ * object (authenticated, decompressed and checked against its checksum, or with {@code --quick} only present and of
+ * the right size) and every manifest against the objects it points into. Reads; never writes, except its report.
+ */
+public final class Verifier {
+    private static final int MESSAGES_PER_OBJECT = 5;
+
+    private final BaseBackups backups;
+    private final FetchPipeline fetch;
+    private final RetentionPolicy policy;
+    private final int threads;
+    private final Clock clock;
+
+    public Verifier(BaseBackups backups, FetchPipeline fetch, RetentionPolicy policy, int threads, Clock clock) {
+        this.backups = backups;
+        this.fetch = fetch;
+        this.policy = policy;
+        this.threads = threads;
+        this.clock = clock;
+    }
+
+    /** Runs every check; never throws for what it finds, which is in the report, nor for storage failures (exit code 2). */
+    public VerifyReport run(boolean quick, Consumer<String> progress, BooleanSupplier cancelled) {
+        Instant started = clock.instant();
+        Run run = new Run(quick, progress, cancelled);
+        String repository = "?";
+        Optional<String> error = Optional.empty();
+        Optional<String> system = Optional.empty();
+        try {
+            repository = backups.objects().storage().describe();
+            Optional<BackupCatalog> catalog = backups.catalog();
+            if (catalog.isPresent()) {
+                system = Optional.of(Long.toUnsignedString(catalog.get().systemIdentifier()));
+                run.check(catalog.get());
+            }
+        } catch (IOException e) {
+            error = Optional.of("could not check: the repository failed: " + e.getMessage()
+                    + ". HINT: check that the repository is reachable (walden ping, the agent's log), then verify again");
+        } catch (RepositoryFormatException e) {
+            error = Optional.of("could not check: " + e.getMessage());
+        } catch (Cancelled e) {
+            error = Optional.of("could not check: cancelled before the end");
+        }
+        VerifyReport report = new VerifyReport(started, clock.instant(), quick, repository, system,
+                new VerifyReport.Counts(run.backupCount, run.walCount, run.objects.get(), run.bytesRead.get(), run.timelineCount),
+                run.problems, error);
+        return report;
+    }
+
+    private static final class Cancelled extends Exception {}
+
+    /** The state of one verify run. */
+    private final class Run {
+        final boolean quick;
+        final Consumer<String> progress;
+        final BooleanSupplier cancelled;
+        final List<VerifyReport.Problem> problems = Collections.synchronizedList(new ArrayList<>());
+        final AtomicInteger objects = new AtomicInteger();
+        final AtomicLong bytesRead = new AtomicLong();
+        int backupCount;
+        int walCount;
+        int timelineCount;
+
+        Run(boolean quick, Consumer<String> progress, BooleanSupplier cancelled) {
+            this.quick = quick;
+            this.progress = progress;
+            this.cancelled = cancelled;
+        }
+
+        void problem(String kind, String object, List<String> affected, String message) {
+            problems.add(VerifyReport.Problem.of(kind, object, affected, message));
+        }
+
+        void check(BackupCatalog catalog) throws IOException, Cancelled {
+            long system = catalog.systemIdentifier();
+            Storage storage = catalog.objects().storage();
+            String systemPrefix = Long.toUnsignedString(system) + "/";
+            Map<String, Long> stored = new HashMap<>();
+            List<WalObject> wal = new ArrayList<>();
+            for (Storage.StoredObject object : storage.listObjects(systemPrefix + "wal/")) {
+                String name = object.key().substring(object.key().lastIndexOf('/') + 1);
+                try {
+                    wal.add(new WalObject(WalFileName.parse(name), object.key(), object.size()));
+                } catch (InvalidWalFileNameException notWal) {
+                    // not ours to judge
+                }
+            }
+            walCount = wal.size();
+            storage.listObjects(systemPrefix + "backup/").forEach(o -> stored.put(o.key(), o.size()));
+
+            BackupCatalog.Listing listing;
+            try {
+                listing = catalog.list();
+            } catch (BackupCatalog.CatalogException e) {
+                problem("catalog", null, List.of(), e.getMessage() + "; the backups' own checks were skipped. HINT: restore from"
+                        + " another copy of the repository, or remove the damaged backup's objects");
+                listing = new BackupCatalog.Listing(List.of(), List.of());
+            }
+            List<BackupSummary> complete = listing.complete();
+            backupCount = complete.size();
+
+            Map<Long, TimelineHistory> histories = histories(wal);
+            long segmentSize = complete.isEmpty() ? 16L << 20 : complete.get(0).walSegmentSize();
+            Map<Long, TreeSet<Long>> segments = new TreeMap<>();
+            for (WalObject w : wal) {
+                if (w.name().kind().hasWalPages()) {
+                    segments.computeIfAbsent(w.name().timeline(), t -> new TreeSet<>()).add(w.name().segmentNumber(segmentSize));
+                }
+            }
+            timelineCount = Math.max(segments.size(), histories.size());
+            for (long timeline : segments.keySet()) {
+                if (timeline > 1 && !histories.containsKey(timeline)) {
+                    problem("timeline-history", null, List.of(), String.format("timeline %d has WAL but no %08X.history in the"
+                            + " archive, so recovery cannot follow it. HINT: archive it from the server's pg_wal", timeline, timeline));
+                }
+            }
+            java.util.function.Function<Long, TimelineHistory> history = t -> histories.getOrDefault(t, TimelineHistory.root(t));
+            backupWal(complete, segments, segmentSize);
+            continuity(complete, segments, segmentSize, history);
+            walObjects(system, wal, segmentSize);
+            backups(catalog, complete, stored);
+        }
+
+        Map<Long, TimelineHistory> histories(List<WalObject> wal) {
+            Map<Long, TimelineHistory> histories = new TreeMap<>();
+            for (WalObject w : wal) {
+                if (w.name().kind() != WalFileKind.TIMELINE_HISTORY) {
+                    continue;
+                }
+                try {
+                    Optional<byte[]> bytes = fetch.readSmall(w.name());
+                    objects.incrementAndGet();
+                    bytesRead.addAndGet(w.size());
+                    if (bytes.isPresent()) {
+                        histories.put(w.name().timeline(), TimelineHistory.parse(w.name().timeline(),
+                                new String(bytes.get(), StandardCharsets.UTF_8)));
+                    }
+                } catch (CorruptObjectException e) {
+                    problem("object-damaged", w.key(), List.of(), w.name().name() + " is damaged: " + e.getMessage());
+                } catch (IllegalArgumentException e) {
+                    problem("timeline-history", w.key(), List.of(), w.name().name() + " cannot be parsed: " + e.getMessage());
+                } catch (IOException | RepositoryFormatException e) {
+                    problem("timeline-history", w.key(), List.of(), w.name().name() + " cannot be read: " + e.getMessage());
+                }
+            }
+            for (TimelineHistory h : histories.values()) {
+                long previousTimeline = 0;
+                long previousSwitch = 0;
+                for (TimelineHistory.Entry e : h.ancestors()) {
+                    if (e.timeline() <= previousTimeline || e.timeline() >= h.timeline()
+                            || Long.compareUnsigned(e.switchLsn(), previousSwitch) < 0) {
+                        problem("timeline-history", null, List.of(), String.format("%08X.history is inconsistent: its entries must"
+                                + " name older timelines in rising order with rising switch points", h.timeline()));
+                        break;
+                    }
+                    previousTimeline = e.timeline();
+                    previousSwitch = e.switchLsn();
+                }
+                if (h.ancestors().isEmpty()) {
+                    continue;
+                }
+                long parent = h.ancestors().get(h.ancestors().size() - 1).timeline();
+                if (parent > 1) {
+                    TimelineHistory parentHistory = histories.get(parent);
+                    if (parentHistory == null) {
+                        problem("timeline-history", null, List.of(), String.format("%08X.history names timeline %d as its parent,"
+                                + " but %08X.history is not archived", h.timeline(), parent, parent));
+                    } else if (!parentHistory.ancestors().equals(h.ancestors().subList(0, h.ancestors().size() - 1))) {
+                        problem("timeline-history", null, List.of(), String.format("%08X.history disagrees with %08X.history about"
+                                + " the timelines before %d", h.timeline(), parent, parent));
+                    }
+                }
+            }
+            return histories;
+        }
+
+        /** Every complete backup's own WAL, from its start to its stop, must be archived. */
+        void backupWal(List<BackupSummary> complete, Map<Long, TreeSet<Long>> segments, long segmentSize) {
+            for (BackupSummary b : complete) {
+                long first = Long.divideUnsigned(b.startLsn().value(), segmentSize);
+                long last = Long.divideUnsigned(b.stopLsn().value() - 1, segmentSize);
+                TreeSet<Long> present = segments.getOrDefault(b.timeline(), new TreeSet<>());
+                List<Long> missing = new ArrayList<>();
+                for (long s = first; s <= last; s++) {
+                    if (!present.contains(s)) {
+                        missing.add(s);
+                    }
+                }
+                if (!missing.isEmpty()) {
+                    String from = Lsn.segmentName(b.timeline(), missing.get(0), segmentSize);
+                    String to = Lsn.segmentName(b.timeline(), missing.get(missing.size() - 1), segmentSize);
+                    problems.add(new VerifyReport.Problem("backup-wal-missing", Optional.empty(), List.of(b.id()), Optional.of(from),
+                            Optional.of(to), "backup " + b.id() + " cannot be restored: " + missing.size() + " of the WAL files it needs ("
+                            + b.walStart() + " .. " + b.walStop() + ") are missing, " + from + (from.equals(to) ? "" : " .. " + to)
+                            + ". HINT: take a new backup; keep this one only for its data files"));
+                }
+            }
+        }
+
+        /**
+         * The recovery window needs unbroken WAL from the start of its first backup to the newest archived segment,
+         * on that backup's timeline and every timeline descending from it.
+         */
+        void continuity(List<BackupSummary> complete, Map<Long, TreeSet<Long>> segments, long segmentSize,
+                        java.util.function.Function<Long, TimelineHistory> history) {
+            if (complete.isEmpty()) {
+                return;
+            }
+            BackupSummary anchor = complete.get(0);
+            if (policy.enabled()) {
+                String id = RetentionRules.plan(policy, clock.instant(), complete, List.of(), List.of(), List.of(), history)
+                        .windowAnchor().orElse(anchor.id());
+                anchor = complete.stream().filter(b -> b.id().equals(id)).findFirst().orElse(anchor);
+            }
+            Instant anchorStopped = anchor.stopped();
+            List<BackupSummary> window = complete.stream().filter(b -> !b.stopped().isBefore(anchorStopped)).toList();
+            for (var entry : segments.entrySet()) {
+                long timeline = entry.getKey();
+                TreeSet<Long> present = entry.getValue();
+                TimelineHistory h = history.apply(timeline);
+                List<BackupSummary> onHistory = complete.stream().filter(b -> h.contains(b.timeline(), b.startLsn().value())).toList();
+                Optional<Long> from = window.stream().filter(onHistory::contains)
+                        .map(b -> Long.divideUnsigned(b.startLsn().value(), segmentSize)).min(Long::compare);
+                if (from.isEmpty()) {
+                    continue;  // no backup of the window recovers onto this timeline
+                }
+                long begin = h.ancestors().isEmpty() ? 0 : Long.divideUnsigned(h.ancestors().get(h.ancestors().size() - 1).switchLsn(), segmentSize);
+                long first = Math.max(from.get(), begin);
+                long last = present.last();
+                Long gapStart = null;
+                for (long s = first; s <= last + 1; s++) {
+                    boolean here = s <= last && present.contains(s);
+                    if (!here && s <= last && gapStart == null) {
+                        gapStart = s;
+                    } else if ((here || s > last) && gapStart != null) {
+                        gap(timeline, gapStart, s - 1, onHistory, segmentSize);
+                        gapStart = null;
+                    }
+                }
+            }
+        }
+
+        void gap(long timeline, long first, long last, List<BackupSummary> onHistory, long segmentSize) {
+            String from = Lsn.segmentName(timeline, first, segmentSize);
+            String to = Lsn.segmentName(timeline, last, segmentSize);
+            List<String> broken = new ArrayList<>();
+            List<String> stopped = new ArrayList<>();
+            Optional<BackupSummary> resumes = Optional.empty();
+            for (BackupSummary b : onHistory) {
+                long bFirst = Long.divideUnsigned(b.startLsn().value(), segmentSize);
+                long bLast = Long.divideUnsigned(b.stopLsn().value() - 1, segmentSize);
+                if (bFirst <= last && bLast >= first) {
+                    broken.add(b.id());
+                } else if (bLast < first) {
+                    stopped.add(b.id());
+                } else if (resumes.isEmpty()) {
+                    resumes = Optional.of(b);
+                }
+            }
+            List<String> affected = new ArrayList<>(broken);
+            affected.addAll(stopped);
+            String message = "timeline " + timeline + ": WAL " + from + (first == last ? "" : " .. " + to) + " is missing ("
+                    + (last - first + 1) + " file" + (last == first ? "" : "s") + "): point-in-time recovery cannot pass " + from
+                    + (stopped.isEmpty() ? "" : "; recovery from backups " + String.join(", ", stopped) + " stops there")
+                    + (broken.isEmpty() ? "" : "; backups " + String.join(", ", broken) + " cannot be restored at all")
+                    + resumes.map(b -> "; the recovery window resumes at the end of backup " + b.id()).orElse(
+                            "; no backup after the gap: take a backup now to restore a recovery window")
+                    + ". HINT: if the files are still in the server's pg_wal, archive them again with walden push";
+            problems.add(new VerifyReport.Problem("wal-gap", Optional.empty(), affected, Optional.of(from), Optional.of(to), message));
+        }
+
+        void walObjects(long system, List<WalObject> wal, long segmentSize) throws IOException, Cancelled {
+            if (quick) {
+                for (WalObject w : wal) {
+                    objects.incrementAndGet();
+                    if (w.size() < 16) {
+                        problem("object-size", w.key(), List.of(), w.name().name() + " is " + w.size() + " bytes: truncated");
+                    }
+                }
+                return;
+            }
+            List<WalObject> toRead = wal.stream().filter(w -> w.name().kind() != WalFileKind.TIMELINE_HISTORY).toList();
+            AtomicInteger done = new AtomicInteger();
+            parallel("walden-verify-wal", toRead, w -> {
+                try {
+                    long length = fetch.verify(system, w.name());
+                    if (w.name().kind() == WalFileKind.SEGMENT && length != segmentSize) {
+                        problem("object-size", w.key(), List.of(), w.name().name() + " holds " + length + " bytes, not a "
+                                + segmentSize + "-byte segment");
+                    }
+                } catch (CorruptObjectException e) {
+                    problem("object-damaged", w.key(), List.of(), w.name().name() + " is damaged: " + e.getMessage()
+                            + ". HINT: if the server still has it in pg_wal, remove the object and archive it again");
+                } catch (ObjectNotFoundException expiredMeanwhile) {
+                    return;
+                }
+                objects.incrementAndGet();
+                bytesRead.addAndGet(w.size());
+                done.incrementAndGet();
+            }, () -> "verify: WAL " + done.get() + " of " + toRead.size() + " files read");
+        }
+
+        void backups(BackupCatalog catalog, List<BackupSummary> complete, Map<String, Long> stored) throws IOException, Cancelled {
+            Map<String, BackupSummary> byId = new HashMap<>();
+            complete.forEach(b -> byId.put(b.id(), b));
+            String prefix = Long.toUnsignedString(catalog.systemIdentifier()) + "/backup/";
+            Map<String, List<RegionCheck.Region>> regions = new TreeMap<>();
+            Map<String, Manifest.DataObject> recorded = new HashMap<>();
+            Map<String, Set<String>> usedBy = new HashMap<>();
+            for (BackupSummary b : complete) {
+                String manifestKey = prefix + b.id() + "/manifest";
+                Manifest manifest;
+                try {
+                    manifest = catalog.manifest(b.id());
+                    objects.incrementAndGet();
+                    bytesRead.addAndGet(stored.getOrDefault(manifestKey, 0L));
+                } catch (BackupCatalog.CatalogException e) {
+                    boolean missing = !stored.containsKey(manifestKey);
+                    problem(missing ? "manifest-missing" : "manifest-damaged", manifestKey, List.of(b.id()), "backup " + b.id()
+                            + " cannot be restored: " + e.getMessage() + ". HINT: take a new backup; walden expire removes this one"
+                            + " once retention lets it go");
+                    continue;
+                }
+                if (!manifest.summary().id().equals(b.id()) || !manifest.summary().startLsn().equals(b.startLsn())
+                        || !manifest.summary().stopLsn().equals(b.stopLsn())) {
+                    problem("manifest-mismatch", manifestKey, List.of(b.id()), "the manifest of backup " + b.id()
+                            + " does not describe the backup its commit record names");
+                }
+                for (Manifest.DataObject o : manifest.objects()) {
+                    recorded.put(catalog.dataKey(b.id(), o.number()), o);
+                }
+                Set<String> referenced = new TreeSet<>();
+                for (Manifest.FileEntry f : manifest.files()) {
+                    if (f.blocks().isPresent()) {
+                        Manifest.Blocks blocks = f.blocks().get();
+                        for (Manifest.Part part : blocks.parts()) {
+                            referenced.add(part.backup());
+                            String key = catalog.dataKey(part.backup(), part.object());
+                            usedBy.computeIfAbsent(key, k -> new TreeSet<>()).add(b.id());
+                            regions.computeIfAbsent(key, k -> new ArrayList<>()).add(new RegionCheck.BlockRegion(b.id(), f.path(),
+                                    part.offset(), f.size(), part.first(), part.count(), blocks));
+                        }
+                    } else if (f.object() >= 0) {
+                        referenced.add(f.backup());
+                        String key = catalog.dataKey(f.backup(), f.object());
+                        usedBy.computeIfAbsent(key, k -> new TreeSet<>()).add(b.id());
+                        regions.computeIfAbsent(key, k -> new ArrayList<>()).add(new RegionCheck.FileRegion(b.id(), f.path(), f.offset(),
+                                f.size(), f.sha256()));
+                    }
+                }
+                for (String other : referenced) {
+                    if (!byId.containsKey(other)) {
+                        problem("manifest-mismatch", manifestKey, List.of(b.id()), "backup " + b.id() + " reads objects of backup "
+                                + other + ", which is not complete (expired or interrupted): it cannot be restored");
+                    } else if (!b.references().contains(other)) {
+                        problem("manifest-mismatch", manifestKey, List.of(b.id()), "backup " + b.id() + " reads objects of backup "
+                                + other + " but its commit record does not list it, so retention could expire it");
+                    }
+                }
+            }
+            Set<String> keys = new TreeSet<>(regions.keySet());
+            keys.addAll(recorded.keySet());
+            List<String> toRead = new ArrayList<>();
+            for (String key : keys) {
+                List<String> affected = List.copyOf(usedBy.getOrDefault(key, Set.of()));
+                Long size = stored.get(key);
+                if (size == null) {
+                    problem("object-missing", key, affected, key + " is missing; it holds data of backup"
+                            + (affected.size() == 1 ? " " : "s ") + String.join(", ", affected) + ", which cannot be restored");
+                    continue;
+                }
+                Manifest.DataObject expected = recorded.get(key);
+                if (expected != null && expected.storedBytes() != size) {
+                    problem("object-size", key, affected, key + " is " + size + " bytes but was stored as " + expected.storedBytes()
+                            + " (truncated or replaced); backups " + String.join(", ", affected) + " cannot be restored");
+                    continue;
+                }
+                if (quick) {
+                    objects.incrementAndGet();
+                } else {
+                    toRead.add(key);
+                }
+            }
+            AtomicInteger done = new AtomicInteger();
+            parallel("walden-verify-backup", toRead, key -> {
+                String name = key.substring(prefix.length());
+                List<String> affected = List.copyOf(usedBy.getOrDefault(key, Set.of()));
+                RegionCheck check = new RegionCheck(regions.getOrDefault(key, List.of()));
+                try {
+                    catalog.objects().read(key, name, ObjectKind.BACKUP_DATA, Long.MAX_VALUE, check);
+                } catch (CorruptObjectException e) {
+                    problem("object-damaged", key, affected, key + " is damaged: " + e.getMessage() + "; backups "
+                            + String.join(", ", affected) + " cannot be restored. HINT: take a new full backup");
+                    return;
+                }
+                List<String> mismatches = check.finish();
+                for (int i = 0; i < Math.min(MESSAGES_PER_OBJECT, mismatches.size()); i++) {
+                    problem("manifest-mismatch", key, affected, key + ": " + mismatches.get(i));
+                }
+                if (mismatches.size() > MESSAGES_PER_OBJECT) {
+                    problem("manifest-mismatch", key, affected, key + ": and " + (mismatches.size() - MESSAGES_PER_OBJECT)
+                            + " more stretches that do not match");
+                }
+                objects.incrementAndGet();
+                bytesRead.addAndGet(stored.get(key));
+                done.incrementAndGet();
+            }, () -> "verify: backup objects " + done.get() + " of " + toRead.size() + " read, "
+                    + dev.walden.agent.backup.TransferProgress.size(bytesRead.get()) + " in all");
+        }
+
+        <T> void parallel(String name, List<T> items, ParallelFiles.Task<T> task, java.util.function.Supplier<String> line)
+                throws IOException, Cancelled {
+            if (items.isEmpty()) {
+                return;
+            }
+            try {
+                ParallelFiles.run(name, threads, items, task, new AtomicBoolean(), cancelled, () -> progress.accept(line.get()));
+            } catch (IOException e) {
+                throw e;
+            } catch (dev.walden.agent.backup.BackupException e) {
+                throw new Cancelled();
+            } catch (Exception e) {
+                throw new IOException(e.getMessage(), e);
+            }
+        }
+    }
+
+    private record WalObject(WalFileName name, String key, long size) {}
+}
