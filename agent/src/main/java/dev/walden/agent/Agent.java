@@ -80,6 +80,15 @@ public final class Agent implements AutoCloseable {
     /** @param environment where systemd's NOTIFY_SOCKET and WATCHDOG_USEC are read from */
     public static Agent start(AgentConfig config, Map<String, String> environment)
             throws IOException, KeyringException, RepositoryFormatException {
+        return start(config, environment, Clock.systemUTC());
+    }
+
+    /**
+     * @param clock what backups, retention and verify take as now: the system clock, except in tests that age a
+     *              repository by months without waiting for them
+     */
+    public static Agent start(AgentConfig config, Map<String, String> environment, Clock clock)
+            throws IOException, KeyringException, RepositoryFormatException {
         PeerPolicy peers;
         try {
             peers = PeerPolicy.of(config.allowedUsers(), PeerPolicy.currentUid(), Path.of("/etc/passwd"));
@@ -112,15 +121,15 @@ public final class Agent implements AutoCloseable {
             }
             BackupObjects backupObjects = new BackupObjects(storage, new ZstdCompressor(config.backup().compressLevel()), encryption, keyring);
             BaseBackups backups = new BaseBackups(config.postgres(), config.backup(), repository, backupObjects, fetchPipeline,
-                    encryption.repositoryMode(), Clock.systemUTC());
+                    encryption.repositoryMode(), clock);
             ZoneId zone = ZoneId.systemDefault();
-            Expiry expiry = new Expiry(backups, config.retention(), Clock.systemUTC());
-            Verifier verifier = new Verifier(backups, fetchPipeline, config.retention(), config.backup().threads(), Clock.systemUTC());
+            Expiry expiry = new Expiry(backups, config.retention(), clock);
+            Verifier verifier = new Verifier(backups, fetchPipeline, config.retention(), config.backup().threads(), clock);
             RequestRouter router = new RequestRouter(
                     new PushCommand(pushPipeline, pushAhead), new FetchCommand(fetchPipeline, prefetch),
-                    new BackupCommand(backups, expiry, zone, Clock.systemUTC()),
+                    new BackupCommand(backups, expiry, zone, clock),
                     new RestoreCommand(backups, config.backup().threads(), config.socketPath(),
-                            protectedByRestore(config), zone, Clock.systemUTC()),
+                            protectedByRestore(config), zone, clock),
                     new ExpireCommand(expiry, zone), new VerifyCommand(verifier, backups, zone), VERSION);
             commands = new ThreadPoolExecutor(COMMAND_THREADS, COMMAND_THREADS, 60, TimeUnit.SECONDS,
                     new ArrayBlockingQueue<>(COMMAND_THREADS), Thread.ofPlatform().name("walden-command-", 1).daemon().factory());

@@ -26,6 +26,11 @@ public final class RunningAgent implements AutoCloseable {
 
     /** Starts an agent whose socket anyone on the host may use, so PostgreSQL's own user can reach it in tests. */
     public static RunningAgent start(Path directory, Map<String, String> extraOptions) throws Exception {
+        return start(directory, extraOptions, java.time.Clock.systemUTC());
+    }
+
+    /** As {@link #start(Path, Map)}, with the clock that backups, retention and verify take as now. */
+    public static RunningAgent start(Path directory, Map<String, String> extraOptions, java.time.Clock clock) throws Exception {
         Files.createDirectories(directory);
         Files.setPosixFilePermissions(directory, PosixFilePermissions.fromString("rwxr-xr-x"));
         Path socket = directory.resolve("walden.sock");
@@ -36,7 +41,7 @@ public final class RunningAgent implements AutoCloseable {
                 "repo-path", repository.toString(),
                 "spool-path", directory.resolve("spool").toString()));
         options.putAll(extraOptions);
-        return new RunningAgent(Agent.start(AgentConfig.load(null, Map.of(), options)), socket, repository);
+        return new RunningAgent(Agent.start(AgentConfig.load(null, Map.of(), options), Map.of(), clock), socket, repository);
     }
 
     public Path socket() {
