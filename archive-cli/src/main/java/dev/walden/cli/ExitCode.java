@@ -23,6 +23,15 @@ public final class ExitCode {
 
     private ExitCode() {}
 
+    /**
+     * The exit code of a long command whose agent cannot be reached or falls silent: 2 for {@code verify}, whose 1
+     * means "problems found" and 2 "could not check" (a monitoring check must not mistake one for the other);
+     * 1 for every other command.
+     */
+    static int whenAgentUnreachable(String command) {
+        return command.equals("verify") ? USAGE : FAILED;
+    }
+
     static int forPush(Status status) {
         return status == Status.OK ? OK : FAILED;
     }

@@ -164,7 +164,8 @@ public final class Walden {
      * the timeout measures the agent's silence, and the agent sends a heartbeat while it works.
      */
     private static int runCommand(Path socket, Request.Command command, int timeoutSeconds, PrintStream out, PrintStream err) {
-        Watchdog watchdog = Watchdog.start(timeoutSeconds, ExitCode.FAILED,
+        int unreachable = ExitCode.whenAgentUnreachable(command.arguments().get(0));
+        Watchdog watchdog = Watchdog.start(timeoutSeconds, unreachable,
                 "walden: the agent said nothing for " + timeoutSeconds + " s (socket " + socket + "); giving up");
         boolean[] progressShown = {false};
         try {
@@ -199,7 +200,7 @@ public final class Walden {
             watchdog.cancel();
             reportConnectionFailure(socket, e, err);
         }
-        return ExitCode.FAILED;
+        return unreachable;
     }
 
     private static void reportConnectionFailure(Path socket, Exception e, PrintStream err) {

@@ -53,9 +53,19 @@ class WaldenTest {
     }
 
     @Test
+    void verifyWithNoAgentCouldNotCheckWhichIsNotProblemsFound() {
+        assertEquals(2, run("verify"));
+        assertTrue(stderr().contains("cannot reach the agent"), stderr());
+        assertEquals(ExitCode.FAILED, run("expire", "--dry-run"));
+    }
+
+    @Test
     void helpAndVersionSucceed() {
         assertEquals(ExitCode.OK, run("--help"));
-        assertTrue(out.toString(StandardCharsets.UTF_8).contains("push %p %f"));
+        String help = out.toString(StandardCharsets.UTF_8);
+        assertTrue(help.contains("push %p %f"));
+        assertTrue(help.contains("else " + Walden.DEFAULT_SOCKET) && help.contains("else " + Walden.DEFAULT_TIMEOUT_SECONDS), help);
+        assertTrue(help.contains("expire [--dry-run]") && help.contains("verify [--quick]"), help);
         assertEquals(ExitCode.OK, run("--version"));
     }
 

@@ -429,6 +429,19 @@ public final class Verifier {
                 RegionCheck check = new RegionCheck(regions.getOrDefault(key, List.of()));
                 try {
                     catalog.objects().read(key, name, ObjectKind.BACKUP_DATA, Long.MAX_VALUE, check);
+                } catch (ObjectNotFoundException gone) {
+                    // Verify does not hold the backup lock (it may read for hours): an expiry may have removed the
+                    // backup meanwhile, which is no problem; an object gone from a backup still listed is.
+                    String owner = name.substring(0, name.indexOf('/'));
+                    try {
+                        if (catalog.list().find(owner).isPresent()) {
+                            problem("object-missing", key, affected, key + " is missing; it holds data of backups "
+                                    + String.join(", ", affected) + ", which cannot be restored");
+                        }
+                    } catch (BackupCatalog.CatalogException e) {
+                        problem("catalog", null, List.of(), e.getMessage());
+                    }
+                    return;
                 } catch (CorruptObjectException e) {
                     problem("object-damaged", key, affected, key + " is damaged: " + e.getMessage() + "; backups "
                             + String.join(", ", affected) + " cannot be restored. HINT: take a new full backup");
