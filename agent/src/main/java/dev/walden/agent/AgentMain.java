@@ -78,7 +78,7 @@ public final class AgentMain {
         try {
             agent = Agent.start(config, System.getenv());
         } catch (Exception e) {
-            System.err.println("walden-agent: cannot start: " + e.getMessage());
+            System.err.println("walden-agent: cannot start: " + StartupFailure.describe(config, e));
             return 1;
         }
         CountDownLatch stopped = new CountDownLatch(1);

@@ -40,7 +40,17 @@ public record AgentConfig(
         Optional<Path> keyringPassphraseFile,
         PostgresSettings postgres,
         BackupSettings backup,
-        RetentionPolicy retention) {
+        RetentionPolicy retention,
+        List<dev.walden.agent.schedule.Scheduler.Job> schedules,
+        DrillSettings drill,
+        Optional<java.net.InetSocketAddress> metricsListen,
+        NotifySettings notifications) {
+
+    /** Restore drills: where, with which checks, for how long, and how long their reports are kept. */
+    public record DrillSettings(Path path, Optional<Path> sqlFile, java.time.Duration timeout, int retainDays, Optional<Path> pgBin) {}
+
+    /** The notify-command and when archiving counts as failing. */
+    public record NotifySettings(Optional<String> command, java.time.Duration archiveFailing) {}
 
     /** Whether archived files are encrypted, after the auto rule. */
     public boolean encrypted() {
@@ -145,7 +155,27 @@ public record AgentConfig(
                 RetentionPolicy.of(get(values, AgentOptions.RETAIN_DAILY), get(values, AgentOptions.RETAIN_WEEKLY),
                         get(values, AgentOptions.RETAIN_MONTHLY), get(values, AgentOptions.RETAIN_YEARLY),
                         get(values, AgentOptions.RETAIN_INCR_HOURS), get(values, AgentOptions.RETAIN_PITR_DAYS),
-                        get(values, AgentOptions.RETAIN_TIMEZONE).orElseGet(java.time.ZoneId::systemDefault)));
+                        get(values, AgentOptions.RETAIN_TIMEZONE).orElseGet(java.time.ZoneId::systemDefault)),
+                schedules(values),
+                new DrillSettings(get(values, AgentOptions.DRILL_PATH), get(values, AgentOptions.DRILL_SQL_FILE),
+                        java.time.Duration.ofSeconds(get(values, AgentOptions.DRILL_TIMEOUT)), get(values, AgentOptions.RETAIN_DRILL_DAYS),
+                        get(values, AgentOptions.PG_BIN)),
+                get(values, AgentOptions.METRICS_LISTEN),
+                new NotifySettings(get(values, AgentOptions.NOTIFY_COMMAND),
+                        java.time.Duration.ofMinutes(get(values, AgentOptions.NOTIFY_ARCHIVE_FAILING_MINUTES))));
+    }
+
+    private static List<dev.walden.agent.schedule.Scheduler.Job> schedules(Map<Option<?>, Object> values) {
+        java.time.ZoneId zone = get(values, AgentOptions.SCHEDULE_TIMEZONE).orElseGet(java.time.ZoneId::systemDefault);
+        List<dev.walden.agent.schedule.Scheduler.Job> jobs = new ArrayList<>();
+        Map<dev.walden.agent.schedule.JobKind, Option<Optional<String>>> options = new java.util.EnumMap<>(dev.walden.agent.schedule.JobKind.class);
+        options.put(dev.walden.agent.schedule.JobKind.BACKUP_FULL, AgentOptions.SCHEDULE_BACKUP_FULL);
+        options.put(dev.walden.agent.schedule.JobKind.BACKUP_INCR, AgentOptions.SCHEDULE_BACKUP_INCR);
+        options.put(dev.walden.agent.schedule.JobKind.VERIFY, AgentOptions.SCHEDULE_VERIFY);
+        options.put(dev.walden.agent.schedule.JobKind.DRILL, AgentOptions.SCHEDULE_DRILL);
+        options.forEach((kind, option) -> get(values, option).ifPresent(expression ->
+                jobs.add(new dev.walden.agent.schedule.Scheduler.Job(kind, dev.walden.agent.schedule.CronSchedule.parse(expression, zone)))));
+        return List.copyOf(jobs);
     }
 
     @SuppressWarnings("unchecked")

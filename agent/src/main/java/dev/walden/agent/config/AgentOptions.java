@@ -150,6 +150,45 @@ public final class AgentOptions {
     public static final Option<Optional<java.time.ZoneId>> RETAIN_TIMEZONE = Option.optionalZone("retain-timezone",
             "Where days, weeks and months begin for retain-daily, -weekly, -monthly and -yearly, e.g. Europe/Berlin. Unset: the system's time zone.");
 
+    public static final Option<Optional<String>> SCHEDULE_BACKUP_FULL = Option.optionalCron("schedule-backup-full",
+            "When the agent takes a full backup, as a cron expression in schedule-timezone, e.g. '0 2 * * *' (02:00 daily). Unset: never on its own.");
+
+    public static final Option<Optional<String>> SCHEDULE_BACKUP_INCR = Option.optionalCron("schedule-backup-incr",
+            "When the agent takes an incremental backup, e.g. '0 */6 * * *'. A firing that finds a backup running is skipped and recorded as such.");
+
+    public static final Option<Optional<String>> SCHEDULE_VERIFY = Option.optionalCron("schedule-verify",
+            "When the agent runs walden verify (full), e.g. '30 5 * * 0' (Sundays 05:30).");
+
+    public static final Option<Optional<String>> SCHEDULE_DRILL = Option.optionalCron("schedule-drill",
+            "When the agent runs a restore drill, e.g. '0 4 * * 0#1' (04:00 on the first Sunday of the month; 0#1 is cron-utils' 'first Sunday').");
+
+    public static final Option<Optional<java.time.ZoneId>> SCHEDULE_TIMEZONE = Option.optionalZone("schedule-timezone",
+            "The time zone of the schedule-* expressions, e.g. Europe/Berlin. Unset: the system's time zone.");
+
+    public static final Option<Path> DRILL_PATH = Option.path("drill-path", "/var/lib/walden/drill",
+            "Scratch directory for restore drills: each drill restores into a new directory below it and removes it afterwards (unless --keep). Must not be inside pg-data; needs room for a full restore.");
+
+    public static final Option<Optional<Path>> DRILL_SQL_FILE = Option.optionalPath("drill-sql-file",
+            "SQL checks a drill runs on the restored cluster: each statement must return true, or the value in a '-- expect: VALUE' line before it; '-- database: NAME' picks the database (docs/runbook.md, Drills).");
+
+    public static final Option<Integer> DRILL_TIMEOUT = Option.integer("drill-timeout", 3600, 60, 604800,
+            "Seconds a drill waits for the restored cluster to finish recovery before it fails.");
+
+    public static final Option<Integer> RETAIN_DRILL_DAYS = Option.integer("retain-drill-days", 90, 1, 36500,
+            "Days drill reports are kept in the repository.");
+
+    public static final Option<Optional<Path>> PG_BIN = Option.optionalPath("pg-bin",
+            "PostgreSQL's binaries for drills (postgres, pg_ctl, pg_amcheck). Unset: /usr/lib/postgresql/MAJOR/bin for the backup's major version, as Debian installs them.");
+
+    public static final Option<Optional<java.net.InetSocketAddress>> METRICS_LISTEN = Option.optionalListen("metrics-listen",
+            "Where the Prometheus endpoint listens, e.g. 127.0.0.1:9187 (GET /metrics; docs/metrics.md). Unset: no endpoint.");
+
+    public static final Option<Optional<String>> NOTIFY_COMMAND = Option.optionalString("notify-command",
+            "A shell command run with one JSON event on its standard input when a job, verify or a drill fails, when archiving has failed for notify-archive-failing-minutes, and when each recovers (docs/runbook.md, Notifications).");
+
+    public static final Option<Integer> NOTIFY_ARCHIVE_FAILING_MINUTES = Option.integer("notify-archive-failing-minutes", 5, 1, 10080,
+            "Minutes archiving must have been failing (no push succeeding) before notify-command is told.");
+
     public static final List<Option<?>> ALL = List.of(
             SOCKET_PATH, SOCKET_MODE, ALLOWED_USERS, REPO_TYPE, REPO_PATH,
             S3_BUCKET, S3_PREFIX, S3_REGION, S3_ENDPOINT, S3_PATH_STYLE, S3_ACCESS_KEY, S3_SECRET_KEY, S3_SECRET_KEY_FILE,
@@ -159,7 +198,10 @@ public final class AgentOptions {
             ENCRYPTION, KEYRING_PATH, KEYRING_PASSPHRASE_FILE,
             PG_DATA, PG_HOST, PG_PORT, PG_USER, PG_DATABASE,
             BACKUP_THREADS, BACKUP_COMPRESS_LEVEL, BACKUP_BUNDLE_MIB, BACKUP_BUNDLE_FILE_KIB, BACKUP_ARCHIVE_TIMEOUT,
-            RETAIN_DAILY, RETAIN_WEEKLY, RETAIN_MONTHLY, RETAIN_YEARLY, RETAIN_INCR_HOURS, RETAIN_PITR_DAYS, RETAIN_TIMEZONE);
+            RETAIN_DAILY, RETAIN_WEEKLY, RETAIN_MONTHLY, RETAIN_YEARLY, RETAIN_INCR_HOURS, RETAIN_PITR_DAYS, RETAIN_TIMEZONE,
+            SCHEDULE_BACKUP_FULL, SCHEDULE_BACKUP_INCR, SCHEDULE_VERIFY, SCHEDULE_DRILL, SCHEDULE_TIMEZONE,
+            DRILL_PATH, DRILL_SQL_FILE, DRILL_TIMEOUT, RETAIN_DRILL_DAYS, PG_BIN,
+            METRICS_LISTEN, NOTIFY_COMMAND, NOTIFY_ARCHIVE_FAILING_MINUTES);
 
     /**
      * The rule tying encryption to where the repository is: empty when fine, else what to fix.

@@ -132,6 +132,39 @@ public final class Option<T> {
                 text -> text.isEmpty() ? java.util.Optional.empty() : java.util.Optional.of(bounded.parser.parse(text)));
     }
 
+    /** A five-field cron expression (crontab(5), with {@code #} and {@code L}), checked by cron-utils; unset means never. */
+    static Option<java.util.Optional<String>> optionalCron(String key, String help) {
+        return new Option<>(key, "cron", "", help, text -> {
+            if (text.isEmpty()) {
+                return java.util.Optional.empty();
+            }
+            return java.util.Optional.of(dev.walden.agent.schedule.CronSchedule.parse(text, java.time.ZoneOffset.UTC).expression());
+        });
+    }
+
+    /** {@code HOST:PORT} to listen on; unset means off. */
+    static Option<java.util.Optional<java.net.InetSocketAddress>> optionalListen(String key, String help) {
+        return new Option<>(key, "host:port", "", help, text -> {
+            if (text.isEmpty()) {
+                return java.util.Optional.empty();
+            }
+            int colon = text.lastIndexOf(':');
+            if (colon <= 0) {
+                throw new IllegalArgumentException("must be HOST:PORT, e.g. 127.0.0.1:9187, got '" + text + "'");
+            }
+            int port;
+            try {
+                port = Integer.parseInt(text.substring(colon + 1));
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("must be HOST:PORT with a numeric port, got '" + text + "'");
+            }
+            if (port < 1 || port > 65535) {
+                throw new IllegalArgumentException("port must be 1..65535, got " + port);
+            }
+            return java.util.Optional.of(java.net.InetSocketAddress.createUnresolved(text.substring(0, colon).replaceAll("^\\[|]$", ""), port));
+        });
+    }
+
     /** A time-zone id such as {@code Europe/Berlin} or {@code UTC}; unset means the system's zone. */
     static Option<java.util.Optional<java.time.ZoneId>> optionalZone(String key, String help) {
         return new Option<>(key, "time zone", "", help, text -> {

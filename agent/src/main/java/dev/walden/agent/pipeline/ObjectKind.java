@@ -20,7 +20,11 @@ public enum ObjectKind {
     /** A DBA's hold on a backup, which retention honours. */
     BACKUP_HOLD(8),
     /** The result of a {@code walden verify} run. */
-    VERIFY_REPORT(9);
+    VERIFY_REPORT(9),
+    /** The report of one restore drill. */
+    DRILL_REPORT(10),
+    /** The record of one scheduled job's run. */
+    RUN_RECORD(11);
 
     public final int code;
 
