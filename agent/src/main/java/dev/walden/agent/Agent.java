@@ -36,6 +36,21 @@ import dev.walden.agent.pipeline.BackupObjects;
 import dev.walden.agent.postgres.PostgresException;
 import java.time.Clock;
 import java.time.ZoneId;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
+import dev.walden.agent.command.DrillCommand;
+import dev.walden.agent.command.StatusCommand;
+import dev.walden.agent.drill.Drill;
+import dev.walden.agent.metrics.MetricsEndpoint;
+import dev.walden.agent.metrics.WaldenMetrics;
+import dev.walden.agent.notify.Notifier;
+import dev.walden.agent.schedule.RunRecords;
+import dev.walden.agent.schedule.Scheduler;
+import dev.walden.protocol.Request;
+import dev.walden.protocol.Result;
 import dev.walden.agent.command.ExpireCommand;
 import dev.walden.agent.command.VerifyCommand;
 import dev.walden.agent.retention.Expiry;
@@ -61,8 +76,12 @@ public final class Agent implements AutoCloseable {
     private final PushAhead pushAhead;
     private final RestorePrefetch prefetch;
 
+    /** Scheduler, metrics endpoint, monitor and notifier: stopped before the server, in reverse order of start. */
+    private final List<AutoCloseable> closeFirst;
+
     private Agent(Storage storage, ThreadPoolExecutor workers, ThreadPoolExecutor commands, AgentServer server,
-                  SystemdNotifier systemd, PushAhead pushAhead, RestorePrefetch prefetch) {
+                  SystemdNotifier systemd, PushAhead pushAhead, RestorePrefetch prefetch, List<AutoCloseable> closeFirst) {
+        this.closeFirst = closeFirst;
         this.storage = storage;
         this.workers = workers;
         this.commands = commands;
@@ -106,6 +125,7 @@ public final class Agent implements AutoCloseable {
         RestorePrefetch prefetch = RestorePrefetch.NONE;
         ThreadPoolExecutor workers = null;
         ThreadPoolExecutor commands = null;
+        List<AutoCloseable> closeFirst = new ArrayList<>();
         try {
             Repository repository = new Repository(storage);
             repository.checkEncryption(encryption.repositoryMode());
@@ -123,14 +143,64 @@ public final class Agent implements AutoCloseable {
             BaseBackups backups = new BaseBackups(config.postgres(), config.backup(), repository, backupObjects, fetchPipeline,
                     encryption.repositoryMode(), clock);
             ZoneId zone = ZoneId.systemDefault();
+            Instant startedAt = clock.instant();
+            Supplier<Double> readyBacklog = readyBacklog(config);
+            AtomicReference<Scheduler> schedulerRef = new AtomicReference<>();
+            WaldenMetrics metrics = new WaldenMetrics(readyBacklog, 16L << 20, () -> {
+                Scheduler s = schedulerRef.get();
+                Map<String, Instant> next = new java.util.HashMap<>();
+                if (s != null) {
+                    s.nextRuns().forEach((kind, at) -> next.put(kind.label, at));
+                }
+                return next;
+            });
+            Notifier notifier = new Notifier(config.notifications().command(), clock, hostName());
+            closeFirst.add(notifier);
             Expiry expiry = new Expiry(backups, config.retention(), clock);
             Verifier verifier = new Verifier(backups, fetchPipeline, config.retention(), config.backup().threads(), clock);
+            Drill drill = new Drill(backups, config.postgres(), config.drill(), config.backup().threads(), config.socketPath(),
+                    protectedByRestore(config), zone, clock, report -> {
+                        metrics.drilled(report.finished(), report.passed(), report.rtoSeconds(), report.rpoSeconds().orElse(Double.NaN));
+                        notifier.report("drill", !report.passed(), "drill " + report.id() + " of backup " + report.backup() + ": "
+                                + (report.passed() ? "passed" : "failed") + report.error().map(e -> ": " + e).orElse(""));
+                    });
+            RunRecords runRecords = new RunRecords(repository, backupObjects);
+            AtomicReference<RequestRouter> routerRef = new AtomicReference<>();
+            String client = clientPath();
+            Scheduler scheduler = new Scheduler(config.schedules(), kind -> {
+                Result result = routerRef.get().run(new Request.Command(kind.command, "/", client, false), new LoggedOutput(kind.label));
+                return new Scheduler.Outcome(result.exitCode(), result.message());
+            }, runRecords, run -> {
+                if (run.job().startsWith("backup")) {
+                    notifier.report("job:" + run.job(), run.outcome().equals("failed"), "scheduled " + run.job() + " " + run.outcome()
+                            + ": " + run.message());
+                }
+            }, clock);
+            schedulerRef.set(scheduler);
+            closeFirst.add(scheduler);
             RequestRouter router = new RequestRouter(
-                    new PushCommand(pushPipeline, pushAhead), new FetchCommand(fetchPipeline, prefetch),
-                    new BackupCommand(backups, expiry, zone, clock),
+                    new PushCommand(pushPipeline, pushAhead, metrics), new FetchCommand(fetchPipeline, prefetch, metrics),
+                    new BackupCommand(backups, expiry, zone, clock, metrics),
                     new RestoreCommand(backups, config.backup().threads(), config.socketPath(),
                             protectedByRestore(config), zone, clock),
-                    new ExpireCommand(expiry, zone), new VerifyCommand(verifier, backups, zone), VERSION);
+                    new ExpireCommand(expiry, zone), new VerifyCommand(verifier, backups, zone, report -> {
+                        int missing = report.problems().stream().filter(p -> p.kind().equals("wal-gap") || p.kind().equals("backup-wal-missing"))
+                                .mapToInt(p -> gapSize(p)).sum();
+                        metrics.verified(report.finished(), report.exitCode(), missing);
+                        notifier.report("verify", report.exitCode() != 0, "verify: " + report.result() + ", " + report.problems().size()
+                                + " problems" + report.error().map(e -> ": " + e).orElse(report.problems().isEmpty() ? ""
+                                : ": " + report.problems().get(0).message()));
+                    }),
+                    new DrillCommand(drill, zone),
+                    new StatusCommand(VERSION, startedAt, backups, repository, metrics, readyBacklog, scheduler, runRecords,
+                            config.retention(), zone, clock), VERSION);
+            routerRef.set(router);
+            if (config.metricsListen().isPresent()) {
+                MetricsEndpoint endpoint = MetricsEndpoint.start(config.metricsListen().get(), metrics);
+                closeFirst.add(endpoint);
+                LOG.info("metrics on http://" + config.metricsListen().get().getHostString() + ":" + endpoint.port() + "/metrics");
+            }
+            closeFirst.add(Monitor.start(repository, backups, metrics, notifier, config.notifications().archiveFailing(), clock));
             commands = new ThreadPoolExecutor(COMMAND_THREADS, COMMAND_THREADS, 60, TimeUnit.SECONDS,
                     new ArrayBlockingQueue<>(COMMAND_THREADS), Thread.ofPlatform().name("walden-command-", 1).daemon().factory());
             workers = new ThreadPoolExecutor(config.workerThreads(), config.workerThreads(),
@@ -146,9 +216,11 @@ public final class Agent implements AutoCloseable {
                     + config.compressLevel() + ", encryption " + encryption.repositoryMode()
                     + (keyring.isEmpty() ? "" : " (active key " + keyring.activeId() + ", " + keyring.ids().size() + " keys)")
                     + ", " + config.workerThreads() + " workers, users " + peers.describe());
+            scheduler.start();
             systemd.send("READY=1\nSTATUS=archiving to " + storage.describe() + "\nMAINPID=" + ProcessHandle.current().pid());
-            return new Agent(storage, workers, commands, server, systemd, pushAhead, prefetch);
+            return new Agent(storage, workers, commands, server, systemd, pushAhead, prefetch, closeFirst);
         } catch (IOException | RepositoryFormatException | RuntimeException e) {
+            closeAll(closeFirst);
             if (workers != null) {
                 workers.shutdownNow();
             }
@@ -209,6 +281,85 @@ public final class Agent implements AutoCloseable {
         });
     }
 
+    private static void closeAll(List<AutoCloseable> components) {
+        for (int i = components.size() - 1; i >= 0; i--) {
+            try {
+                components.get(i).close();
+            } catch (Exception e) {
+                LOG.warning("stopping " + components.get(i).getClass().getSimpleName() + ": " + e.getMessage());
+            }
+        }
+        components.clear();
+    }
+
+    /** Counts pg_wal/archive_status/*.ready at each call (a scrape, a status); NaN without pg-data. */
+    private static Supplier<Double> readyBacklog(AgentConfig config) {
+        if (config.postgres().dataDirectory().isEmpty()) {
+            return () -> Double.NaN;
+        }
+        Path status = config.postgres().dataDirectory().get().resolve("pg_wal/archive_status");
+        return () -> {
+            try (var files = Files.newDirectoryStream(status, "*.ready")) {
+                double count = 0;
+                for (Path ignored : files) {
+                    count++;
+                }
+                return count;
+            } catch (IOException e) {
+                return Double.NaN;
+            }
+        };
+    }
+
+    private static int gapSize(dev.walden.agent.verify.VerifyReport.Problem problem) {
+        if (problem.first().isEmpty() || problem.last().isEmpty()) {
+            return 1;
+        }
+        try {
+            long segmentSize = 16L << 20;
+            return (int) (dev.walden.agent.wal.WalFileName.parse(problem.last().get()).segmentNumber(segmentSize)
+                    - dev.walden.agent.wal.WalFileName.parse(problem.first().get()).segmentNumber(segmentSize) + 1);
+        } catch (RuntimeException e) {
+            return 1;
+        }
+    }
+
+    /** The walden client beside this agent's jar (lib/ → bin/walden), for jobs whose restore_command needs it. */
+    private static String clientPath() {
+        try {
+            Path jar = Path.of(Agent.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            Path client = jar.getParent().resolveSibling("bin").resolve("walden");
+            return Files.isExecutable(client) ? client.toString() : "walden";
+        } catch (Exception e) {
+            return "walden";
+        }
+    }
+
+    private static String hostName() {
+        try {
+            return java.net.InetAddress.getLocalHost().getHostName();
+        } catch (IOException e) {
+            return "localhost";
+        }
+    }
+
+    /** What a scheduled job prints goes to the agent's log. */
+    private record LoggedOutput(String job) implements dev.walden.agent.command.CommandOutput {
+        public void out(String text) {
+            text.lines().filter(l -> !l.isBlank()).forEach(l -> LOG.info(job + ": " + l));
+        }
+
+        public void err(String text) {
+            text.lines().filter(l -> !l.isBlank()).forEach(l -> LOG.info(job + ": " + l));
+        }
+
+        public void progress(String line) {}
+
+        public boolean cancelled() {
+            return false;
+        }
+    }
+
     private static Storage openStorage(AgentConfig config) throws IOException {
         return switch (config.repoType()) {
             case "local" -> new LocalDirectoryStorage(config.repoPath());
@@ -240,6 +391,7 @@ public final class Agent implements AutoCloseable {
     public void close() throws IOException {
         systemd.send("STOPPING=1");
         systemd.close();
+        closeAll(closeFirst);
         server.close();
         commands.shutdownNow();  // a backup cut short stays incomplete; its session ends and PostgreSQL aborts it
         workers.shutdown();

@@ -19,6 +19,7 @@ public final class AgentMain {
                                   key unless --no-activate; --passphrase derives it with Argon2id from the file
                                   named by keyring-passphrase-file instead of storing random bytes
                    walden-agent options [--markdown]     list every option (docs/configuration.md is this output)
+                   walden-agent metrics --markdown       list every metric (docs/metrics.md is this output)
                    walden-agent --help | --version
 
             Runs the Walden agent in the foreground. PostgreSQL talks to it through the walden client:
@@ -35,6 +36,10 @@ public final class AgentMain {
     static int run(String[] args) {
         if (args.length > 0 && args[0].equals("options")) {
             System.out.print(args.length > 1 && args[1].equals("--markdown") ? OptionsDoc.markdown() : OptionsDoc.helpText());
+            return 0;
+        }
+        if (args.length > 0 && args[0].equals("metrics")) {
+            System.out.print(dev.walden.agent.metrics.WaldenMetrics.markdown());
             return 0;
         }
         if (args.length > 0 && args[0].equals("keygen")) {

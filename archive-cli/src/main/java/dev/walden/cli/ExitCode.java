@@ -24,12 +24,12 @@ public final class ExitCode {
     private ExitCode() {}
 
     /**
-     * The exit code of a long command whose agent cannot be reached or falls silent: 2 for {@code verify}, whose 1
-     * means "problems found" and 2 "could not check" (a monitoring check must not mistake one for the other);
-     * 1 for every other command.
+     * The exit code of a long command whose agent cannot be reached or falls silent: 2 for {@code verify} (whose 1
+     * means "problems found" and 2 "could not check") and {@code status} (2 is critical: an agent that does not answer
+     * archives nothing), so that a monitoring check never mistakes one for the other; 1 for every other command.
      */
     static int whenAgentUnreachable(String command) {
-        return command.equals("verify") ? USAGE : FAILED;
+        return command.equals("verify") || command.equals("status") ? USAGE : FAILED;
     }
 
     static int forPush(Status status) {

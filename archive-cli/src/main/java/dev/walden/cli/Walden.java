@@ -50,6 +50,11 @@ public final class Walden {
                              apply the retention policy: say what is kept and why, delete the rest
               verify [--quick] [--json]
                              check WAL continuity, backups and every object; exit 0 ok, 1 problems, 2 cannot check
+              drill [--backup ID | --target-time TS] [--keep] [--json]
+                             restore into drill-path, start it, check it (amcheck, row counts, your SQL); report RTO/RPO
+              status [--json]
+                             one screen: archiving, backups, recovery window, verify, drills, schedules;
+                             exit 0 healthy, 1 warnings, 2 critical
               --help         this text
               --version      print the client version
 
@@ -127,7 +132,7 @@ public final class Walden {
                         ? new Request.Fetch(args[index + 1], workingDirectory.resolve(args[index + 2]).normalize().toString())
                         : null;
                 case "ping" -> operands == 0 ? new Request.Ping() : null;
-                case "backup", "restore", "expire", "verify" -> new Request.Command(
+                case "backup", "restore", "expire", "verify", "drill", "status" -> new Request.Command(
                         java.util.Arrays.asList(args).subList(index, args.length), workingDirectory.toString(),
                         env.getOrDefault("WALDEN_CLIENT", "walden"), "1".equals(env.get("WALDEN_PROGRESS")));
                 default -> null;

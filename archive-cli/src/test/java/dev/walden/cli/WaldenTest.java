@@ -57,6 +57,7 @@ class WaldenTest {
         assertEquals(2, run("verify"));
         assertTrue(stderr().contains("cannot reach the agent"), stderr());
         assertEquals(ExitCode.FAILED, run("expire", "--dry-run"));
+        assertEquals(2, run("status"), "an agent that does not answer is critical");
     }
 
     @Test

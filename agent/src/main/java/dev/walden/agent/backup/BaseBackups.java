@@ -329,6 +329,8 @@ public final class BaseBackups {
                     progress.fileDone();
                 }
             }
+            output.progress(progress.line("backup " + id) + "; counting the largest tables' rows");
+            List<Manifest.TableCount> rowCounts = countRows(session);
             output.progress(progress.line("backup " + id) + "; stopping the backup");
 
             PostgresSession.BackupStop stopped = session.backupStop(facts.versionNumber());
@@ -351,7 +353,8 @@ public final class BaseBackups {
                     clock.instant(), startLsn, stopLsn, timeline, facts.walSegmentSize(), bytes, storedBytes[0],
                     facts.versionNumber(), facts.systemIdentifier());
             Manifest manifest = new Manifest(draft, stopped.backupLabel(), stopped.tablespaceMap(), listing.tablespaces(),
-                    listing.directories(), entries, stored.stream().sorted(Comparator.comparingInt(Manifest.DataObject::number)).toList());
+                    listing.directories(), entries, stored.stream().sorted(Comparator.comparingInt(Manifest.DataObject::number)).toList(),
+                    rowCounts);
             long manifestBytes = catalog.writeManifest(manifest);
             BackupSummary summary = new BackupSummary(id, type, draft.parent(), draft.references(), started, draft.stopped(),
                     startLsn, stopLsn, timeline, facts.walSegmentSize(), bytes, storedBytes[0] + manifestBytes,
@@ -368,6 +371,36 @@ public final class BaseBackups {
             LOG.warning("backup " + id + " failed: " + e.getMessage());
             throw new BackupException("backup " + id + " failed: " + e.getMessage(), e);
         }
+    }
+
+    /** Tables counted per database at backup time, for drills to compare with (docs/format.md, row_counts). */
+    static final int COUNTED_TABLES = 5;
+
+    /**
+     * Exact row counts of each database's largest tables, just before pg_backup_stop. Counting is a courtesy to the
+     * drill: a database it cannot read is skipped with a log line, never a failed backup.
+     */
+    private List<Manifest.TableCount> countRows(PostgresSession session) {
+        List<Manifest.TableCount> counts = new ArrayList<>();
+        List<String> databases;
+        try {
+            databases = session.databases();
+        } catch (PostgresException e) {
+            LOG.warning("row counts skipped: " + e.getMessage());
+            return counts;
+        }
+        for (String database : databases) {
+            PostgresSettings there = new PostgresSettings(postgres.dataDirectory(), postgres.host(), postgres.port(), postgres.user(), database);
+            try (PostgresSession other = PostgresSession.open(there)) {
+                other.firstValue("SET statement_timeout = '60s'");  // a huge table is skipped rather than stall the backup
+                for (PostgresSession.TableRows t : other.largestTables(COUNTED_TABLES)) {
+                    counts.add(new Manifest.TableCount(t.database(), t.schema(), t.table(), t.rows()));
+                }
+            } catch (PostgresException e) {
+                LOG.warning("row counts of database " + database + " skipped: " + e.getMessage());
+            }
+        }
+        return counts;
     }
 
     private static Manifest.FileEntry reused(Manifest.FileEntry before, DataDirectoryScan.ListedFile now) {

@@ -14,7 +14,8 @@ public record Manifest(
         List<Tablespace> tablespaces,
         List<Directory> directories,
         List<FileEntry> files,
-        List<DataObject> objects) {
+        List<DataObject> objects,
+        List<TableCount> rowCounts) {
 
     public static final String FORMAT = "walden-backup-manifest";
     public static final int VERSION = 1;
@@ -24,12 +25,24 @@ public record Manifest(
         directories = List.copyOf(directories);
         files = List.copyOf(files);
         objects = List.copyOf(objects);
+        rowCounts = List.copyOf(rowCounts);
     }
+
+    public Manifest(BackupSummary summary, String backupLabel, String tablespaceMap, List<Tablespace> tablespaces,
+                    List<Directory> directories, List<FileEntry> files, List<DataObject> objects) {
+        this(summary, backupLabel, tablespaceMap, tablespaces, directories, files, objects, List.of());
+    }
+
+    /**
+     * The exact row count of one of the largest tables of a database, taken just before {@code pg_backup_stop}, which
+     * a restore drill compares with what it recovered.
+     */
+    public record TableCount(String database, String schema, String table, long rows) {}
 
     /** A manifest without the list of this backup's own objects (as written before that list existed). */
     public Manifest(BackupSummary summary, String backupLabel, String tablespaceMap, List<Tablespace> tablespaces,
                     List<Directory> directories, List<FileEntry> files) {
-        this(summary, backupLabel, tablespaceMap, tablespaces, directories, files, List.of());
+        this(summary, backupLabel, tablespaceMap, tablespaces, directories, files, List.of(), List.of());
     }
 
     /**

@@ -65,6 +65,10 @@ public final class ManifestJson {
         for (Manifest.DataObject o : manifest.objects()) {
             objects.addArray().add(o.number()).add(o.originalBytes()).add(o.storedBytes());
         }
+        ArrayNode counts = root.putArray("row_counts");
+        for (Manifest.TableCount t : manifest.rowCounts()) {
+            counts.addArray().add(t.database()).add(t.schema()).add(t.table()).add(t.rows());
+        }
         return bytes(root);
     }
 
@@ -109,8 +113,15 @@ public final class ManifestJson {
                 }
                 objects.add(new Manifest.DataObject(o.get(0).asInt(), o.get(1).asLong(), o.get(2).asLong()));
             }
+            List<Manifest.TableCount> counts = new ArrayList<>();
+            for (JsonNode t : root.path("row_counts")) {
+                if (t.size() != 4) {
+                    throw new IllegalArgumentException("a row count has " + t.size() + " fields, not 4");
+                }
+                counts.add(new Manifest.TableCount(t.get(0).asText(), t.get(1).asText(), t.get(2).asText(), t.get(3).asLong()));
+            }
             return new Manifest(summary, text(root, "backup_label"), text(root, "tablespace_map"), tablespaces, directories, files,
-                    objects);
+                    objects, counts);
         } catch (IllegalArgumentException e) {
             throw new FormatException("manifest is malformed: " + e.getMessage());
         }

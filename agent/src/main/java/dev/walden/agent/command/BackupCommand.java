@@ -32,7 +32,11 @@ public final class BackupCommand {
     private final ZoneId zone;
     private final java.time.Clock clock;
 
-    public BackupCommand(BaseBackups backups, dev.walden.agent.retention.Expiry expiry, ZoneId zone, java.time.Clock clock) {
+    private final dev.walden.agent.metrics.WaldenMetrics metrics;
+
+    public BackupCommand(BaseBackups backups, dev.walden.agent.retention.Expiry expiry, ZoneId zone, java.time.Clock clock,
+                         dev.walden.agent.metrics.WaldenMetrics metrics) {
+        this.metrics = metrics;
         this.backups = backups;
         this.expiry = expiry;
         this.zone = zone;
@@ -88,7 +92,15 @@ public final class BackupCommand {
 
     private Result take(BackupType type, boolean json, CommandOutput output) {
         try {
-            BackupSummary summary = backups.take(type, output);
+            BackupSummary summary;
+            try {
+                summary = backups.take(type, output);
+            } catch (BackupException | IOException | RuntimeException e) {
+                metrics.backupFailed(type.label, clock.instant());
+                throw e;
+            }
+            metrics.backupSucceeded(summary.type().label, summary.stopped(),
+                    java.time.Duration.between(summary.started(), summary.stopped()).toMillis() / 1000.0, summary.storedBytes());
             expireAfterBackup(output);
             if (json) {
                 output.out(ManifestJson.pretty(ManifestJson.summaryNode(summary, "complete", zone)));

@@ -20,10 +20,12 @@ public final class FetchCommand {
     private static final Logger LOG = Logger.getLogger(FetchCommand.class.getName());
     private final FetchPipeline pipeline;
     private final RestorePrefetch prefetch;
+    private final dev.walden.agent.metrics.WaldenMetrics metrics;
 
-    public FetchCommand(FetchPipeline pipeline, RestorePrefetch prefetch) {
+    public FetchCommand(FetchPipeline pipeline, RestorePrefetch prefetch, dev.walden.agent.metrics.WaldenMetrics metrics) {
         this.pipeline = pipeline;
         this.prefetch = prefetch;
+        this.metrics = metrics;
     }
 
     public Reply execute(Request.Fetch request) {
@@ -42,6 +44,8 @@ public final class FetchCommand {
                 prefetch.after(name, destination);
                 String message = "restored " + name.name() + " (" + spooled.get() + " bytes, prefetched, "
                         + (System.nanoTime() - started) / 1_000_000 + " ms)";
+                metrics.prefetchHit();
+                metrics.fetched(spooled.get(), System.nanoTime() - started);
                 LOG.info(message);
                 return Reply.ok(message);
             }
@@ -49,12 +53,14 @@ public final class FetchCommand {
             if (!outcome.found()) {
                 // Recovery asks for files past the end of the archive as a matter of course: not a warning.
                 String message = name.name() + " is not in the archive";
+                metrics.fetchMissed(System.nanoTime() - started);
                 LOG.info(message);
                 return new Reply(Status.NOT_FOUND, message);
             }
             prefetch.after(name, destination);
             String message = "restored " + name.name() + " (" + outcome.bytes() + " bytes, "
                     + (System.nanoTime() - started) / 1_000_000 + " ms)";
+            metrics.fetched(outcome.bytes(), System.nanoTime() - started);
             LOG.info(message);
             return Reply.ok(message);
         } catch (CorruptObjectException e) {

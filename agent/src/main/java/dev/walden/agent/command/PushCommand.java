@@ -1,6 +1,7 @@
 package dev.walden.agent.command;
 
 import dev.walden.agent.lookahead.PushAhead;
+import dev.walden.agent.metrics.WaldenMetrics;
 import dev.walden.agent.pipeline.ConflictException;
 import dev.walden.agent.pipeline.PushPipeline;
 import dev.walden.agent.pipeline.RejectedFileException;
@@ -19,14 +20,35 @@ public final class PushCommand {
     private static final Logger LOG = Logger.getLogger(PushCommand.class.getName());
     private final PushPipeline pipeline;
     private final PushAhead pushAhead;
+    private final WaldenMetrics metrics;
 
-    public PushCommand(PushPipeline pipeline, PushAhead pushAhead) {
+    public PushCommand(PushPipeline pipeline, PushAhead pushAhead, WaldenMetrics metrics) {
         this.pipeline = pipeline;
         this.pushAhead = pushAhead;
+        this.metrics = metrics;
     }
 
     public Reply execute(Request.Push request) {
         long started = System.nanoTime();
+        Reply reply = push(request, started);
+        long nanos = System.nanoTime() - started;
+        if (reply.status() != Status.OK) {
+            metrics.pushFailed(reason(reply.status()), reply.message(), nanos, System.currentTimeMillis());
+        }
+        return reply;
+    }
+
+    private static String reason(Status status) {
+        return switch (status) {
+            case REJECTED -> "rejected";
+            case CONFLICT -> "conflict";
+            case INVALID_REQUEST -> "invalid_request";
+            case INTERNAL -> "internal";
+            default -> "repository";
+        };
+    }
+
+    private Reply push(Request.Push request, long started) {
         WalFileName name;
         Path source;
         try {
@@ -46,6 +68,7 @@ public final class PushCommand {
             if (pushAhead.claim(name, source, 300)) {
                 String message = name.name() + " was archived ahead; the file matches what was stored";
                 LOG.info(message);
+                metrics.pushSucceeded(name.name(), 0, 0, System.nanoTime() - started, System.currentTimeMillis());
                 return Reply.ok(message);
             }
             PushPipeline.Outcome outcome = pipeline.push(name, source);
@@ -54,6 +77,8 @@ public final class PushCommand {
                     ? name.name() + " was already archived with identical content"
                     : "archived " + name.name() + " (" + outcome.originalBytes() + " → " + outcome.storedBytes() + " bytes, " + millis + " ms)";
             LOG.log(outcome.alreadyArchived() ? Level.WARNING : Level.INFO, message);
+            metrics.pushSucceeded(name.name(), outcome.alreadyArchived() ? 0 : outcome.originalBytes(), outcome.alreadyArchived() ? 0 : outcome.storedBytes(),
+                    System.nanoTime() - started, System.currentTimeMillis());
             return Reply.ok(message);
         } catch (RejectedFileException e) {
             return Replies.failure(LOG, Status.REJECTED, "push " + name.name() + " refused: " + e.getMessage());

@@ -13,10 +13,14 @@ public final class RequestRouter {
     private final RestoreCommand restore;
     private final ExpireCommand expire;
     private final VerifyCommand verify;
+    private final DrillCommand drill;
+    private final StatusCommand status;
     private final String version;
 
     public RequestRouter(PushCommand push, FetchCommand fetch, BackupCommand backup, RestoreCommand restore, ExpireCommand expire,
-                         VerifyCommand verify, String version) {
+                         VerifyCommand verify, DrillCommand drill, StatusCommand status, String version) {
+        this.drill = drill;
+        this.status = status;
         this.push = push;
         this.fetch = fetch;
         this.backup = backup;
@@ -47,6 +51,8 @@ public final class RequestRouter {
             case "restore" -> restore.run(command, rest, output);
             case "expire" -> expire.run(rest, output);
             case "verify" -> verify.run(rest, output);
+            case "drill" -> drill.run(command, rest, output);
+            case "status" -> status.run(rest, output);
             default -> new Result(CommandExit.USAGE, "unknown command '" + words.get(0) + "' (walden --help shows usage)");
         };
     }

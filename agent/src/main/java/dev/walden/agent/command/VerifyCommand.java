@@ -21,7 +21,11 @@ public final class VerifyCommand {
     private final BaseBackups backups;
     private final ZoneId zone;
 
-    public VerifyCommand(Verifier verifier, BaseBackups backups, ZoneId zone) {
+    private final java.util.function.Consumer<VerifyReport> listener;
+
+    /** @param listener told of every report (metrics, notifications) */
+    public VerifyCommand(Verifier verifier, BaseBackups backups, ZoneId zone, java.util.function.Consumer<VerifyReport> listener) {
+        this.listener = listener;
         this.verifier = verifier;
         this.backups = backups;
         this.zone = zone;
@@ -41,6 +45,7 @@ public final class VerifyCommand {
         LOG.info("verify (" + (report.quick() ? "quick" : "full") + "): " + report.result() + ", " + report.problems().size()
                 + " problems" + report.error().map(e -> ", " + e).orElse(""));
         String storeWarning = store(report);
+        listener.accept(report);
         if (arguments.flag("json")) {
             output.out(dev.walden.agent.backup.ManifestJson.pretty(VerifyJson.node(report, zone)));
             if (!storeWarning.isEmpty()) {

@@ -133,6 +133,72 @@ public final class PostgresSession implements AutoCloseable {
         }
     }
 
+    /** The databases one can connect to, templates excepted. */
+    public java.util.List<String> databases() throws PostgresException {
+        java.util.List<String> names = new java.util.ArrayList<>();
+        try (Statement statement = connection.createStatement();
+             ResultSet rows = statement.executeQuery("SELECT datname FROM pg_database WHERE datallowconn AND NOT datistemplate ORDER BY 1")) {
+            while (rows.next()) {
+                names.add(rows.getString(1));
+            }
+            return names;
+        } catch (SQLException e) {
+            throw new PostgresException("cannot list the databases: " + e.getMessage(), e);
+        }
+    }
+
+    /** A table and its exact row count. */
+    public record TableRows(String database, String schema, String table, long rows) {}
+
+    /** The {@code limit} largest ordinary tables of this session's database by size on disk, with exact row counts. */
+    public java.util.List<TableRows> largestTables(int limit) throws PostgresException {
+        java.util.List<String[]> tables = new java.util.ArrayList<>();
+        String sql = "SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+                + " WHERE c.relkind IN ('r', 'm') AND c.relpersistence = 'p' AND n.nspname NOT IN ('pg_catalog', 'information_schema')"
+                + " AND n.nspname NOT LIKE 'pg_toast%' ORDER BY pg_relation_size(c.oid) DESC, 1, 2 LIMIT " + limit;
+        try (Statement statement = connection.createStatement(); ResultSet rows = statement.executeQuery(sql)) {
+            while (rows.next()) {
+                tables.add(new String[] {rows.getString(1), rows.getString(2)});
+            }
+        } catch (SQLException e) {
+            throw new PostgresException("cannot list the largest tables of " + settings.database() + ": " + e.getMessage(), e);
+        }
+        java.util.List<TableRows> counted = new java.util.ArrayList<>();
+        for (String[] t : tables) {
+            counted.add(new TableRows(settings.database(), t[0], t[1], count(t[0], t[1])));
+        }
+        return counted;
+    }
+
+    /** The exact number of rows of a table. */
+    public long count(String schema, String table) throws PostgresException {
+        try (var statement = connection.prepareStatement("SELECT count(*) FROM " + quote(schema) + "." + quote(table));
+             ResultSet row = statement.executeQuery()) {
+            row.next();
+            return row.getLong(1);
+        } catch (SQLException e) {
+            throw new PostgresException("cannot count " + schema + "." + table + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Runs a query and returns the first column of its first row as text (empty when it returns no row). */
+    public java.util.Optional<String> firstValue(String sql) throws PostgresException {
+        try (Statement statement = connection.createStatement()) {
+            if (!statement.execute(sql)) {
+                return java.util.Optional.empty();
+            }
+            try (ResultSet row = statement.getResultSet()) {
+                return row.next() ? java.util.Optional.ofNullable(row.getString(1)) : java.util.Optional.empty();
+            }
+        } catch (SQLException e) {
+            throw new PostgresException(e.getMessage(), e);
+        }
+    }
+
+    private static String quote(String identifier) {
+        return "\"" + identifier.replace("\"", "\"\"") + "\"";
+    }
+
     /** Whether the session still answers: a backup checks it between files, so a stopped database ends it early. */
     public boolean alive() {
         try {

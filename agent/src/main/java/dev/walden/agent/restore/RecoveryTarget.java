@@ -95,7 +95,7 @@ public sealed interface RecoveryTarget {
      * Parses a target time: ISO-8601 or PostgreSQL's {@code 2026-12-01 14:30:00+01}, with or without an offset
      * (without one, in {@code zone}); or only a time of day, {@code 14:30}, meaning today in {@code zone}.
      */
-    static Time parseTime(String text, ZoneId zone, LocalDate today) {
+    public static Time parseTime(String text, ZoneId zone, LocalDate today) {
         String trimmed = text.strip();
         try {
             return new Time(OffsetDateTime.parse(trimmed.replace(' ', 'T')).toInstant(), zone);

@@ -98,7 +98,8 @@ public final class Restorer {
         }
         Map<Long, Path> tablespaceTargets = new LinkedHashMap<>();
         for (Manifest.Tablespace tablespace : manifest.tablespaces()) {
-            Path location = request.tablespaceMap().getOrDefault(tablespace.oid(), Path.of(tablespace.location()));
+            Path location = request.tablespaceMap().getOrDefault(tablespace.oid(), request.tablespacesUnder()
+                    .map(under -> under.resolve(Long.toString(tablespace.oid()))).orElse(Path.of(tablespace.location())));
             checkTablespaceTarget(tablespace, location, request);
             tablespaceTargets.put(tablespace.oid(), location);
         }

@@ -1,0 +1,97 @@
+package dev.walden.agent;
+
+import dev.walden.agent.backup.BackupCatalog;
+import dev.walden.agent.backup.BackupSummary;
+import dev.walden.agent.backup.BaseBackups;
+import dev.walden.agent.drill.DrillReports;
+import dev.walden.agent.metrics.WaldenMetrics;
+import dev.walden.agent.notify.Notifier;
+import dev.walden.agent.repository.Repository;
+import dev.walden.agent.verify.VerifyResults;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.logging.Logger;
+
+/**
+ * The agent's background watch, once a minute on its own thread: probes the repository (walden_repository_up),
+ * tells notify-command when archiving has failed for notify-archive-failing-minutes and when it recovers, and at
+ * start-up fills the backup, verify and drill gauges from what the repository holds, so a restart does not blank them.
+ */
+final class Monitor implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(Monitor.class.getName());
+    private final Thread thread;
+
+    private Monitor(Thread thread) {
+        this.thread = thread;
+    }
+
+    static Monitor start(Repository repository, BaseBackups backups, WaldenMetrics metrics, Notifier notifier, Duration archiveFailing,
+                         Clock clock) {
+        Thread thread = Thread.ofPlatform().name("walden-monitor").daemon().unstarted(() -> {
+            boolean loaded = false;
+            while (!Thread.currentThread().isInterrupted()) {
+                boolean up;
+                try {
+                    repository.storage().exists(Repository.RECORD_KEY);
+                    up = true;
+                } catch (java.io.IOException e) {
+                    up = false;
+                }
+                if (up != metrics.repositoryUp()) {
+                    LOG.warning("repository " + repository.storage().describe() + (up ? " is reachable again" : " is unreachable"));
+                }
+                metrics.repositoryUp(up);
+                notifier.report("repository", !up, "repository " + repository.storage().describe() + (up ? " is reachable" : " is unreachable"));
+                if (up && !loaded) {
+                    loaded = load(backups, metrics);
+                }
+                WaldenMetrics.Archiving archiving = metrics.archiving();
+                long now = clock.millis();
+                if (archiving.failingSinceMillis() > 0 && now - archiving.failingSinceMillis() >= archiveFailing.toMillis()) {
+                    notifier.report("archiving", true, "archiving has failed for " + (now - archiving.failingSinceMillis()) / 60000
+                            + " min: " + archiving.lastFailure());
+                } else if (archiving.failingSinceMillis() == 0 && archiving.lastSuccessMillis() > 0) {
+                    notifier.report("archiving", false, "archiving works again: last archived " + archiving.lastArchived());
+                }
+                try {
+                    Thread.sleep(60_000);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        });
+        thread.start();
+        return new Monitor(thread);
+    }
+
+    /** Fills the gauges from the repository; false when it could not (tried again next minute). */
+    private static boolean load(BaseBackups backups, WaldenMetrics metrics) {
+        try {
+            Optional<BackupCatalog> catalog = backups.catalog();
+            if (catalog.isEmpty()) {
+                return true;
+            }
+            BackupCatalog.Listing listing = catalog.get().list();
+            for (BackupSummary b : listing.complete()) {
+                metrics.backupSucceeded(b.type().label, b.stopped(), Duration.between(b.started(), b.stopped()).toMillis() / 1000.0,
+                        b.storedBytes());
+            }
+            listing.complete().stream().findFirst().ifPresent(b -> metrics.recoveryWindowStart(b.stopped()));
+            long system = catalog.get().systemIdentifier();
+            new VerifyResults(backups.objects(), system).last().ifPresent(v -> metrics.verified(v.finished(), v.exitCode(),
+                    (int) v.problems().stream().filter(p -> p.kind().equals("wal-gap") || p.kind().equals("backup-wal-missing")).count()));
+            new DrillReports(backups.objects(), system).last().ifPresent(d -> metrics.drilled(d.finished(), d.passed(), d.rtoSeconds(),
+                    d.rpoSeconds().orElse(Double.NaN)));
+            return true;
+        } catch (Exception e) {
+            LOG.info("metrics: the repository's backups, verify and drill results could not be read yet: " + e.getMessage());
+            return false;
+        }
+    }
+
+    @Override
+    public void close() {
+        thread.interrupt();
+    }
+}

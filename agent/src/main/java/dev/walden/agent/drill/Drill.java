@@ -1,0 +1,534 @@
+package dev.walden.agent.drill;
+
+import dev.walden.agent.backup.ArchivedTimelines;
+import dev.walden.agent.backup.BackupCatalog;
+import dev.walden.agent.backup.BackupSummary;
+import dev.walden.agent.backup.BaseBackups;
+import dev.walden.agent.backup.Lsn;
+import dev.walden.agent.backup.Manifest;
+import dev.walden.agent.command.CommandOutput;
+import dev.walden.agent.config.AgentConfig;
+import dev.walden.agent.postgres.PostgresException;
+import dev.walden.agent.postgres.PostgresSession;
+import dev.walden.agent.postgres.PostgresSettings;
+import dev.walden.agent.repository.RepositoryFormatException;
+import dev.walden.agent.restore.RecoveryTarget;
+import dev.walden.agent.restore.RestoreException;
+import dev.walden.agent.restore.RestoreRequest;
+import dev.walden.agent.restore.Restorer;
+import dev.walden.agent.wal.TimelineHistory;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.nio.file.attribute.UserPrincipal;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.logging.Logger;
+import java.util.stream.Stream;
+
+/**
+ * A restore drill (docs/runbook.md, "Drills"): restore into a scratch directory below {@code drill-path}, start a
+ * temporary PostgreSQL from the cluster's own binaries on a Unix socket in that directory with archiving off, wait
+ * for recovery and promotion, run the checks, stop it and remove the directory. The live cluster is never
+ * contacted, its data directory and tablespaces never touched: tablespaces are restored below the scratch
+ * directory, and the temporary server's settings come from the command line, over anything the backup carried.
+ */
+public final class Drill {
+    private static final Logger LOG = Logger.getLogger(Drill.class.getName());
+    static final DateTimeFormatter ID_TIME = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC);
+    static final int PORT = 5432;
+
+    /** What {@code walden drill} was asked. */
+    public record Request(Optional<String> backupId, Optional<String> targetTime, boolean keep, String clientPath) {}
+
+    private final BaseBackups backups;
+    private final PostgresSettings postgres;
+    private final AgentConfig.DrillSettings settings;
+    private final int threads;
+    private final Path socketPath;
+    private final List<Path> protectedPaths;
+    private final ZoneId zone;
+    private final Clock clock;
+    private final Consumer<DrillReport> listener;
+
+    public Drill(BaseBackups backups, PostgresSettings postgres, AgentConfig.DrillSettings settings, int threads, Path socketPath,
+                 List<Path> protectedPaths, ZoneId zone, Clock clock, Consumer<DrillReport> listener) {
+        this.backups = backups;
+        this.postgres = postgres;
+        this.settings = settings;
+        this.threads = threads;
+        this.socketPath = socketPath;
+        this.protectedPaths = List.copyOf(protectedPaths);
+        this.zone = zone;
+        this.clock = clock;
+        this.listener = listener;
+    }
+
+    public DrillReport run(Request request, CommandOutput output) throws DrillException, IOException {
+        Instant started = clock.instant();
+        String id = ID_TIME.format(started);
+        Path root = settings.path().toAbsolutePath().normalize();
+        Optional<Path> pgData = postgres.dataDirectory().map(p -> p.toAbsolutePath().normalize());
+        if (pgData.isPresent() && (root.startsWith(pgData.get()) || pgData.get().startsWith(root.resolve("drill-" + id)))) {
+            throw new DrillException("drill-path " + root + " is inside pg-data " + pgData.get() + "; a drill never writes into the live"
+                    + " cluster's directory. HINT: set drill-path to a directory of its own, e.g. /var/lib/walden/drill");
+        }
+        for (Path p : protectedPaths) {
+            if (root.startsWith(p.toAbsolutePath().normalize())) {
+                throw new DrillException("drill-path " + root + " is inside " + p + ", which the agent keeps (repository, spool or"
+                        + " socket). HINT: set drill-path to a directory of its own");
+            }
+        }
+        Optional<BackupCatalog> catalog;
+        try {
+            catalog = backups.catalog();
+        } catch (RepositoryFormatException e) {
+            throw new DrillException(e.getMessage());
+        }
+        if (catalog.isEmpty()) {
+            throw new DrillException("the repository is empty: there is no backup to drill. HINT: take one with walden backup");
+        }
+        RecoveryTarget target;
+        Optional<String> action;
+        String targetText;
+        if (request.targetTime().isPresent()) {
+            try {
+                target = RecoveryTarget.parseTime(request.targetTime().get(), zone, LocalDate.now(clock.withZone(zone)));
+            } catch (IllegalArgumentException e) {
+                throw new DrillException(e.getMessage());
+            }
+            action = Optional.of("promote");
+            targetText = target.value();
+        } else if (request.backupId().isPresent()) {
+            target = new RecoveryTarget.Immediate();
+            action = Optional.of("promote");
+            targetText = "immediate";
+        } else {
+            target = new RecoveryTarget.Latest();
+            action = Optional.empty();
+            targetText = "latest";
+        }
+        UserPrincipal owner = Files.getOwner(pgData.filter(Files::isDirectory).orElse(Files.isDirectory(root) ? root : root.getRoot()));
+        boolean asRoot = "root".equals(System.getProperty("user.name"));
+        if (asRoot && owner.getName().equals("root")) {
+            owner = root.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName("postgres");
+        }
+        Files.createDirectories(root);
+        Path run = root.resolve("drill-" + id);
+        for (int n = 1; Files.exists(run); n++) {
+            run = root.resolve("drill-" + id + "-" + n);
+        }
+        Files.createDirectory(run, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        Files.setOwner(run, owner);
+        Session session = new Session(id, started, request, run, owner.getName(), asRoot, targetText, output);
+        try {
+            return session.run(catalog.get(), target, action);
+        } finally {
+            session.cleanUp();
+        }
+    }
+
+    /** One drill in its scratch directory. */
+    private final class Session {
+        final String id;
+        final Instant started;
+        final Request request;
+        final Path run;
+        final Path data;
+        final String owner;
+        final boolean asRoot;
+        final String targetText;
+        final CommandOutput output;
+        Process server;
+        Path bin;
+        final List<DrillReport.Check> checks = new ArrayList<>();
+        String backupId = "?";
+        double restoreSeconds;
+        double recoverySeconds;
+        double checkSeconds;
+        long bytesRestored;
+        long walReplayed;
+        Optional<String> recoveryEnd = Optional.empty();
+        Optional<String> archiveEnd = Optional.empty();
+        Optional<Instant> lastTransaction = Optional.empty();
+
+        Session(String id, Instant started, Request request, Path run, String owner, boolean asRoot, String targetText, CommandOutput output) {
+            this.id = id;
+            this.started = started;
+            this.request = request;
+            this.run = run;
+            this.data = run.resolve("data");
+            this.owner = owner;
+            this.asRoot = asRoot;
+            this.targetText = targetText;
+            this.output = output;
+        }
+
+        DrillReport run(BackupCatalog catalog, RecoveryTarget target, Optional<String> action) {
+            Optional<String> error = Optional.empty();
+            try {
+                error = drill(catalog, target, action);
+            } catch (RestoreException e) {
+                error = Optional.of("the restore failed: " + e.getMessage());
+            } catch (IOException | PostgresException e) {
+                error = Optional.of(e.getMessage());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                error = Optional.of("interrupted");
+            } catch (RuntimeException e) {
+                LOG.log(java.util.logging.Level.SEVERE, "drill " + id + " failed unexpectedly", e);
+                error = Optional.of("internal error: " + e);
+            }
+            stopServer();
+            DrillReport report = new DrillReport(id, started, clock.instant(), backupId, targetText,
+                    new DrillReport.Phases(restoreSeconds, recoverySeconds, checkSeconds), bytesRestored, walReplayed, recoveryEnd,
+                    archiveEnd, lastTransaction, checks, error, request.keep(), run.toString());
+            try {
+                new DrillReports(backups.objects(), catalog.systemIdentifier()).store(report, settings.retainDays(), clock.instant());
+            } catch (IOException e) {
+                output.err("walden: warning: the drill report could not be stored in the repository: " + e.getMessage() + "\n");
+            }
+            LOG.info("drill " + id + " of backup " + backupId + ": " + (report.passed() ? "passed" : "FAILED")
+                    + String.format(", RTO %.1f s", report.rtoSeconds()) + error.map(e -> ": " + e).orElse(""));
+            listener.accept(report);
+            return report;
+        }
+
+        Optional<String> drill(BackupCatalog catalog, RecoveryTarget target, Optional<String> action)
+                throws RestoreException, IOException, PostgresException, InterruptedException {
+            long t0 = System.nanoTime();
+            output.progress("drill: restoring into " + data);
+            Restorer restorer = new Restorer(catalog, backups.timelines(), threads, socketPath, zone, clock);
+            Restorer.Outcome restored = restorer.restore(new RestoreRequest(data, request.backupId(), target, action, Optional.empty(),
+                    Map.of(), false, false, request.clientPath(), protectedPaths, Optional.of(run.resolve("tablespaces"))), quiet(output));
+            BackupSummary backup = restored.backup();
+            backupId = backup.id();
+            bytesRestored = restored.bytes();
+            restoreSeconds = (System.nanoTime() - t0) / 1e9;
+            archiveEnd = archiveEnd(catalog, backup);
+
+            bin = settings.pgBin().orElse(Path.of("/usr/lib/postgresql/" + backup.pgVersion() / 10000 + "/bin"));
+            if (!Files.isExecutable(bin.resolve("postgres"))) {
+                return Optional.of(bin.resolve("postgres") + " is not there: a drill runs the cluster's own binaries. HINT: install"
+                        + " postgresql-" + backup.pgVersion() / 10000 + ", or set pg-bin");
+            }
+            writeConfiguration();
+            long t1 = System.nanoTime();
+            output.progress("drill: restored " + dev.walden.agent.backup.TransferProgress.size(bytesRestored) + "; recovering (WAL fetch and replay)");
+            server = start();
+            Optional<String> recovery = awaitPromotion(t1);
+            recoverySeconds = (System.nanoTime() - t1) / 1e9;
+            if (recovery.isPresent()) {
+                return recovery;
+            }
+            long t2 = System.nanoTime();
+            output.progress("drill: recovered; checking");
+            recoveryPoint(backup);
+            runChecks(catalog, backup);
+            checkSeconds = (System.nanoTime() - t2) / 1e9;
+            return Optional.empty();
+        }
+
+        /** The end of the newest segment archived on the timeline recovery follows. */
+        Optional<String> archiveEnd(BackupCatalog catalog, BackupSummary backup) throws IOException {
+            try {
+                long timeline = backups.timelines().latestFrom(backup.timeline());
+                String prefix = Long.toUnsignedString(catalog.systemIdentifier()) + "/wal/" + String.format("%08X", timeline) + "/";
+                Optional<String> newest = catalog.objects().storage().list(prefix).stream()
+                        .map(k -> k.substring(k.lastIndexOf('/') + 1)).filter(n -> n.length() == 24).max(Comparator.naturalOrder());
+                return newest.map(n -> new Lsn((dev.walden.agent.wal.WalFileName.parse(n).segmentNumber(backup.walSegmentSize()) + 1)
+                        * backup.walSegmentSize()).toString());
+            } catch (ArchivedTimelines.CatalogReadException e) {
+                return Optional.empty();
+            }
+        }
+
+        void writeConfiguration() throws IOException {
+            write(run.resolve("postgresql.conf"), "# written by walden drill " + id + "; every setting that matters is on the command line\n");
+            write(run.resolve("pg_hba.conf"), "# the drill's socket directory is private to its owner\nlocal all all trust\n");
+            write(run.resolve("pg_ident.conf"), "");
+            Files.writeString(run.resolve("postgres.log"), "");
+            chown(run.resolve("postgres.log"));
+        }
+
+        void write(Path file, String text) throws IOException {
+            Files.writeString(file, text, StandardCharsets.UTF_8);
+            chown(file);
+        }
+
+        void chown(Path file) throws IOException {
+            if (asRoot) {
+                Files.setOwner(file, file.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName(owner));
+            }
+        }
+
+        List<String> asOwner(String program, String... arguments) {
+            List<String> command = new ArrayList<>();
+            if (asRoot) {
+                command.addAll(List.of("runuser", "-u", owner, "--"));
+            }
+            command.add(bin.resolve(program).toString());
+            command.addAll(List.of(arguments));
+            return command;
+        }
+
+        Process start() throws IOException {
+            List<String> command = asOwner("postgres", "-D", data.toString(),
+                    "-c", "config_file=" + run.resolve("postgresql.conf"),
+                    "-c", "hba_file=" + run.resolve("pg_hba.conf"),
+                    "-c", "ident_file=" + run.resolve("pg_ident.conf"),
+                    "-c", "port=" + PORT, "-c", "listen_addresses=", "-c", "unix_socket_directories=" + run,
+                    "-c", "unix_socket_permissions=0700", "-c", "archive_mode=off", "-c", "archive_command=",
+                    "-c", "hot_standby=off", "-c", "shared_buffers=128MB", "-c", "huge_pages=off", "-c", "max_wal_senders=0",
+                    "-c", "max_replication_slots=0", "-c", "logging_collector=off", "-c", "log_destination=stderr", "-c", "ssl=off",
+                    "-c", "cluster_name=walden-drill-" + id);
+            return new ProcessBuilder(command).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(run.resolve("postgres.log").toFile()))
+                    .directory(run.toFile()).start();
+        }
+
+        PostgresSettings drillSettings(String database) {
+            return new PostgresSettings(Optional.of(data), run.toString(), PORT, postgres.user(), database);
+        }
+
+        /** Waits for the server to accept connections as a primary; empty when it did, else why not. */
+        Optional<String> awaitPromotion(long startedNanos) throws InterruptedException {
+            long deadline = startedNanos + settings.timeout().toNanos();
+            String last = "";
+            while (System.nanoTime() < deadline) {
+                if (!server.isAlive()) {
+                    return Optional.of("recovery failed: the restored server stopped (exit " + server.exitValue() + "): " + logTail());
+                }
+                try (PostgresSession session = PostgresSession.open(drillSettings(postgres.database()))) {
+                    if ("f".equals(session.firstValue("SELECT pg_is_in_recovery()").orElse(""))) {
+                        return Optional.empty();
+                    }
+                } catch (PostgresException e) {
+                    last = e.getMessage();
+                }
+                if (output.cancelled()) {
+                    return Optional.of("cancelled: the client went away during recovery");
+                }
+                output.progress("drill: recovering for " + (System.nanoTime() - startedNanos) / 1_000_000_000 + " s");
+                Thread.sleep(500);
+            }
+            return Optional.of("recovery did not finish within drill-timeout (" + settings.timeout().toSeconds() + " s); last: " + last
+                    + "; server log: " + logTail());
+        }
+
+        String logTail() {
+            try {
+                List<String> lines = Files.readAllLines(run.resolve("postgres.log"));
+                List<String> important = lines.stream().filter(l -> l.contains("FATAL") || l.contains("PANIC") || l.contains("ERROR")).toList();
+                List<String> tail = important.isEmpty() ? lines.subList(Math.max(0, lines.size() - 3), lines.size())
+                        : important.subList(Math.max(0, important.size() - 3), important.size());
+                return String.join(" | ", tail);
+            } catch (IOException e) {
+                return "(no log: " + e.getMessage() + ")";
+            }
+        }
+
+        void recoveryPoint(BackupSummary backup) throws IOException, PostgresException {
+            try (Stream<Path> files = Files.list(data.resolve("pg_wal"))) {
+                Optional<Path> history = files.filter(p -> p.getFileName().toString().matches("[0-9A-F]{8}\\.history"))
+                        .max(Comparator.comparing(p -> p.getFileName().toString()));
+                if (history.isPresent()) {
+                    String name = history.get().getFileName().toString();
+                    TimelineHistory parsed = TimelineHistory.parse(Long.parseLong(name.substring(0, 8), 16), Files.readString(history.get()));
+                    if (!parsed.ancestors().isEmpty()) {
+                        long end = parsed.ancestors().get(parsed.ancestors().size() - 1).switchLsn();
+                        recoveryEnd = Optional.of(new Lsn(end).toString());
+                        walReplayed = Math.max(0, end - backup.startLsn().value());
+                    }
+                }
+            }
+            try (PostgresSession session = PostgresSession.open(drillSettings(postgres.database()))) {
+                lastTransaction = session.firstValue("SELECT extract(epoch FROM pg_last_xact_replay_timestamp())")
+                        .map(s -> Instant.ofEpochMilli(Math.round(Double.parseDouble(s) * 1000)));
+            }
+        }
+
+        void runChecks(BackupCatalog catalog, BackupSummary backup) throws InterruptedException {
+            check("connect", () -> {
+                try (PostgresSession session = PostgresSession.open(drillSettings(postgres.database()))) {
+                    String one = session.firstValue("SELECT 1").orElse("");
+                    return new Result(one.equals("1"), "SELECT 1 returned " + one);
+                }
+            });
+            check("recovery point", () -> recoveryPointCheck(backup));
+            check("pg_amcheck", this::amcheck);
+            check("row counts", () -> rowCounts(catalog, backup));
+            sqlChecks();
+        }
+
+        record Result(boolean passed, String detail) {}
+
+        @FunctionalInterface
+        interface CheckBody {
+            Result run() throws Exception;
+        }
+
+        void check(String name, CheckBody body) {
+            try {
+                Result r = body.run();
+                checks.add(new DrillReport.Check(name, r.passed(), r.detail()));
+            } catch (Exception e) {
+                checks.add(new DrillReport.Check(name, false, "could not run: " + e.getMessage()));
+            }
+        }
+
+        Result recoveryPointCheck(BackupSummary backup) {
+            if (recoveryEnd.isEmpty()) {
+                return new Result(false, "the recovered server left no timeline history: where recovery ended is unknown");
+            }
+            long end = Lsn.parse(recoveryEnd.get()).value();
+            return switch (targetText) {
+                case "immediate" -> new Result(Long.compareUnsigned(end, backup.stopLsn().value()) >= 0,
+                        "recovery ended at " + recoveryEnd.get() + "; the backup is consistent from " + backup.stopLsn());
+                case "latest" -> {
+                    if (archiveEnd.isEmpty()) {
+                        yield new Result(false, "the archive's end could not be read");
+                    }
+                    long archive = Lsn.parse(archiveEnd.get()).value();
+                    boolean reached = Long.compareUnsigned(end, archive - backup.walSegmentSize()) >= 0;
+                    yield new Result(reached, reached ? "recovery ended at " + recoveryEnd.get() + ", in the newest archived segment (the archive"
+                            + " ends at " + archiveEnd.get() + ")" : "recovery stopped at " + recoveryEnd.get() + " but the archive reaches "
+                            + archiveEnd.get() + ": WAL is missing in between, and a restore now would lose what follows. HINT: walden verify"
+                            + " names the gap");
+                }
+                default -> new Result(true, "recovery reached the target " + targetText + " and ended at " + recoveryEnd.get()
+                        + lastTransaction.map(t -> "; last transaction " + t).orElse(""));
+            };
+        }
+
+        Result amcheck() throws IOException, InterruptedException {
+            Path log = run.resolve("pg_amcheck.log");
+            Files.writeString(log, "");
+            chown(log);
+            Process p = new ProcessBuilder(asOwner("pg_amcheck", "-h", run.toString(), "-p", Integer.toString(PORT), "-U", postgres.user(),
+                    "--all", "--install-missing", "--no-progress")).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).directory(run.toFile()).start();
+            if (!p.waitFor(settings.timeout().toSeconds(), TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                return new Result(false, "pg_amcheck did not finish within drill-timeout");
+            }
+            String text = Files.readString(log).strip();
+            String firstLines = String.join(" | ", text.lines().limit(5).toList());
+            return p.exitValue() == 0 ? new Result(true, "every database's heap and btree indexes checked: no corruption")
+                    : new Result(false, "pg_amcheck exit " + p.exitValue() + ": " + firstLines);
+        }
+
+        Result rowCounts(BackupCatalog catalog, BackupSummary backup) throws Exception {
+            Manifest manifest = catalog.manifest(backup.id());
+            if (manifest.rowCounts().isEmpty()) {
+                return new Result(true, "backup " + backup.id() + " recorded no row counts (taken by an older agent, or no tables)");
+            }
+            List<String> details = new ArrayList<>();
+            boolean passed = true;
+            for (Manifest.TableCount t : manifest.rowCounts()) {
+                String name = t.database() + "." + t.schema() + "." + t.table();
+                try (PostgresSession session = PostgresSession.open(drillSettings(t.database()))) {
+                    long now = session.count(t.schema(), t.table());
+                    if (t.rows() > 0 && now == 0) {
+                        passed = false;
+                        details.add(name + " is empty, but had " + t.rows() + " rows at backup time");
+                    } else {
+                        details.add(name + " " + now + (now == t.rows() ? " = " : " vs ") + t.rows() + " at backup time");
+                    }
+                } catch (PostgresException e) {
+                    passed = false;
+                    details.add(name + " cannot be read: " + e.getMessage());
+                }
+            }
+            return new Result(passed, String.join("; ", details));
+        }
+
+        void sqlChecks() {
+            if (settings.sqlFile().isEmpty()) {
+                return;
+            }
+            List<SqlChecks.SqlCheck> parsed;
+            try {
+                parsed = SqlChecks.parse(Files.readString(settings.sqlFile().get()));
+            } catch (IOException | IllegalArgumentException e) {
+                checks.add(new DrillReport.Check("drill-sql-file", false, settings.sqlFile().get() + ": " + e.getMessage()));
+                return;
+            }
+            for (SqlChecks.SqlCheck c : parsed) {
+                check("sql line " + c.line(), () -> {
+                    try (PostgresSession session = PostgresSession.open(drillSettings(c.database().orElse(postgres.database())))) {
+                        Optional<String> value = session.firstValue(c.sql());
+                        boolean ok = SqlChecks.passes(c, value);
+                        return new Result(ok, c.describe() + " returned " + value.orElse("no row")
+                                + (ok ? "" : ", expected " + c.expected().orElse("true")));
+                    }
+                });
+            }
+        }
+
+        void stopServer() {
+            if (server == null) {
+                return;
+            }
+            try {
+                if (server.isAlive()) {
+                    Process stop = new ProcessBuilder(asOwner("pg_ctl", "-D", data.toString(), "stop", "-m", "fast", "-w", "-t", "60"))
+                            .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).directory(run.toFile()).start();
+                    stop.waitFor(90, TimeUnit.SECONDS);
+                }
+                if (!server.waitFor(30, TimeUnit.SECONDS)) {
+                    server.descendants().forEach(ProcessHandle::destroyForcibly);
+                    server.destroyForcibly();
+                }
+            } catch (IOException | InterruptedException e) {
+                server.descendants().forEach(ProcessHandle::destroyForcibly);
+                server.destroyForcibly();
+            }
+        }
+
+        void cleanUp() {
+            stopServer();
+            if (request.keep()) {
+                output.err("walden: the drill's directory is kept for investigation: " + run + " (remove it when done)\n");
+                return;
+            }
+            try (Stream<Path> paths = Files.walk(run)) {
+                for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(p);
+                }
+            } catch (IOException | java.io.UncheckedIOException e) {
+                output.err("walden: warning: could not remove the drill's directory " + run + ": " + e.getMessage() + "\n");
+            }
+        }
+    }
+
+    /** The restore's own chatter is not the drill's: keep progress, drop its notes. */
+    private static CommandOutput quiet(CommandOutput output) {
+        return new CommandOutput() {
+            public void out(String text) {}
+
+            public void err(String text) {}
+
+            public void progress(String line) {
+                output.progress("drill: " + line);
+            }
+
+            public boolean cancelled() {
+                return output.cancelled();
+            }
+        };
+    }
+}
