@@ -419,7 +419,7 @@ public final class Drill {
             Files.writeString(log, "");
             chown(log);
             Process p = new ProcessBuilder(asOwner("pg_amcheck", "-h", run.toString(), "-p", Integer.toString(PORT), "-U", postgres.user(),
-                    "--all", "--install-missing", "--no-progress")).redirectErrorStream(true)
+                    "--all", "--install-missing")).redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).directory(run.toFile()).start();
             if (!p.waitFor(settings.timeout().toSeconds(), TimeUnit.SECONDS)) {
                 p.destroyForcibly();
