@@ -238,7 +238,8 @@ public final class WaldenMetrics {
                 (`dev.walden.agent.metrics.WaldenMetrics`); a test fails when this file and the code differ.
 
                 Set `metrics-listen = 127.0.0.1:9187` and scrape `http://127.0.0.1:9187/metrics` (Prometheus text format).
-                Alert rules: `packaging/prometheus/walden-alerts.yml`; dashboard: `packaging/grafana/walden-dashboard.json`.
+                Alert rules: `packaging/prometheus/walden-alerts.yml` (tested by `promtool test rules walden-alerts.test.yml`); dashboard:
+                `packaging/grafana/walden-dashboard.json`. Both are installed under `/opt/walden/share/`.
                 Unix times are seconds; NaN means "not known yet" (nothing of that kind happened since the agent started and
                 none is recorded in the repository).
 

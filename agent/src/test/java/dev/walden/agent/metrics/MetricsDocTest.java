@@ -18,6 +18,22 @@ class MetricsDocTest {
     }
 
     @Test
+    void theAlertRulesAndTheDashboardUseOnlyMetricsTheAgentExposes() throws Exception {
+        String scrape = new WaldenMetrics(() -> 0.0, 16 << 20, Map::of).scrape();
+        for (String file : new String[] {"prometheus/walden-alerts.yml", "grafana/walden-dashboard.json"}) {
+            String text = Files.readString(Path.of("../packaging", file));
+            var names = java.util.regex.Pattern.compile("walden_[a-z_]+").matcher(text);
+            int found = 0;
+            while (names.find()) {
+                String name = names.group().replaceAll("_(bucket|count|sum)$", "");
+                assertTrue(scrape.contains("\n" + name), file + " uses " + name + ", which the agent does not expose");
+                found++;
+            }
+            assertTrue(found > 5, file);
+        }
+    }
+
+    @Test
     void aPushShowsInTheScrape() {
         WaldenMetrics metrics = new WaldenMetrics(() -> 3.0, 16 << 20, Map::of);
         metrics.pushSucceeded("000000010000000000000001", 16 << 20, 1 << 20, 5_000_000, 1_764_590_400_000L);
