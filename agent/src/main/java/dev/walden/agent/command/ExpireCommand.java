@@ -97,7 +97,7 @@ public final class ExpireCommand {
             }
         }
         plan.windowFrom().ifPresent(from -> text.append("\npoint-in-time recovery ").append(outcome.dryRun() ? "would stay" : "stays")
-                .append(" possible from ").append(ManifestJson.time(from, zone)).append(" (end of backup ")
+                .append(" possible from ").append(ManifestJson.time(from.truncatedTo(java.time.temporal.ChronoUnit.SECONDS), zone)).append(" (end of backup ")
                 .append(plan.windowAnchor().orElse("?")).append(") to the end of the archive\n"));
         return text.toString();
     }

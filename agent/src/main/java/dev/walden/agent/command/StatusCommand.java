@@ -85,7 +85,7 @@ public final class StatusCommand {
         List<String> warnings = new ArrayList<>();
         ObjectNode root = ManifestJson.newObject();
         root.put("agent_version", version).put("uptime_seconds", Duration.between(startedAt, now).toSeconds())
-                .put("time", ManifestJson.time(now, zone));
+                .put("time", time(now, zone));
 
         // Repository
         boolean reachable;
@@ -123,7 +123,7 @@ public final class StatusCommand {
             arch.put("ready_backlog", (long) backlog);
         }
         if (archiving.failingSinceMillis() > 0) {
-            critical.add("archiving is failing since " + ManifestJson.time(Instant.ofEpochMilli(archiving.failingSinceMillis()), zone)
+            critical.add("archiving is failing since " + time(Instant.ofEpochMilli(archiving.failingSinceMillis()), zone)
                     + ": " + archiving.lastFailure());
         }
         if (!Double.isNaN(backlog) && backlog > BACKLOG_FILES) {
@@ -152,10 +152,9 @@ public final class StatusCommand {
                     String anchor = policy.enabled() ? RetentionRules.plan(policy, now, complete, List.of(), List.of(), List.of(),
                             dev.walden.agent.wal.TimelineHistory::root).windowAnchor().orElse(complete.get(0).id()) : complete.get(0).id();
                     BackupSummary from = complete.stream().filter(b -> b.id().equals(anchor)).findFirst().orElse(complete.get(0));
-                    window.put("from", ManifestJson.time(from.stopped(), zone)).put("from_backup", from.id());
+                    window.put("from", time(from.stopped(), zone)).put("from_backup", from.id());
                     metrics.recoveryWindowStart(from.stopped());
-                    Optional<String> to = archiving.lastArchived().isEmpty() ? Optional.empty() : Optional.of(archiving.lastArchived());
-                    window.put("to", to.map(n -> "the end of " + n).orElse("the end of the archive"));
+                    window.put("to", "the end of the archive");
                 } else {
                     window.putNull("from").putNull("to");
                 }
@@ -173,10 +172,10 @@ public final class StatusCommand {
                 Optional<VerifyReport> last = new VerifyResults(backups.objects(), system).last();
                 if (last.isPresent()) {
                     VerifyReport v = last.get();
-                    verifyNode.put("last", ManifestJson.time(v.finished(), zone)).put("result", v.result()).put("problems", v.problems().size())
+                    verifyNode.put("last", time(v.finished(), zone)).put("result", v.result()).put("problems", v.problems().size())
                             .put("mode", v.quick() ? "quick" : "full");
                     if (v.exitCode() == 1) {
-                        critical.add("the last verify (" + ManifestJson.time(v.finished(), zone) + ") found " + v.problems().size()
+                        critical.add("the last verify (" + time(v.finished(), zone) + ") found " + v.problems().size()
                                 + " problems: " + v.problems().get(0).message());
                     } else if (v.exitCode() == 2) {
                         warnings.add("the last verify could not check: " + v.error().orElse("?"));
@@ -194,10 +193,10 @@ public final class StatusCommand {
                 Optional<DrillReport> last = new DrillReports(backups.objects(), system).last();
                 if (last.isPresent()) {
                     DrillReport d = last.get();
-                    drillNode.put("last", ManifestJson.time(d.finished(), zone)).put("result", d.passed() ? "passed" : "failed")
+                    drillNode.put("last", time(d.finished(), zone)).put("result", d.passed() ? "passed" : "failed")
                             .put("backup", d.backup()).put("rto_seconds", d.rtoSeconds());
                     if (!d.passed()) {
-                        warnings.add("the last drill (" + ManifestJson.time(d.finished(), zone) + ") failed: " + d.error().orElseGet(() ->
+                        warnings.add("the last drill (" + time(d.finished(), zone) + ") failed: " + d.error().orElseGet(() ->
                                 d.checks().stream().filter(c -> !c.passed()).map(c -> c.name() + ": " + c.detail()).findFirst().orElse("?")));
                     }
                     if (scheduled(JobKind.DRILL) && Duration.between(d.finished(), now).compareTo(DRILL_AGE) > 0) {
@@ -220,11 +219,11 @@ public final class StatusCommand {
         for (Scheduler.Job job : scheduler.jobs()) {
             ObjectNode s = schedules.addObject().put("job", job.kind().label).put("cron", job.schedule().expression())
                     .put("zone", job.schedule().zone().getId());
-            s.put("next", next.containsKey(job.kind()) ? ManifestJson.time(next.get(job.kind()), zone) : null);
+            s.put("next", next.containsKey(job.kind()) ? time(next.get(job.kind()), zone) : null);
             try {
                 Optional<RunRecord> last = runs.last(job.kind().label);
                 if (last.isPresent()) {
-                    s.put("last_outcome", last.get().outcome()).put("last_run", ManifestJson.time(last.get().finished(), zone));
+                    s.put("last_outcome", last.get().outcome()).put("last_run", time(last.get().finished(), zone));
                     if (last.get().outcome().equals("failed")) {
                         warnings.add("the last scheduled " + job.kind().label + " failed: " + last.get().message());
                     }
@@ -258,16 +257,21 @@ public final class StatusCommand {
     }
 
     private ObjectNode backupNode(BackupSummary b, Instant now) {
-        return ManifestJson.newObject().put("id", b.id()).put("stopped", ManifestJson.time(b.stopped(), zone))
+        return ManifestJson.newObject().put("id", b.id()).put("stopped", time(b.stopped(), zone))
                 .put("age_seconds", Duration.between(b.stopped(), now).toSeconds()).put("bytes", b.bytes()).put("stored_bytes", b.storedBytes());
     }
 
     private void putTime(ObjectNode node, String field, long millis) {
         if (millis > 0) {
-            node.put(field, ManifestJson.time(Instant.ofEpochMilli(millis), zone));
+            node.put(field, time(Instant.ofEpochMilli(millis), zone));
         } else {
             node.putNull(field);
         }
+    }
+
+    /** Times to the second: a status screen has no use for nanoseconds. */
+    private String time(Instant instant, ZoneId zone) {
+        return ManifestJson.time(instant.truncatedTo(java.time.temporal.ChronoUnit.SECONDS), zone);
     }
 
     static String age(Duration d) {

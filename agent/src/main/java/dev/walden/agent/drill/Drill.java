@@ -164,6 +164,7 @@ public final class Drill {
         Optional<String> recoveryEnd = Optional.empty();
         Optional<String> archiveEnd = Optional.empty();
         Optional<Instant> lastTransaction = Optional.empty();
+        long followedTimeline;
 
         Session(String id, Instant started, Request request, Path run, String owner, boolean asRoot, String targetText, CommandOutput output) {
             this.id = id;
@@ -210,6 +211,7 @@ public final class Drill {
         Optional<String> drill(BackupCatalog catalog, RecoveryTarget target, Optional<String> action)
                 throws RestoreException, IOException, PostgresException, InterruptedException {
             long t0 = System.nanoTime();
+            Map<Long, String> newestAtStart = newestSegments(catalog);
             output.progress("drill: restoring into " + data);
             Restorer restorer = new Restorer(catalog, backups.timelines(), threads, socketPath, zone, clock);
             Restorer.Outcome restored = restorer.restore(new RestoreRequest(data, request.backupId(), target, action, Optional.empty(),
@@ -218,7 +220,6 @@ public final class Drill {
             backupId = backup.id();
             bytesRestored = restored.bytes();
             restoreSeconds = (System.nanoTime() - t0) / 1e9;
-            archiveEnd = archiveEnd(catalog, backup);
 
             bin = settings.pgBin().orElse(Path.of("/usr/lib/postgresql/" + backup.pgVersion() / 10000 + "/bin"));
             if (!Files.isExecutable(bin.resolve("postgres"))) {
@@ -236,24 +237,27 @@ public final class Drill {
             }
             long t2 = System.nanoTime();
             output.progress("drill: recovered; checking");
-            recoveryPoint(backup);
+            recoveryPoint(backup, newestAtStart);
             runChecks(catalog, backup);
             checkSeconds = (System.nanoTime() - t2) / 1e9;
             return Optional.empty();
         }
 
-        /** The end of the newest segment archived on the timeline recovery follows. */
-        Optional<String> archiveEnd(BackupCatalog catalog, BackupSummary backup) throws IOException {
-            try {
-                long timeline = backups.timelines().latestFrom(backup.timeline());
-                String prefix = Long.toUnsignedString(catalog.systemIdentifier()) + "/wal/" + String.format("%08X", timeline) + "/";
-                Optional<String> newest = catalog.objects().storage().list(prefix).stream()
-                        .map(k -> k.substring(k.lastIndexOf('/') + 1)).filter(n -> n.length() == 24).max(Comparator.naturalOrder());
-                return newest.map(n -> new Lsn((dev.walden.agent.wal.WalFileName.parse(n).segmentNumber(backup.walSegmentSize()) + 1)
-                        * backup.walSegmentSize()).toString());
-            } catch (ArchivedTimelines.CatalogReadException e) {
-                return Optional.empty();
+        /**
+         * The newest complete segment archived on each timeline as the drill starts: WAL the live cluster archives
+         * later is not what this recovery could have seen.
+         */
+        Map<Long, String> newestSegments(BackupCatalog catalog) throws IOException {
+            Map<Long, String> newest = new java.util.HashMap<>();
+            String prefix = Long.toUnsignedString(catalog.systemIdentifier()) + "/wal/";
+            for (String key : catalog.objects().storage().list(prefix)) {
+                String name = key.substring(key.lastIndexOf('/') + 1);
+                if (name.length() == 24) {
+                    var wal = dev.walden.agent.wal.WalFileName.parse(name);
+                    newest.merge(wal.timeline(), name, (a, b) -> a.compareTo(b) >= 0 ? a : b);
+                }
             }
+            return newest;
         }
 
         void writeConfiguration() throws IOException {
@@ -341,7 +345,8 @@ public final class Drill {
             }
         }
 
-        void recoveryPoint(BackupSummary backup) throws IOException, PostgresException {
+        /** Where recovery ended, on which timeline, and how far the archive reached on that timeline when the drill began. */
+        void recoveryPoint(BackupSummary backup, Map<Long, String> newestAtStart) throws IOException, PostgresException {
             try (Stream<Path> files = Files.list(data.resolve("pg_wal"))) {
                 Optional<Path> history = files.filter(p -> p.getFileName().toString().matches("[0-9A-F]{8}\\.history"))
                         .max(Comparator.comparing(p -> p.getFileName().toString()));
@@ -349,8 +354,15 @@ public final class Drill {
                     String name = history.get().getFileName().toString();
                     TimelineHistory parsed = TimelineHistory.parse(Long.parseLong(name.substring(0, 8), 16), Files.readString(history.get()));
                     if (!parsed.ancestors().isEmpty()) {
-                        long end = parsed.ancestors().get(parsed.ancestors().size() - 1).switchLsn();
+                        TimelineHistory.Entry followed = parsed.ancestors().get(parsed.ancestors().size() - 1);
+                        long end = followed.switchLsn();
                         recoveryEnd = Optional.of(new Lsn(end).toString());
+                        String newest = newestAtStart.get(followed.timeline());
+                        if (newest != null) {
+                            long segment = dev.walden.agent.wal.WalFileName.parse(newest).segmentNumber(backup.walSegmentSize());
+                            archiveEnd = Optional.of(new Lsn((segment + 1) * backup.walSegmentSize()).toString());
+                        }
+                        followedTimeline = followed.timeline();
                         walReplayed = Math.max(0, end - backup.startLsn().value());
                     }
                 }
@@ -400,12 +412,13 @@ public final class Drill {
                         "recovery ended at " + recoveryEnd.get() + "; the backup is consistent from " + backup.stopLsn());
                 case "latest" -> {
                     if (archiveEnd.isEmpty()) {
-                        yield new Result(false, "the archive's end could not be read");
+                        yield new Result(true, "recovery ended at " + recoveryEnd.get() + " on timeline " + followedTimeline
+                                + ", which had no complete segment archived when the drill began");
                     }
                     long archive = Lsn.parse(archiveEnd.get()).value();
                     boolean reached = Long.compareUnsigned(end, archive - backup.walSegmentSize()) >= 0;
-                    yield new Result(reached, reached ? "recovery ended at " + recoveryEnd.get() + ", in the newest archived segment (the archive"
-                            + " ends at " + archiveEnd.get() + ")" : "recovery stopped at " + recoveryEnd.get() + " but the archive reaches "
+                    yield new Result(reached, reached ? "recovery ended at " + recoveryEnd.get() + " on timeline " + followedTimeline
+                            + ", in or after the newest segment archived when the drill began (which ends at " + archiveEnd.get() + ")" : "recovery stopped at " + recoveryEnd.get() + " but the archive reaches "
                             + archiveEnd.get() + ": WAL is missing in between, and a restore now would lose what follows. HINT: walden verify"
                             + " names the gap");
                 }
