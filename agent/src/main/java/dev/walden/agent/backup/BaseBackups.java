@@ -329,6 +329,10 @@ public final class BaseBackups {
                     progress.fileDone();
                 }
             }
+            if (!session.alive()) {
+                throw new BackupException("the database session ended during the backup (did PostgreSQL stop?);"
+                        + " backup " + id + " is incomplete and will never be offered for restore");
+            }
             output.progress(progress.line("backup " + id) + "; counting the largest tables' rows");
             List<Manifest.TableCount> rowCounts = countRows(session);
             output.progress(progress.line("backup " + id) + "; stopping the backup");

@@ -128,8 +128,8 @@ public final class PostgresSession implements AutoCloseable {
             row.next();
             return new BackupStop(row.getString(1), row.getString(2), row.getString(3) == null ? "" : row.getString(3));
         } catch (SQLException e) {
-            throw new PostgresException("pg_backup_stop failed: " + e.getMessage()
-                    + ". HINT: did the cluster stop or restart during the backup?", e);
+            throw new PostgresException("pg_backup_stop failed: " + e.getMessage() + "; the backup is incomplete and will never be"
+                    + " offered for restore. HINT: did the cluster stop or restart during the backup?", e);
         }
     }
 
