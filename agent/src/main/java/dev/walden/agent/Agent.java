@@ -42,6 +42,8 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 import dev.walden.agent.command.DrillCommand;
+import dev.walden.agent.command.DumpCommand;
+import dev.walden.agent.logical.Dumps;
 import dev.walden.agent.command.StatusCommand;
 import dev.walden.agent.drill.Drill;
 import dev.walden.agent.metrics.MetricsEndpoint;
@@ -165,13 +167,16 @@ public final class Agent implements AutoCloseable {
                                 + (report.passed() ? "passed" : "failed") + report.error().map(e -> ": " + e).orElse(""));
                     });
             RunRecords runRecords = new RunRecords(repository, backupObjects);
+            Dumps dumps = new Dumps(repository, backupObjects, encryption.repositoryMode(), config.postgres(), config.drill().pgBin(),
+                    config.dumpExclude(), config.spoolPath(), config.retention(), clock,
+                    dump -> metrics.dumpSucceeded(dump.subject(), dump.stopped()));
             AtomicReference<RequestRouter> routerRef = new AtomicReference<>();
             String client = clientPath();
             Scheduler scheduler = new Scheduler(config.schedules(), kind -> {
                 Result result = routerRef.get().run(new Request.Command(kind.command, "/", client, false), new LoggedOutput(kind.label));
                 return new Scheduler.Outcome(result.exitCode(), result.message());
             }, runRecords, run -> {
-                if (run.job().startsWith("backup")) {
+                if (run.job().startsWith("backup") || run.job().equals("dump")) {
                     notifier.report("job:" + run.job(), run.outcome().equals("failed"), "scheduled " + run.job() + " " + run.outcome()
                             + ": " + run.message());
                 }
@@ -183,7 +188,7 @@ public final class Agent implements AutoCloseable {
                     new BackupCommand(backups, expiry, zone, clock, metrics),
                     new RestoreCommand(backups, config.backup().threads(), config.socketPath(),
                             protectedByRestore(config), zone, clock),
-                    new ExpireCommand(expiry, zone), new VerifyCommand(verifier, backups, zone, report -> {
+                    new ExpireCommand(expiry, dumps, zone), new VerifyCommand(verifier, backups, zone, report -> {
                         int missing = report.problems().stream().filter(p -> p.kind().equals("wal-gap") || p.kind().equals("backup-wal-missing"))
                                 .mapToInt(p -> gapSize(p)).sum();
                         metrics.verified(report.finished(), report.exitCode(), missing);
@@ -193,7 +198,8 @@ public final class Agent implements AutoCloseable {
                     }),
                     new DrillCommand(drill, zone),
                     new StatusCommand(VERSION, startedAt, backups, repository, metrics, readyBacklog, scheduler, runRecords,
-                            config.retention(), zone, clock), VERSION);
+                            config.retention(), zone, clock, dumps),
+                    new DumpCommand(dumps, zone, clock), VERSION);
             routerRef.set(router);
             if (config.metricsListen().isPresent()) {
                 MetricsEndpoint endpoint = MetricsEndpoint.start(config.metricsListen().get(), metrics);

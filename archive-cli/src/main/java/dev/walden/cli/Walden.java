@@ -52,6 +52,14 @@ public final class Walden {
                              check WAL continuity, backups and every object; exit 0 ok, 1 problems, 2 cannot check
               drill [--backup ID | --target-time TS] [--keep] [--json]
                              restore into drill-path, start it, check it (amcheck, row counts, your SQL); report RTO/RPO
+              dump [--database DB ...] [--json]
+                             pg_dump each database (all but templates and dump-exclude) and the globals
+              dump list [--database DB] [--json]
+              dump get ID --to FILE
+                             the custom-format file, for pg_restore by hand
+              dump restore ID --database NEW [--create] [--table T ...] [--schema S ...] [--jobs N]
+                      [--clean --if-exists] [--no-owner --no-privileges]
+                             pg_restore a dump into NEW (--create makes NEW, and fails if it exists)
               status [--json]
                              one screen: archiving, backups, recovery window, verify, drills, schedules;
                              exit 0 healthy, 1 warnings, 2 critical
@@ -132,7 +140,7 @@ public final class Walden {
                         ? new Request.Fetch(args[index + 1], workingDirectory.resolve(args[index + 2]).normalize().toString())
                         : null;
                 case "ping" -> operands == 0 ? new Request.Ping() : null;
-                case "backup", "restore", "expire", "verify", "drill", "status" -> new Request.Command(
+                case "backup", "restore", "expire", "verify", "drill", "status", "dump" -> new Request.Command(
                         java.util.Arrays.asList(args).subList(index, args.length), workingDirectory.toString(),
                         env.getOrDefault("WALDEN_CLIENT", "walden"), "1".equals(env.get("WALDEN_PROGRESS")));
                 default -> null;

@@ -22,10 +22,12 @@ import java.util.logging.Logger;
 public final class ExpireCommand {
     private static final Logger LOG = Logger.getLogger(ExpireCommand.class.getName());
     private final Expiry expiry;
+    private final dev.walden.agent.logical.Dumps dumps;
     private final ZoneId zone;
 
-    public ExpireCommand(Expiry expiry, ZoneId zone) {
+    public ExpireCommand(Expiry expiry, dev.walden.agent.logical.Dumps dumps, ZoneId zone) {
         this.expiry = expiry;
+        this.dumps = dumps;
         this.zone = zone;
     }
 
@@ -42,15 +44,39 @@ public final class ExpireCommand {
         boolean dryRun = arguments.flag("dry-run");
         try {
             Expiry.Outcome outcome = expiry.run(dryRun, output::progress);
+            java.util.Map<dev.walden.agent.logical.DumpRecord, List<String>> dumpPlan = java.util.Map.of();
+            var dumpCatalog = dumps.catalog();
+            if (dumpCatalog.isPresent()) {
+                dumpPlan = dumps.plan(dumpCatalog.get().list().complete(), outcome.plan().now());
+            }
+            int expiredDumps = dumps.expire(dryRun, dumpPlan).size();
             if (arguments.flag("json")) {
-                output.out(ManifestJson.pretty(json(outcome, zone)));
+                ObjectNode root = json(outcome, zone);
+                ArrayNode dumpNodes = root.putArray("dumps");
+                dumpPlan.forEach((d, why) -> {
+                    ObjectNode n = dumpNodes.addObject().put("id", d.id()).put("database", d.subject())
+                            .put("verdict", why.isEmpty() ? "expire" : "keep").put("stored_bytes", d.storedBytes());
+                    ArrayNode reasons = n.putArray("reasons");
+                    (why.isEmpty() ? List.of("no rule keeps it") : why).forEach(reasons::add);
+                });
+                ((ObjectNode) root.get("expired")).put("dumps", outcome.plan().policy().enabled() ? expiredDumps : 0);
+                output.out(ManifestJson.pretty(root));
                 return new Result(CommandExit.OK, "");
             }
-            output.out(text(outcome, zone));
-            return new Result(CommandExit.OK, summary(outcome));
+            StringBuilder text = new StringBuilder(text(outcome, zone));
+            if (!dumpPlan.isEmpty()) {
+                text.append(String.format("%n%-40s %-20s %-7s %10s  %s%n", "DUMP", "DATABASE", "", "STORED", "WHY"));
+                dumpPlan.forEach((d, why) -> text.append(String.format("%-40s %-20s %-7s %10s  %s%n", d.id(), d.subject(),
+                        why.isEmpty() ? "expire" : "keep", TransferProgress.size(d.storedBytes()),
+                        why.isEmpty() ? "no rule keeps it" : String.join(", ", why))));
+            }
+            output.out(text.toString());
+            return new Result(CommandExit.OK, summary(outcome) + (outcome.plan().policy().enabled() && expiredDumps > 0
+                    ? "; " + (dryRun ? "would expire " : "expired ") + expiredDumps + " dumps" : ""));
         } catch (BackupException e) {
             return new Result(CommandExit.FAILED, "expire failed: " + e.getMessage());
-        } catch (IOException | RepositoryFormatException | BackupCatalog.CatalogException e) {
+        } catch (IOException | RepositoryFormatException | BackupCatalog.CatalogException
+                 | dev.walden.agent.pipeline.CorruptObjectException e) {
             return new Result(CommandExit.FAILED, "expire failed: " + Replies.describe(e) + "; what was deleted before the error"
                     + " is gone and everything else is intact. HINT: fix the repository access and run walden expire again");
         } catch (RuntimeException e) {

@@ -15,10 +15,12 @@ public final class RequestRouter {
     private final VerifyCommand verify;
     private final DrillCommand drill;
     private final StatusCommand status;
+    private final DumpCommand dump;
     private final String version;
 
     public RequestRouter(PushCommand push, FetchCommand fetch, BackupCommand backup, RestoreCommand restore, ExpireCommand expire,
-                         VerifyCommand verify, DrillCommand drill, StatusCommand status, String version) {
+                         VerifyCommand verify, DrillCommand drill, StatusCommand status, DumpCommand dump, String version) {
+        this.dump = dump;
         this.drill = drill;
         this.status = status;
         this.push = push;
@@ -53,6 +55,7 @@ public final class RequestRouter {
             case "verify" -> verify.run(rest, output);
             case "drill" -> drill.run(command, rest, output);
             case "status" -> status.run(rest, output);
+            case "dump" -> dump.run(command, rest, output);
             default -> new Result(CommandExit.USAGE, "unknown command '" + words.get(0) + "' (walden --help shows usage)");
         };
     }

@@ -51,12 +51,14 @@ public final class StatusCommand {
     private final Scheduler scheduler;
     private final RunRecords runs;
     private final RetentionPolicy policy;
+    private final dev.walden.agent.logical.Dumps dumps;
     private final ZoneId zone;
     private final Clock clock;
 
     public StatusCommand(String version, Instant startedAt, BaseBackups backups, Repository repository, WaldenMetrics metrics,
                          Supplier<Double> readyBacklog, Scheduler scheduler, RunRecords runs, RetentionPolicy policy, ZoneId zone,
-                         Clock clock) {
+                         Clock clock, dev.walden.agent.logical.Dumps dumps) {
+        this.dumps = dumps;
         this.version = version;
         this.startedAt = startedAt;
         this.backups = backups;
@@ -213,6 +215,23 @@ public final class StatusCommand {
             }
         }
 
+        // Logical dumps: the newest per database
+        ArrayNode dumpNodes = root.putArray("dumps");
+        if (catalog.isPresent()) {
+            try {
+                var dumpCatalog = dumps.catalog();
+                if (dumpCatalog.isPresent()) {
+                    Map<String, dev.walden.agent.logical.DumpRecord> newest = new java.util.TreeMap<>();
+                    dumpCatalog.get().list().complete().forEach(d -> newest.put(d.subject(), d));
+                    newest.values().forEach(d -> dumpNodes.addObject().put("database", d.subject()).put("id", d.id())
+                            .put("stopped", time(d.stopped(), zone)).put("age_seconds", Duration.between(d.stopped(), now).toSeconds())
+                            .put("bytes", d.bytes()));
+                }
+            } catch (Exception e) {
+                warnings.add("the dump catalog cannot be read: " + e.getMessage());
+            }
+        }
+
         // Schedules
         ArrayNode schedules = root.putArray("schedules");
         Map<JobKind, Instant> next = scheduler.nextRuns();
@@ -305,6 +324,10 @@ public final class StatusCommand {
         if (window.has("from") && !window.path("from").isNull()) {
             t.append(String.format("%-16sfrom %s (backup %s) to %s%n", "recovery window", window.path("from").asText(),
                     window.path("from_backup").asText(), window.path("to").asText()));
+        }
+        for (var dump : s.path("dumps")) {
+            t.append(String.format("%-16s%s: %s, %s ago, %s%n", "last dump", dump.path("database").asText(), dump.path("id").asText(),
+                    age(Duration.ofSeconds(dump.path("age_seconds").asLong())), TransferProgress.size(dump.path("bytes").asLong())));
         }
         var v = s.path("verify");
         t.append(String.format("%-16s%s%n", "last verify", v.path("last").isMissingNode() || v.path("last").isNull() ? "never"

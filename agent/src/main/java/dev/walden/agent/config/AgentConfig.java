@@ -44,7 +44,8 @@ public record AgentConfig(
         List<dev.walden.agent.schedule.Scheduler.Job> schedules,
         DrillSettings drill,
         Optional<java.net.InetSocketAddress> metricsListen,
-        NotifySettings notifications) {
+        NotifySettings notifications,
+        List<String> dumpExclude) {
 
     /** Restore drills: where, with which checks, for how long, and how long their reports are kept. */
     public record DrillSettings(Path path, Optional<Path> sqlFile, java.time.Duration timeout, int retainDays, Optional<Path> pgBin) {}
@@ -162,7 +163,8 @@ public record AgentConfig(
                         get(values, AgentOptions.PG_BIN)),
                 get(values, AgentOptions.METRICS_LISTEN),
                 new NotifySettings(get(values, AgentOptions.NOTIFY_COMMAND),
-                        java.time.Duration.ofMinutes(get(values, AgentOptions.NOTIFY_ARCHIVE_FAILING_MINUTES))));
+                        java.time.Duration.ofMinutes(get(values, AgentOptions.NOTIFY_ARCHIVE_FAILING_MINUTES))),
+                get(values, AgentOptions.DUMP_EXCLUDE));
     }
 
     private static List<dev.walden.agent.schedule.Scheduler.Job> schedules(Map<Option<?>, Object> values) {
@@ -173,6 +175,7 @@ public record AgentConfig(
         options.put(dev.walden.agent.schedule.JobKind.BACKUP_INCR, AgentOptions.SCHEDULE_BACKUP_INCR);
         options.put(dev.walden.agent.schedule.JobKind.VERIFY, AgentOptions.SCHEDULE_VERIFY);
         options.put(dev.walden.agent.schedule.JobKind.DRILL, AgentOptions.SCHEDULE_DRILL);
+        options.put(dev.walden.agent.schedule.JobKind.DUMP, AgentOptions.SCHEDULE_DUMP);
         options.forEach((kind, option) -> get(values, option).ifPresent(expression ->
                 jobs.add(new dev.walden.agent.schedule.Scheduler.Job(kind, dev.walden.agent.schedule.CronSchedule.parse(expression, zone)))));
         return List.copyOf(jobs);

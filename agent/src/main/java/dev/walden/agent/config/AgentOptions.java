@@ -162,6 +162,12 @@ public final class AgentOptions {
     public static final Option<Optional<String>> SCHEDULE_DRILL = Option.optionalCron("schedule-drill",
             "When the agent runs a restore drill, e.g. '0 4 * * 0#1' (04:00 on the first Sunday of the month; 0#1 is cron-utils' 'first Sunday').");
 
+    public static final Option<Optional<String>> SCHEDULE_DUMP = Option.optionalCron("schedule-dump",
+            "When the agent takes logical dumps (walden dump: every database but templates and dump-exclude, and the globals), e.g. '30 1 * * *'.");
+
+    public static final Option<List<String>> DUMP_EXCLUDE = Option.list("dump-exclude",
+            "Databases walden dump skips unless named, comma-separated, e.g. cache, queue. Templates are always skipped.");
+
     public static final Option<Optional<java.time.ZoneId>> SCHEDULE_TIMEZONE = Option.optionalZone("schedule-timezone",
             "The time zone of the schedule-* expressions, e.g. Europe/Berlin. Unset: the system's time zone.");
 
@@ -199,7 +205,8 @@ public final class AgentOptions {
             PG_DATA, PG_HOST, PG_PORT, PG_USER, PG_DATABASE,
             BACKUP_THREADS, BACKUP_COMPRESS_LEVEL, BACKUP_BUNDLE_MIB, BACKUP_BUNDLE_FILE_KIB, BACKUP_ARCHIVE_TIMEOUT,
             RETAIN_DAILY, RETAIN_WEEKLY, RETAIN_MONTHLY, RETAIN_YEARLY, RETAIN_INCR_HOURS, RETAIN_PITR_DAYS, RETAIN_TIMEZONE,
-            SCHEDULE_BACKUP_FULL, SCHEDULE_BACKUP_INCR, SCHEDULE_VERIFY, SCHEDULE_DRILL, SCHEDULE_TIMEZONE,
+            SCHEDULE_BACKUP_FULL, SCHEDULE_BACKUP_INCR, SCHEDULE_VERIFY, SCHEDULE_DRILL, SCHEDULE_DUMP, SCHEDULE_TIMEZONE,
+            DUMP_EXCLUDE,
             DRILL_PATH, DRILL_SQL_FILE, DRILL_TIMEOUT, RETAIN_DRILL_DAYS, PG_BIN,
             METRICS_LISTEN, NOTIFY_COMMAND, NOTIFY_ARCHIVE_FAILING_MINUTES);
 

@@ -112,7 +112,7 @@ public final class WaldenMetrics {
                 s -> s.drillRto);
         gauge("walden.drill.rpo.seconds", "The last drill's recovery point: seconds between the last transaction it recovered and the drill's start",
                 s -> s.drillRpo);
-        for (String job : List.of("backup-full", "backup-incr", "verify", "drill")) {
+        for (String job : List.of("backup-full", "backup-incr", "verify", "drill", "dump")) {
             Gauge.builder("walden.schedule.next.run.timestamp.seconds", () -> {
                 Instant next = nextRuns.get().get(job);
                 return next == null ? Double.NaN : next.toEpochMilli() / 1000.0;
@@ -211,6 +211,19 @@ public final class WaldenMetrics {
         state.verifyMissingSegments = missingSegments;
     }
 
+    private final Map<String, double[]> dumps = new ConcurrentHashMap<>();
+
+    /** A dump of {@code database} ({@code (globals)} for the globals) completed: its gauge appears on first use. */
+    public void dumpSucceeded(String database, Instant stopped) {
+        dumps.computeIfAbsent(database, d -> {
+            double[] value = {Double.NaN};
+            Gauge.builder("walden.dump.last.success.timestamp.seconds", value, v -> v[0]).tag("database", d)
+                    .description("When the newest complete logical dump of this database ended (Unix time); database=\"(globals)\" for roles and tablespaces")
+                    .register(registry);
+            return value;
+        })[0] = stopped.toEpochMilli() / 1000.0;
+    }
+
     public void drilled(Instant finished, boolean passed, double rtoSeconds, double rpoSeconds) {
         state.drillLastRun = finished.toEpochMilli() / 1000.0;
         state.drillSuccess = passed ? 1 : 0;
@@ -231,6 +244,7 @@ public final class WaldenMetrics {
     /** docs/metrics.md, written from the meters as registered, so the document cannot drift from the code. */
     public static String markdown() {
         WaldenMetrics metrics = new WaldenMetrics(() -> Double.NaN, 16 << 20, Map::of);
+        metrics.dumpSucceeded("postgres", Instant.EPOCH);  // registered on first use: shown here as for one database
         StringBuilder md = new StringBuilder("""
                 # Metrics
 

@@ -24,7 +24,11 @@ public enum ObjectKind {
     /** The report of one restore drill. */
     DRILL_REPORT(10),
     /** The record of one scheduled job's run. */
-    RUN_RECORD(11);
+    RUN_RECORD(11),
+    /** A logical dump's bytes: pg_dump's custom format, or pg_dumpall --globals-only's SQL. */
+    DUMP_DATA(12),
+    /** The record written last, that makes a dump complete. */
+    DUMP_COMMIT(13);
 
     public final int code;
 

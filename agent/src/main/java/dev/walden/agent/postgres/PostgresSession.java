@@ -133,6 +133,19 @@ public final class PostgresSession implements AutoCloseable {
         }
     }
 
+    /** Which cluster this is and its version, readable by any role (a dump needs no more). */
+    public record Identity(long systemIdentifier, int versionNumber) {}
+
+    public Identity identity() throws PostgresException {
+        try (Statement statement = connection.createStatement(); ResultSet row = statement.executeQuery(
+                "SELECT system_identifier, current_setting('server_version_num')::int FROM pg_control_system()")) {
+            row.next();
+            return new Identity(row.getLong(1), row.getInt(2));
+        } catch (SQLException e) {
+            throw new PostgresException("cannot read the cluster's system identifier: " + e.getMessage(), e);
+        }
+    }
+
     /** The databases one can connect to, templates excepted. */
     public java.util.List<String> databases() throws PostgresException {
         java.util.List<String> names = new java.util.ArrayList<>();

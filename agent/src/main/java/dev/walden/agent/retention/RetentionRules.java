@@ -7,6 +7,7 @@ import dev.walden.agent.wal.TimelineHistory;
 import dev.walden.agent.wal.WalFileKind;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneId;
 import java.time.ZonedDateTime;
 import java.time.temporal.IsoFields;
 import java.util.ArrayList;
@@ -51,13 +52,7 @@ public final class RetentionRules {
 
         fullsNewestFirst.stream().findFirst().ifPresent(b -> reasons.get(b.id()).add("newest full backup"));
         newestFirst.stream().findFirst().ifPresent(b -> reasons.get(b.id()).add("newest backup"));
-        policy.daily().ifPresent(n -> periods(fullsNewestFirst, n, "daily",
-                b -> b.started().atZone(policy.zone()).toLocalDate().toString(), reasons));
-        policy.weekly().ifPresent(n -> periods(fullsNewestFirst, n, "weekly", b -> isoWeek(b.started().atZone(policy.zone())), reasons));
-        policy.monthly().ifPresent(n -> periods(fullsNewestFirst, n, "monthly",
-                b -> java.time.YearMonth.from(b.started().atZone(policy.zone())).toString(), reasons));
-        policy.yearly().ifPresent(n -> periods(fullsNewestFirst, n, "yearly",
-                b -> Integer.toString(b.started().atZone(policy.zone()).getYear()), reasons));
+        tiers(policy, fullsNewestFirst, BackupSummary::started, b -> reasons.get(b.id()));
         for (Hold hold : holds) {
             if (reasons.containsKey(hold.backupId()) && hold.activeAt(now)) {
                 reasons.get(hold.backupId()).add(hold.until().map(u -> "held until " + u).orElse("held"));
@@ -118,11 +113,11 @@ public final class RetentionRules {
                 anchor.map(BackupSummary::id));
     }
 
-    private static void periods(List<BackupSummary> fullsNewestFirst, int count, String tier, Function<BackupSummary, String> period,
-                                Map<String, LinkedHashSet<String>> reasons) {
+    private static <T> void periods(List<T> newestFirst, int count, String tier, Function<T, String> period,
+                                    Function<T, Set<String>> reasons) {
         Set<String> seen = new LinkedHashSet<>();
-        for (BackupSummary b : fullsNewestFirst) {
-            String key = period.apply(b);
+        for (T item : newestFirst) {
+            String key = period.apply(item);
             if (seen.contains(key)) {
                 continue;
             }
@@ -130,8 +125,41 @@ public final class RetentionRules {
                 return;
             }
             seen.add(key);
-            reasons.get(b.id()).add(tier + " " + key);
+            reasons.apply(item).add(tier + " " + key);
         }
+    }
+
+    /** The daily, weekly, monthly and yearly tiers over any dated items, e.g. one database's dumps. */
+    private static <T> void tiers(RetentionPolicy policy, List<T> newestFirst, Function<T, Instant> started,
+                                  Function<T, Set<String>> reasons) {
+        ZoneId zone = policy.zone();
+        policy.daily().ifPresent(n -> periods(newestFirst, n, "daily", t -> started.apply(t).atZone(zone).toLocalDate().toString(), reasons));
+        policy.weekly().ifPresent(n -> periods(newestFirst, n, "weekly", t -> isoWeek(started.apply(t).atZone(zone)), reasons));
+        policy.monthly().ifPresent(n -> periods(newestFirst, n, "monthly",
+                t -> java.time.YearMonth.from(started.apply(t).atZone(zone)).toString(), reasons));
+        policy.yearly().ifPresent(n -> periods(newestFirst, n, "yearly", t -> Integer.toString(started.apply(t).atZone(zone).getYear()), reasons));
+    }
+
+    /**
+     * Grandfather-father-son over one series of items, oldest first (a database's dumps): the newest is always kept
+     * (as {@code newestReason}), each tier keeps the newest item of its periods; an empty list of reasons means the
+     * item expires. Without a policy, every item is kept.
+     */
+    public static <T> Map<T, List<String>> periods(RetentionPolicy policy, List<T> oldestFirst, Function<T, Instant> started,
+                                                   String newestReason) {
+        Map<T, LinkedHashSet<String>> reasons = new LinkedHashMap<>();
+        oldestFirst.forEach(t -> reasons.put(t, new LinkedHashSet<>()));
+        if (!policy.enabled()) {
+            reasons.values().forEach(r -> r.add("no retention policy set"));
+        } else if (!oldestFirst.isEmpty()) {
+            List<T> newestFirst = new ArrayList<>(oldestFirst);
+            java.util.Collections.reverse(newestFirst);
+            reasons.get(newestFirst.get(0)).add(newestReason);
+            tiers(policy, newestFirst, started, reasons::get);
+        }
+        Map<T, List<String>> result = new LinkedHashMap<>();
+        reasons.forEach((t, r) -> result.put(t, List.copyOf(r)));
+        return result;
     }
 
     private static String isoWeek(ZonedDateTime time) {

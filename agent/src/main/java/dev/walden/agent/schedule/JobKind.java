@@ -10,7 +10,8 @@ public enum JobKind {
     BACKUP_FULL("backup-full", "backup", List.of("backup", "--type", "full")),
     BACKUP_INCR("backup-incr", "backup", List.of("backup", "--type", "incr")),
     VERIFY("verify", "verify", List.of("verify")),
-    DRILL("drill", "drill", List.of("drill"));
+    DRILL("drill", "drill", List.of("drill")),
+    DUMP("dump", "dump", List.of("dump"));
 
     /** Its name in options ({@code schedule-NAME}), run records and metrics. */
     public final String label;
