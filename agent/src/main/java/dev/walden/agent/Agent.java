@@ -160,16 +160,16 @@ public final class Agent implements AutoCloseable {
             closeFirst.add(notifier);
             Expiry expiry = new Expiry(backups, config.retention(), clock);
             Verifier verifier = new Verifier(backups, fetchPipeline, config.retention(), config.backup().threads(), clock);
+            Dumps dumps = new Dumps(repository, backupObjects, encryption.repositoryMode(), config.postgres(), config.drill().pgBin(),
+                    config.dumpExclude(), config.spoolPath(), config.retention(), clock,
+                    dump -> metrics.dumpSucceeded(dump.subject(), dump.stopped()));
             Drill drill = new Drill(backups, config.postgres(), config.drill(), config.backup().threads(), config.socketPath(),
                     protectedByRestore(config), zone, clock, report -> {
                         metrics.drilled(report.finished(), report.passed(), report.rtoSeconds(), report.rpoSeconds().orElse(Double.NaN));
                         notifier.report("drill", !report.passed(), "drill " + report.id() + " of backup " + report.backup() + ": "
                                 + (report.passed() ? "passed" : "failed") + report.error().map(e -> ": " + e).orElse(""));
-                    });
+                    }, dumps);
             RunRecords runRecords = new RunRecords(repository, backupObjects);
-            Dumps dumps = new Dumps(repository, backupObjects, encryption.repositoryMode(), config.postgres(), config.drill().pgBin(),
-                    config.dumpExclude(), config.spoolPath(), config.retention(), clock,
-                    dump -> metrics.dumpSucceeded(dump.subject(), dump.stopped()));
             AtomicReference<RequestRouter> routerRef = new AtomicReference<>();
             String client = clientPath();
             Scheduler scheduler = new Scheduler(config.schedules(), kind -> {

@@ -50,7 +50,7 @@ public final class Walden {
                              apply the retention policy: say what is kept and why, delete the rest
               verify [--quick] [--json]
                              check WAL continuity, backups and every object; exit 0 ok, 1 problems, 2 cannot check
-              drill [--backup ID | --target-time TS] [--keep] [--json]
+              drill [--backup ID | --target-time TS] [--dump ID] [--keep] [--json]
                              restore into drill-path, start it, check it (amcheck, row counts, your SQL); report RTO/RPO
               dump [--database DB ...] [--json]
                              pg_dump each database (all but templates and dump-exclude) and the globals

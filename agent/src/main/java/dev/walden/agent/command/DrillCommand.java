@@ -13,7 +13,7 @@ import java.time.ZoneId;
 import java.util.List;
 import java.util.Set;
 
-/** {@code walden drill [--backup ID | --target-time T] [--keep] [--json]}: exit 0 only when every check passed. */
+/** {@code walden drill [--backup ID | --target-time T] [--dump ID] [--keep] [--json]}: exit 0 only when every check passed. */
 public final class DrillCommand {
     private final Drill drill;
     private final ZoneId zone;
@@ -26,7 +26,7 @@ public final class DrillCommand {
     public Result run(Request.Command command, List<String> words, CommandOutput output) {
         Arguments arguments;
         try {
-            arguments = Arguments.parse(words, Set.of("keep", "json"), Set.of("backup", "target-time"));
+            arguments = Arguments.parse(words, Set.of("keep", "json"), Set.of("backup", "target-time", "dump"));
             if (!arguments.positional().isEmpty()) {
                 throw new Arguments.UsageException("drill takes no operands");
             }
@@ -39,7 +39,7 @@ public final class DrillCommand {
         DrillReport report;
         try {
             report = drill.run(new Drill.Request(arguments.value("backup"), arguments.value("target-time"), arguments.flag("keep"),
-                    command.clientPath().isEmpty() ? "walden" : command.clientPath()), output);
+                    command.clientPath().isEmpty() ? "walden" : command.clientPath(), arguments.value("dump")), output);
         } catch (Arguments.UsageException e) {
             return new Result(CommandExit.USAGE, e.getMessage() + " (walden --help shows usage)");
         } catch (DrillException e) {

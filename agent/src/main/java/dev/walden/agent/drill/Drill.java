@@ -52,7 +52,11 @@ public final class Drill {
     static final int PORT = 5432;
 
     /** What {@code walden drill} was asked. */
-    public record Request(Optional<String> backupId, Optional<String> targetTime, boolean keep, String clientPath) {}
+    /** @param dumpId a logical dump to restore into a scratch database of the drill's server, and check there */
+    public record Request(Optional<String> backupId, Optional<String> targetTime, boolean keep, String clientPath,
+                          Optional<String> dumpId) {}
+
+    static final String DUMP_DATABASE = "walden_drill_dump";
 
     private final BaseBackups backups;
     private final PostgresSettings postgres;
@@ -63,9 +67,11 @@ public final class Drill {
     private final ZoneId zone;
     private final Clock clock;
     private final Consumer<DrillReport> listener;
+    private final dev.walden.agent.logical.Dumps dumps;
 
     public Drill(BaseBackups backups, PostgresSettings postgres, AgentConfig.DrillSettings settings, int threads, Path socketPath,
-                 List<Path> protectedPaths, ZoneId zone, Clock clock, Consumer<DrillReport> listener) {
+                 List<Path> protectedPaths, ZoneId zone, Clock clock, Consumer<DrillReport> listener, dev.walden.agent.logical.Dumps dumps) {
+        this.dumps = dumps;
         this.backups = backups;
         this.postgres = postgres;
         this.settings = settings;
@@ -384,6 +390,12 @@ public final class Drill {
             check("pg_amcheck", this::amcheck);
             check("row counts", () -> rowCounts(catalog, backup));
             sqlChecks();
+            if (request.dumpId().isPresent()) {
+                check("dump restore", this::restoreDump);
+                if (checks.get(checks.size() - 1).passed()) {
+                    check("dump pg_amcheck", () -> amcheck(List.of("--database=" + DUMP_DATABASE, "--install-missing")));
+                }
+            }
         }
 
         record Result(boolean passed, String detail) {}
@@ -427,12 +439,29 @@ public final class Drill {
             };
         }
 
+        /** The logical dump, restored into a new database of the drill's server: proof that it restores. */
+        Result restoreDump() throws Exception {
+            String id = request.dumpId().get();
+            dumps.restore(new dev.walden.agent.logical.Dumps.RestoreRequest(id, DUMP_DATABASE, true, List.of(), List.of(), 1, false, false,
+                    true, true), drillSettings(postgres.database()), quiet(output));
+            try (PostgresSession session = PostgresSession.open(drillSettings(DUMP_DATABASE))) {
+                String tables = session.firstValue("SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+                        + " WHERE c.relkind = 'r' AND n.nspname NOT IN ('pg_catalog', 'information_schema')").orElse("0");
+                return new Result(true, "dump " + id + " restored into " + DUMP_DATABASE + ": " + tables + " tables");
+            }
+        }
+
         Result amcheck() throws IOException, InterruptedException {
+            return amcheck(List.of("--all", "--install-missing"));
+        }
+
+        Result amcheck(List<String> scope) throws IOException, InterruptedException {
             Path log = run.resolve("pg_amcheck.log");
             Files.writeString(log, "");
             chown(log);
-            Process p = new ProcessBuilder(asOwner("pg_amcheck", "-h", run.toString(), "-p", Integer.toString(PORT), "-U", postgres.user(),
-                    "--all", "--install-missing")).redirectErrorStream(true)
+            List<String> arguments = new ArrayList<>(List.of("-h", run.toString(), "-p", Integer.toString(PORT), "-U", postgres.user()));
+            arguments.addAll(scope);
+            Process p = new ProcessBuilder(asOwner("pg_amcheck", arguments.toArray(String[]::new))).redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).directory(run.toFile()).start();
             if (!p.waitFor(settings.timeout().toSeconds(), TimeUnit.SECONDS)) {
                 p.destroyForcibly();
@@ -440,7 +469,8 @@ public final class Drill {
             }
             String text = Files.readString(log).strip();
             String firstLines = String.join(" | ", text.lines().limit(5).toList());
-            return p.exitValue() == 0 ? new Result(true, "every database's heap and btree indexes checked: no corruption")
+            return p.exitValue() == 0 ? new Result(true, (scope.contains("--all") ? "every database's" : String.join(" ", scope) + ":")
+                    + " heap and btree indexes checked: no corruption")
                     : new Result(false, "pg_amcheck exit " + p.exitValue() + ": " + firstLines);
         }
 

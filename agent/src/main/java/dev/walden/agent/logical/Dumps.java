@@ -156,7 +156,11 @@ public final class Dumps {
     }
 
     private List<String> connection() {
-        return List.of("-h", postgres.host(), "-p", Integer.toString(postgres.port()), "-U", postgres.user(), "--no-password");
+        return connection(postgres);
+    }
+
+    private static List<String> connection(PostgresSettings to) {
+        return List.of("-h", to.host(), "-p", Integer.toString(to.port()), "-U", to.user(), "--no-password");
     }
 
     private DumpRecord dump(DumpCatalog catalog, Path bin, String run, Optional<String> database, int versionNumber)
@@ -247,13 +251,18 @@ public final class Dumps {
     public record RestoreRequest(String id, String database, boolean create, List<String> tables, List<String> schemas, int jobs,
                                  boolean clean, boolean ifExists, boolean noOwner, boolean noPrivileges) {}
 
-    /** Restores a dump into {@code database}; returns pg_restore's (or psql's) warnings, if any. */
+    /** Restores a dump into {@code database} of the cluster; returns pg_restore's (or psql's) warnings, if any. */
     public String restore(RestoreRequest request, CommandOutput output) throws DumpException, IOException {
+        return restore(request, postgres, output);
+    }
+
+    /** As {@link #restore(RestoreRequest, CommandOutput)}, into another server (a drill's). */
+    public String restore(RestoreRequest request, PostgresSettings target, CommandOutput output) throws DumpException, IOException {
         DumpCatalog catalog = catalogOrRefuse();
         DumpRecord dump = find(catalog, request.id());
         Path bin = bin(dump.pgVersion());
         if (request.create()) {
-            try (PostgresSession session = PostgresSession.open(postgres)) {
+            try (PostgresSession session = PostgresSession.open(target)) {
                 session.firstValue("CREATE DATABASE \"" + request.database().replace("\"", "\"\"") + "\"");
             } catch (PostgresException e) {
                 throw new DumpException("cannot create database " + request.database() + ": " + e.getMessage()
@@ -263,11 +272,11 @@ public final class Dumps {
         List<String> command = new ArrayList<>();
         if (dump.format().equals("sql")) {
             command.add(bin.resolve("psql").toString());
-            command.addAll(connection());
+            command.addAll(connection(target));
             command.addAll(List.of("--quiet", "--dbname=" + request.database()));
         } else {
             command.add(bin.resolve("pg_restore").toString());
-            command.addAll(connection());
+            command.addAll(connection(target));
             command.add("--dbname=" + request.database());
             request.tables().forEach(t -> command.add("--table=" + t));
             request.schemas().forEach(s -> command.add("--schema=" + s));

@@ -113,6 +113,16 @@ class DrillIT {
                 assertTrue(text.stdout().contains("RTO") && text.stdout().contains("ok     pg_amcheck"), text.stdout());
                 assertFalse(empty(dir.resolve("drill")), "--keep leaves the directory");
 
+                // A logical dump, drilled on the drill's own server in a scratch database.
+                RunningAgent.ClientRun dump = agent.client(dir, "dump", "--database", "postgres", "--json");
+                assertEquals(0, dump.exitCode(), dump.stderr());
+                String dumpId = JSON.readTree(dump.stdout()).get(0).get("id").asText();
+                RunningAgent.ClientRun dumpDrill = agent.client(env, dir, "drill", "--dump", dumpId, "--json");
+                JsonNode dumpReport = JSON.readTree(dumpDrill.stdout());
+                assertEquals(0, dumpDrill.exitCode(), dumpReport.toPrettyString());
+                assertEquals(Boolean.TRUE, checks(dumpReport).get("dump restore"), dumpReport.toPrettyString());
+                assertEquals(Boolean.TRUE, checks(dumpReport).get("dump pg_amcheck"), dumpReport.toPrettyString());
+
                 RunningAgent.ClientRun healthy = agent.client(dir, "status", "--json");
                 JsonNode status = JSON.readTree(healthy.stdout());
                 assertEquals(0, healthy.exitCode(), status.toPrettyString());
