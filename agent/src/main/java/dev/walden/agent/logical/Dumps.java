@@ -303,7 +303,7 @@ public final class Dumps {
                 Files.createDirectories(spool);
                 spooled = spool.resolve("dump-" + dump.id() + "-" + ProcessHandle.current().pid() + ".restore");
                 output.progress("dump restore: fetching " + dump.id() + " to " + spooled + " for --jobs " + request.jobs());
-                fetchTo(catalog, dump, spooled);
+                fetchTo(catalog, dump, spooled, false);
                 command.add(spooled.toString());
             }
             output.progress("dump restore: " + dump.id() + " into database " + request.database());
@@ -356,18 +356,21 @@ public final class Dumps {
             throw new DumpException(target + " already exists; walden dump get never overwrites. HINT: choose another --to");
         }
         try {
-            fetchTo(catalog, dump, target);
+            fetchTo(catalog, dump, target, true);
         } catch (CorruptObjectException e) {
             throw new DumpException("dump " + id + " is damaged and was refused: " + e.getMessage() + "; nothing was written");
         }
         return dump;
     }
 
-    private void fetchTo(DumpCatalog catalog, DumpRecord dump, Path target) throws IOException, CorruptObjectException {
+    /** @param durable fsync before the rename: for a file handed to the DBA, not for a spool file removed after use */
+    private void fetchTo(DumpCatalog catalog, DumpRecord dump, Path target, boolean durable) throws IOException, CorruptObjectException {
         Path temp = target.resolveSibling("." + target.getFileName() + ".walden-" + Long.toHexString(System.nanoTime()));
         try (FileChannel out = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
             objects.read(catalog.dataKey(dump.id()), DumpCatalog.dataName(dump.id()), ObjectKind.DUMP_DATA, Long.MAX_VALUE, out);
-            out.force(true);
+            if (durable) {
+                out.force(true);
+            }
             Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
         } finally {
             Files.deleteIfExists(temp);
