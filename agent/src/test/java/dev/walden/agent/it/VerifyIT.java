@@ -146,6 +146,8 @@ class VerifyIT {
         Map<String, String> options = new HashMap<>(s3.agentOptions("verify", "repo"));
         options.put("s3-max-attempts", "1");
         options.put("encryption", "off");
+        Path events = dir.resolve("events.jsonl");
+        options.put("notify-command", "cat >> " + events);
         options.put("s3-timeout", "5");
         try (RunningAgent agent = RunningAgent.start(dir.resolve("agent"), options)) {
             s3.close();
@@ -157,6 +159,18 @@ class VerifyIT {
             RunningAgent.ClientRun text = agent.client(dir, "verify");
             assertEquals(2, text.exitCode());
             assertTrue(text.stderr().contains("HINT"), text.stderr());
+
+            // notify-command heard of it once (one event per change of state, not one per failed run)
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (System.nanoTime() < deadline && (!Files.exists(events) || Files.readString(events).isEmpty())) {
+                Thread.sleep(100);
+            }
+            List<String> lines = Files.readAllLines(events);
+            assertEquals(1, lines.size(), lines.toString());
+            JsonNode event = JSON.readTree(lines.get(0));
+            assertEquals("failed", event.get("event").asText());
+            assertEquals("verify", event.get("subject").asText());
+            assertTrue(event.get("message").asText().contains("could not check"), event.toString());
         }
     }
 
