@@ -61,6 +61,21 @@ public final class DumpCatalog {
         return prefix() + id + "/data";
     }
 
+    /** Where the dumps' objects are listed (for verify). */
+    public String dataPrefix() {
+        return prefix();
+    }
+
+    /** The key of a dump's data object. */
+    public String dataKeyOf(String id) {
+        return dataKey(id);
+    }
+
+    /** Reads a dump's data whole, verified, into {@code destination}. */
+    public void readData(String id, java.nio.channels.WritableByteChannel destination) throws IOException, CorruptObjectException {
+        objects.read(dataKey(id), dataName(id), ObjectKind.DUMP_DATA, Long.MAX_VALUE, destination);
+    }
+
     static String dataName(String id) {
         return "dump/" + id + "/data";
     }

@@ -160,6 +160,68 @@ public final class Verifier {
             continuity(complete, segments, segmentSize, history);
             walObjects(system, wal, segmentSize);
             backups(catalog, complete, stored);
+            dumps(new dev.walden.agent.logical.DumpCatalog(catalog.objects(), system));
+        }
+
+        /** Every complete logical dump's object: present and, in full mode, read whole and of the length pg_dump wrote. */
+        void dumps(dev.walden.agent.logical.DumpCatalog dumps) throws IOException, Cancelled {
+            List<dev.walden.agent.logical.DumpRecord> complete;
+            try {
+                complete = dumps.list().complete();
+            } catch (CorruptObjectException e) {
+                problem("catalog", null, List.of(), "the dump catalog cannot be read: " + e.getMessage());
+                return;
+            }
+            Map<String, Long> sizes = new HashMap<>();
+            for (Storage.StoredObject o : dumps.objects().storage().listObjects(dumps.dataPrefix())) {
+                sizes.put(o.key(), o.size());
+            }
+            List<dev.walden.agent.logical.DumpRecord> toRead = new ArrayList<>();
+            for (dev.walden.agent.logical.DumpRecord d : complete) {
+                String key = dumps.dataKeyOf(d.id());
+                Long size = sizes.get(key);
+                if (size == null) {
+                    problem("object-missing", key, List.of(d.id()), key + " is missing: dump " + d.id() + " cannot be restored");
+                } else if (size != d.storedBytes()) {
+                    problem("object-size", key, List.of(d.id()), key + " is " + size + " bytes but was stored as " + d.storedBytes()
+                            + ": dump " + d.id() + " cannot be restored");
+                } else if (quick) {
+                    objects.incrementAndGet();
+                } else {
+                    toRead.add(d);
+                }
+            }
+            parallel("walden-verify-dump", toRead, d -> {
+                String key = dumps.dataKeyOf(d.id());
+                long[] length = {0};
+                try {
+                    dumps.readData(d.id(), new java.nio.channels.WritableByteChannel() {
+                        public int write(java.nio.ByteBuffer b) {
+                            int n = b.remaining();
+                            length[0] += n;
+                            b.position(b.limit());
+                            return n;
+                        }
+
+                        public boolean isOpen() {
+                            return true;
+                        }
+
+                        public void close() {}
+                    });
+                } catch (CorruptObjectException e) {
+                    problem("object-damaged", key, List.of(d.id()), key + " is damaged: " + e.getMessage() + "; dump " + d.id()
+                            + " cannot be restored");
+                    return;
+                } catch (ObjectNotFoundException expiredMeanwhile) {
+                    return;
+                }
+                if (length[0] != d.bytes()) {
+                    problem("manifest-mismatch", key, List.of(d.id()), key + " holds " + length[0] + " bytes, but pg_dump wrote " + d.bytes());
+                }
+                objects.incrementAndGet();
+                bytesRead.addAndGet(d.storedBytes());
+            }, () -> "verify: dumps");
         }
 
         Map<Long, TimelineHistory> histories(List<WalObject> wal) {

@@ -182,6 +182,9 @@ class DumpIT {
                 f.seek(f.length() / 2);
                 f.write(b ^ 0x01);
             }
+            RunningAgent.ClientRun verify = agent.client(dir, "verify", "--json");
+            assertEquals(1, verify.exitCode(), verify.stdout());
+            assertTrue(verify.stdout().contains("object-damaged") && verify.stdout().contains(shop + "/data"), verify.stdout());
             RunningAgent.ClientRun refused = agent.client(dir, "dump", "restore", shop, "--database", "tampered", "--create");
             assertEquals(1, refused.exitCode());
             assertTrue(refused.stderr().contains("damaged"), refused.stderr());
