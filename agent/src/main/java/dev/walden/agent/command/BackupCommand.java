@@ -210,9 +210,23 @@ public final class BackupCommand {
         try {
             Optional<BackupCatalog> catalog = backups.catalog();
             BackupCatalog.Listing listing = catalog.isEmpty() ? new BackupCatalog.Listing(List.of(), List.of()) : catalog.get().list();
+            java.util.Map<String, dev.walden.agent.backup.Hold> holds = new java.util.HashMap<>();
+            if (catalog.isPresent()) {
+                java.time.Instant now = clock.instant();
+                catalog.get().holds().stream().filter(h -> h.activeAt(now)).forEach(h -> holds.put(h.backupId(), h));
+            }
             if (json) {
                 ArrayNode array = ManifestJson.newArray();
-                listing.complete().forEach(b -> array.add(ManifestJson.summaryNode(b, "complete", zone)));
+                listing.complete().forEach(b -> {
+                    ObjectNode node = ManifestJson.summaryNode(b, "complete", zone);
+                    dev.walden.agent.backup.Hold hold = holds.get(b.id());
+                    if (hold == null) {
+                        node.putNull("held_until");
+                    } else {
+                        node.put("held_until", hold.until().map(u -> ManifestJson.time(u, zone)).orElse("released by hand"));
+                    }
+                    array.add(node);
+                });
                 for (String id : listing.incomplete()) {
                     ObjectNode node = array.addObject();
                     node.put("id", id).put("status", backups.running() ? "running" : "incomplete");
@@ -226,9 +240,10 @@ public final class BackupCommand {
             StringBuilder table = new StringBuilder(String.format("%-17s %-4s %-10s %-25s %-25s %10s %10s  %s%n",
                     "ID", "TYPE", "STATUS", "STARTED", "STOPPED", "SIZE", "STORED", "WAL"));
             for (BackupSummary b : listing.complete()) {
-                table.append(String.format("%-17s %-4s %-10s %-25s %-25s %10s %10s  %s%n", b.id(), b.type().label, "complete",
+                table.append(String.format("%-17s %-4s %-10s %-25s %-25s %10s %10s  %s%s%n", b.id(), b.type().label, "complete",
                         shortTime(b.started()), shortTime(b.stopped()), TransferProgress.size(b.bytes()),
-                        TransferProgress.size(b.storedBytes()), b.walStart() + " .. " + b.walStop()));
+                        TransferProgress.size(b.storedBytes()), b.walStart() + " .. " + b.walStop(),
+                        holds.containsKey(b.id()) ? "  (held" + holds.get(b.id()).until().map(u -> " until " + shortTime(u)).orElse("") + ")" : ""));
             }
             for (String id : listing.incomplete()) {
                 table.append(String.format("%-17s %-4s %-10s%n", id, id.endsWith("I") ? "incr" : "full",

@@ -99,6 +99,9 @@ class RetentionIT {
                 String b = backup(agent, dir);
                 RunningAgent.ClientRun held = agent.client(dir, "backup", "keep", a);
                 assertEquals(0, held.exitCode(), held.stderr());
+                JsonNode withHold = JSON.readTree(agent.client(dir, "backup", "list", "--json").stdout());
+                assertEquals("released by hand", withHold.get(0).get("held_until").asText(), withHold.toString());
+                assertTrue(withHold.get(1).get("held_until").isNull(), withHold.toString());
                 primary.sql("INSERT INTO events VALUES ('c')");
                 clock.lag = Duration.ofDays(10);
                 String c = backup(agent, dir);
