@@ -261,14 +261,6 @@ public final class Dumps {
         DumpCatalog catalog = catalogOrRefuse();
         DumpRecord dump = find(catalog, request.id());
         Path bin = bin(dump.pgVersion());
-        if (request.create()) {
-            try (PostgresSession session = PostgresSession.open(target)) {
-                session.firstValue("CREATE DATABASE \"" + request.database().replace("\"", "\"\"") + "\"");
-            } catch (PostgresException e) {
-                throw new DumpException("cannot create database " + request.database() + ": " + e.getMessage()
-                        + (e.getMessage().contains("already exists") ? ". HINT: --create makes a new database; drop it or restore without --create" : ""));
-            }
-        }
         List<String> command = new ArrayList<>();
         if (dump.format().equals("sql")) {
             command.add(bin.resolve("psql").toString());
@@ -298,6 +290,8 @@ public final class Dumps {
         }
         Path spooled = null;
         try {
+            // Nothing reaches pg_restore, nor is a database created, before the whole dump has been read and found
+            // intact: a damaged dump must not leave a half-restored database behind.
             if (request.jobs() > 1) {
                 // Parallel restore seeks in the file: fetch it first, verified, and remove it afterwards.
                 Files.createDirectories(spool);
@@ -305,6 +299,17 @@ public final class Dumps {
                 output.progress("dump restore: fetching " + dump.id() + " to " + spooled + " for --jobs " + request.jobs());
                 fetchTo(catalog, dump, spooled, false);
                 command.add(spooled.toString());
+            } else {
+                output.progress("dump restore: verifying " + dump.id());
+                catalog.readData(dump.id(), DISCARD);
+            }
+            if (request.create()) {
+                try (PostgresSession session = PostgresSession.open(target)) {
+                    session.firstValue("CREATE DATABASE \"" + request.database().replace("\"", "\"\"") + "\"");
+                } catch (PostgresException e) {
+                    throw new DumpException("cannot create database " + request.database() + ": " + e.getMessage()
+                            + (e.getMessage().contains("already exists") ? ". HINT: --create makes a new database; drop it or restore without --create" : ""));
+                }
             }
             output.progress("dump restore: " + dump.id() + " into database " + request.database());
             Process process = new ProcessBuilder(command).start();
@@ -340,13 +345,32 @@ public final class Dumps {
             }
             return stderr.text().strip();
         } catch (CorruptObjectException e) {
-            throw new DumpException("dump " + dump.id() + " is damaged and was refused: " + e.getMessage());
+            throw new DumpException("dump " + dump.id() + " is damaged and was refused: " + e.getMessage()
+                    + "; nothing was restored" + (request.create() ? " and no database created" : "")
+                    + ". HINT: restore an older dump (walden dump list); walden verify names every damaged object");
         } finally {
             if (spooled != null) {
                 Files.deleteIfExists(spooled);
             }
         }
     }
+
+    private static final java.nio.channels.WritableByteChannel DISCARD = new java.nio.channels.WritableByteChannel() {
+        @Override
+        public int write(ByteBuffer bytes) {
+            int n = bytes.remaining();
+            bytes.position(bytes.limit());
+            return n;
+        }
+
+        @Override
+        public boolean isOpen() {
+            return true;
+        }
+
+        @Override
+        public void close() {}
+    };
 
     /** Writes the plain dump file (custom format, or SQL for globals) to {@code target}, whole or not at all. */
     public DumpRecord get(String id, Path target) throws DumpException, IOException {

@@ -187,7 +187,8 @@ class DumpIT {
             assertTrue(verify.stdout().contains("object-damaged") && verify.stdout().contains(shop + "/data"), verify.stdout());
             RunningAgent.ClientRun refused = agent.client(dir, "dump", "restore", shop, "--database", "tampered", "--create");
             assertEquals(1, refused.exitCode());
-            assertTrue(refused.stderr().contains("damaged"), refused.stderr());
+            assertTrue(refused.stderr().contains("damaged") && refused.stderr().contains("nothing was restored"), refused.stderr());
+            assertEquals("0", primary.sql("SELECT count(*) FROM pg_database WHERE datname = 'tampered'"), "no database was created");
             RunningAgent.ClientRun notWritten = agent.client(dir, "dump", "get", shop, "--to", dir.resolve("t.dump").toString());
             assertEquals(1, notWritten.exitCode());
             assertFalse(Files.exists(dir.resolve("t.dump")), "nothing is written from a damaged dump");
