@@ -200,6 +200,26 @@ public final class ManifestJson {
         return MAPPER.createArrayNode();
     }
 
+    /** A field that may be absent: its text, or null in the JSON. */
+    public static void putOptional(ObjectNode node, String field, Optional<String> value) {
+        if (value.isPresent()) {
+            node.put(field, value.get());
+        } else {
+            node.putNull(field);
+        }
+    }
+
+    /** The text of a field that may be missing or null. */
+    public static Optional<String> optionalText(JsonNode node, String field) {
+        JsonNode value = node.get(field);
+        return value == null || value.isNull() ? Optional.empty() : Optional.of(value.asText());
+    }
+
+    /** An ISO-8601 time with offset, as {@link #time} writes it. */
+    public static Instant parseTime(String text) {
+        return Instant.from(DateTimeFormatter.ISO_OFFSET_DATE_TIME.parse(text));
+    }
+
     public static String time(Instant instant, ZoneId zone) {
         return DateTimeFormatter.ISO_OFFSET_DATE_TIME.format(instant.atZone(zone));
     }

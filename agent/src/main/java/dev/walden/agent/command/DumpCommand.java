@@ -194,7 +194,10 @@ public final class DumpCommand {
         } catch (DumpException e) {
             return new Result(CommandExit.FAILED, "dump get refused: " + e.getMessage());
         } catch (IOException e) {
-            return new Result(CommandExit.FAILED, "dump get failed: " + Replies.describe(e) + "; nothing was written to " + target);
+            return new Result(CommandExit.FAILED, "dump get failed: " + Replies.describe(e) + "; nothing was written to " + target
+                    + ". HINT: the agent writes the file, as its own user; under the shipped systemd unit it may write below"
+                    + " /var/lib/postgresql and /var/lib/walden only (and its /tmp is private), so pick --to there or add"
+                    + " ReadWritePaths= with systemctl edit walden-agent");
         }
     }
 

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.walden.agent.backup.ManifestJson;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.ZoneId;
@@ -22,7 +23,7 @@ public final class DrillJson {
         ObjectNode root = MAPPER.createObjectNode();
         root.put("format", DrillReport.FORMAT).put("version", DrillReport.VERSION).put("id", r.id());
         root.put("result", r.passed() ? "passed" : "failed").put("exit_code", r.exitCode());
-        root.put("started", time(r.started(), zone)).put("finished", time(r.finished(), zone));
+        root.put("started", ManifestJson.time(r.started(), zone)).put("finished", ManifestJson.time(r.finished(), zone));
         root.put("backup", r.backup()).put("target", r.target());
         root.putObject("phases").put("restore_seconds", r.phases().restoreSeconds())
                 .put("recovery_seconds", r.phases().recoverySeconds()).put("check_seconds", r.phases().checkSeconds());
@@ -36,14 +37,14 @@ public final class DrillJson {
         root.put("bytes_restored", r.bytesRestored()).put("restore_bytes_per_second", r.restoreBytesPerSecond())
                 .put("wal_replayed_bytes", r.walReplayedBytes());
         ObjectNode point = root.putObject("recovery_point");
-        optional(point, "lsn", r.recoveryEnd());
-        optional(point, "archive_end_lsn", r.archiveEnd());
-        optional(point, "last_transaction", r.lastTransaction().map(t -> time(t, zone)));
+        ManifestJson.putOptional(point, "lsn", r.recoveryEnd());
+        ManifestJson.putOptional(point, "archive_end_lsn", r.archiveEnd());
+        ManifestJson.putOptional(point, "last_transaction", r.lastTransaction().map(t -> ManifestJson.time(t, zone)));
         ArrayNode checks = root.putArray("checks");
         for (DrillReport.Check c : r.checks()) {
             checks.addObject().put("name", c.name()).put("passed", c.passed()).put("detail", c.detail());
         }
-        optional(root, "error", r.error());
+        ManifestJson.putOptional(root, "error", r.error());
         root.put("kept", r.kept()).put("directory", r.directory());
         return root;
     }
@@ -63,35 +64,18 @@ public final class DrillJson {
                     c.path("detail").asText())));
             JsonNode p = n.path("phases");
             JsonNode point = n.path("recovery_point");
-            return new DrillReport(n.path("id").asText(), instant(n.path("started").asText()), instant(n.path("finished").asText()),
+            return new DrillReport(n.path("id").asText(), ManifestJson.parseTime(n.path("started").asText()), ManifestJson.parseTime(n.path("finished").asText()),
                     n.path("backup").asText(), n.path("target").asText(),
                     new DrillReport.Phases(p.path("restore_seconds").asDouble(), p.path("recovery_seconds").asDouble(),
                             p.path("check_seconds").asDouble()), n.path("bytes_restored").asLong(), n.path("wal_replayed_bytes").asLong(),
-                    text(point, "lsn"), text(point, "archive_end_lsn"), text(point, "last_transaction").map(DrillJson::instant),
-                    checks, text(n, "error"), n.path("kept").asBoolean(), n.path("directory").asText());
+                    ManifestJson.optionalText(point, "lsn"), ManifestJson.optionalText(point, "archive_end_lsn"), ManifestJson.optionalText(point, "last_transaction").map(ManifestJson::parseTime),
+                    checks, ManifestJson.optionalText(n, "error"), n.path("kept").asBoolean(), n.path("directory").asText());
         } catch (java.io.IOException | java.time.DateTimeException e) {
             throw new IllegalArgumentException("drill report is malformed: " + e.getMessage());
         }
     }
 
-    private static Instant instant(String text) {
-        return Instant.from(DateTimeFormatter.ISO_OFFSET_DATE_TIME.parse(text));
-    }
 
-    private static Optional<String> text(JsonNode node, String field) {
-        JsonNode v = node.get(field);
-        return v == null || v.isNull() ? Optional.empty() : Optional.of(v.asText());
-    }
 
-    private static void optional(ObjectNode node, String field, Optional<String> value) {
-        if (value.isPresent()) {
-            node.put(field, value.get());
-        } else {
-            node.putNull(field);
-        }
-    }
 
-    static String time(Instant instant, ZoneId zone) {
-        return DateTimeFormatter.ISO_OFFSET_DATE_TIME.format(instant.atZone(zone));
-    }
 }

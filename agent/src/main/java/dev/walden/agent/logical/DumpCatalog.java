@@ -71,9 +71,9 @@ public final class DumpCatalog {
         return dataKey(id);
     }
 
-    /** Reads a dump's data whole, verified, into {@code destination}. */
-    public void readData(String id, java.nio.channels.WritableByteChannel destination) throws IOException, CorruptObjectException {
-        objects.read(dataKey(id), dataName(id), ObjectKind.DUMP_DATA, Long.MAX_VALUE, destination);
+    /** Reads a dump's data whole, writing nothing; returns pg_dump's byte count as stored. */
+    public long verifyData(String id) throws IOException, CorruptObjectException {
+        return objects.verify(dataKey(id), dataName(id), ObjectKind.DUMP_DATA);
     }
 
     static String dataName(String id) {

@@ -17,7 +17,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -301,7 +300,7 @@ public final class Dumps {
                 command.add(spooled.toString());
             } else {
                 output.progress("dump restore: verifying " + dump.id());
-                catalog.readData(dump.id(), DISCARD);
+                catalog.verifyData(dump.id());
             }
             if (request.create()) {
                 try (PostgresSession session = PostgresSession.open(target)) {
@@ -355,22 +354,6 @@ public final class Dumps {
         }
     }
 
-    private static final java.nio.channels.WritableByteChannel DISCARD = new java.nio.channels.WritableByteChannel() {
-        @Override
-        public int write(ByteBuffer bytes) {
-            int n = bytes.remaining();
-            bytes.position(bytes.limit());
-            return n;
-        }
-
-        @Override
-        public boolean isOpen() {
-            return true;
-        }
-
-        @Override
-        public void close() {}
-    };
 
     /** Writes the plain dump file (custom format, or SQL for globals) to {@code target}, whole or not at all. */
     public DumpRecord get(String id, Path target) throws DumpException, IOException {

@@ -81,6 +81,17 @@ public final class BackupObjects {
         }
     }
 
+    /**
+     * Reads an object end to end, writing nothing: authenticates, decompresses and checks it; returns its original length.
+     *
+     * @throws CorruptObjectException when it is damaged, tampered with or for another name
+     */
+    public long verify(String key, String name, ObjectKind kind) throws IOException, CorruptObjectException {
+        try (InputStream object = storage.open(key)) {
+            return ObjectCodec.read(object, name, kind, keyring, DiscardingChannel.INSTANCE, Long.MAX_VALUE).originalLength();
+        }
+    }
+
     /** Reads a whole object into memory; for manifests and commit records. */
     public byte[] readBytes(String key, String name, ObjectKind kind, long maxLength) throws IOException, CorruptObjectException {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();

@@ -104,26 +104,10 @@ public final class FetchPipeline {
      */
     public long verify(long systemIdentifier, WalFileName name) throws IOException, CorruptObjectException {
         try (InputStream object = repository.storage().open(Repository.objectKey(systemIdentifier, name))) {
-            return ObjectCodec.read(object, name.name(), ObjectKind.of(name.kind()), keyring, DISCARD).originalLength();
+            return ObjectCodec.read(object, name.name(), ObjectKind.of(name.kind()), keyring, DiscardingChannel.INSTANCE).originalLength();
         }
     }
 
-    private static final java.nio.channels.WritableByteChannel DISCARD = new java.nio.channels.WritableByteChannel() {
-        @Override
-        public int write(java.nio.ByteBuffer bytes) {
-            int count = bytes.remaining();
-            bytes.position(bytes.limit());
-            return count;
-        }
-
-        @Override
-        public boolean isOpen() {
-            return true;
-        }
-
-        @Override
-        public void close() {}
-    };
 
     /** Whether a WAL file of the repository's cluster is archived. */
     public boolean archived(WalFileName name) throws IOException, RepositoryFormatException {

@@ -85,9 +85,11 @@ public final class Scheduler implements AutoCloseable {
         if (jobs.isEmpty()) {
             return;
         }
-        Instant now = clock.instant();
-        catchUp(now);
+        // The catch-up reads run records from the repository: on the scheduler's thread, never on start-up's path,
+        // so an unreachable repository cannot hold the agent past systemd's start timeout.
+        updateNextRuns(clock.instant());
         loop = Thread.ofPlatform().name("walden-scheduler").daemon().start(() -> {
+            catchUp(clock.instant());
             while (!closed) {
                 Instant at = clock.instant();
                 runDue(at);

@@ -193,22 +193,9 @@ public final class Verifier {
             }
             parallel("walden-verify-dump", toRead, d -> {
                 String key = dumps.dataKeyOf(d.id());
-                long[] length = {0};
+                long length;
                 try {
-                    dumps.readData(d.id(), new java.nio.channels.WritableByteChannel() {
-                        public int write(java.nio.ByteBuffer b) {
-                            int n = b.remaining();
-                            length[0] += n;
-                            b.position(b.limit());
-                            return n;
-                        }
-
-                        public boolean isOpen() {
-                            return true;
-                        }
-
-                        public void close() {}
-                    });
+                    length = dumps.verifyData(d.id());
                 } catch (CorruptObjectException e) {
                     problem("object-damaged", key, List.of(d.id()), key + " is damaged: " + e.getMessage() + "; dump " + d.id()
                             + " cannot be restored");
@@ -216,8 +203,8 @@ public final class Verifier {
                 } catch (ObjectNotFoundException expiredMeanwhile) {
                     return;
                 }
-                if (length[0] != d.bytes()) {
-                    problem("manifest-mismatch", key, List.of(d.id()), key + " holds " + length[0] + " bytes, but pg_dump wrote " + d.bytes());
+                if (length != d.bytes()) {
+                    problem("manifest-mismatch", key, List.of(d.id()), key + " holds " + length + " bytes, but pg_dump wrote " + d.bytes());
                 }
                 objects.incrementAndGet();
                 bytesRead.addAndGet(d.storedBytes());

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.walden.agent.backup.ManifestJson;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.ZoneId;
@@ -29,21 +30,21 @@ public final class VerifyJson {
         ObjectNode root = MAPPER.createObjectNode();
         root.put("format", VerifyReport.FORMAT).put("version", VerifyReport.VERSION);
         root.put("result", report.result()).put("exit_code", report.exitCode()).put("mode", report.quick() ? "quick" : "full");
-        root.put("started", time(report.started(), zone)).put("finished", time(report.finished(), zone));
+        root.put("started", ManifestJson.time(report.started(), zone)).put("finished", ManifestJson.time(report.finished(), zone));
         root.put("repository", report.repository());
-        optional(root, "system_identifier", report.systemIdentifier());
-        optional(root, "error", report.error());
+        ManifestJson.putOptional(root, "system_identifier", report.systemIdentifier());
+        ManifestJson.putOptional(root, "error", report.error());
         VerifyReport.Counts c = report.checked();
         root.putObject("checked").put("backups", c.backups()).put("wal_files", c.walFiles()).put("objects", c.objects())
                 .put("bytes_read", c.bytesRead()).put("timelines", c.timelines());
         ArrayNode problems = root.putArray("problems");
         for (VerifyReport.Problem p : report.problems()) {
             ObjectNode node = problems.addObject().put("kind", p.kind());
-            optional(node, "object", p.object());
+            ManifestJson.putOptional(node, "object", p.object());
             ArrayNode backups = node.putArray("backups");
             p.backups().forEach(backups::add);
-            optional(node, "first", p.first());
-            optional(node, "last", p.last());
+            ManifestJson.putOptional(node, "first", p.first());
+            ManifestJson.putOptional(node, "last", p.last());
             node.put("message", p.message());
         }
         return root;
@@ -72,36 +73,19 @@ public final class VerifyJson {
             for (JsonNode p : root.path("problems")) {
                 List<String> backups = new ArrayList<>();
                 p.path("backups").forEach(b -> backups.add(b.asText()));
-                problems.add(new VerifyReport.Problem(p.path("kind").asText(), text(p, "object"), backups, text(p, "first"),
-                        text(p, "last"), p.path("message").asText()));
+                problems.add(new VerifyReport.Problem(p.path("kind").asText(), ManifestJson.optionalText(p, "object"), backups, ManifestJson.optionalText(p, "first"),
+                        ManifestJson.optionalText(p, "last"), p.path("message").asText()));
             }
-            return new VerifyReport(instant(root, "started"), instant(root, "finished"), "quick".equals(root.path("mode").asText()),
-                    root.path("repository").asText(), text(root, "system_identifier"),
+            return new VerifyReport(ManifestJson.parseTime(root.path("started").asText()), ManifestJson.parseTime(root.path("finished").asText()), "quick".equals(root.path("mode").asText()),
+                    root.path("repository").asText(), ManifestJson.optionalText(root, "system_identifier"),
                     new VerifyReport.Counts(c.path("backups").asInt(), c.path("wal_files").asInt(), c.path("objects").asInt(),
-                            c.path("bytes_read").asLong(), c.path("timelines").asInt()), problems, text(root, "error"));
+                            c.path("bytes_read").asLong(), c.path("timelines").asInt()), problems, ManifestJson.optionalText(root, "error"));
         } catch (java.io.IOException | java.time.DateTimeException e) {
             throw new FormatException("verify report is malformed: " + e.getMessage());
         }
     }
 
-    private static Instant instant(JsonNode node, String field) {
-        return Instant.from(DateTimeFormatter.ISO_OFFSET_DATE_TIME.parse(node.path(field).asText()));
-    }
 
-    private static Optional<String> text(JsonNode node, String field) {
-        JsonNode value = node.get(field);
-        return value == null || value.isNull() ? Optional.empty() : Optional.of(value.asText());
-    }
 
-    private static void optional(ObjectNode node, String field, Optional<String> value) {
-        if (value.isPresent()) {
-            node.put(field, value.get());
-        } else {
-            node.putNull(field);
-        }
-    }
 
-    static String time(Instant instant, ZoneId zone) {
-        return DateTimeFormatter.ISO_OFFSET_DATE_TIME.format(instant.atZone(zone));
-    }
 }

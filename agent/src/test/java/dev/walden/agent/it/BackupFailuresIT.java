@@ -9,50 +9,30 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.walden.agent.testing.AgentProcess;
 import dev.walden.agent.testing.ClientLauncher;
+import dev.walden.agent.testing.ClusterTest;
 import dev.walden.agent.testing.PostgresCluster;
 import dev.walden.agent.testing.RunningAgent;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.CleanupMode;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * What must never become a complete backup, and what restore refuses: an agent killed mid-backup, WAL that never
  * reaches the archive, a second backup at once, a cluster a backup cannot use; restore into a running cluster's
  * directory, a non-empty one, a tablespace location in use, a target before every backup; and --delta.
  */
-class BackupFailuresIT {
+class BackupFailuresIT extends ClusterTest {
     static final ObjectMapper JSON = new ObjectMapper();
 
-    @TempDir(cleanup = CleanupMode.ON_SUCCESS)
-    Path dir;
-    Path workspace;
-
-    @BeforeEach
-    void requirePostgres() throws Exception {
-        Assumptions.assumeTrue(PostgresCluster.available(), "PostgreSQL 15 is not installed");
-        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
-        workspace = PostgresCluster.workspace(dir);
-    }
-
-    private Map<String, String> pgOptions(PostgresCluster cluster) {
-        return new HashMap<>(Map.of("allowed-users", "postgres", "pg-data", cluster.dataDirectory().toString(),
-                "pg-host", workspace.toString(), "pg-port", Integer.toString(cluster.port()), "pg-user", "postgres"));
-    }
 
     @Test
     void anAgentKilledMidBackupLeavesNothingCompleteAndTheNextBackupWorks() throws Exception {
         try (PostgresCluster primary = PostgresCluster.initdb(workspace, "killed", 55481)) {
-            Map<String, String> options = pgOptions(primary);
+            Map<String, String> options = primary.agentOptions();
             // zstd level 19 on one thread makes the backup slow enough to kill it half-way.
             options.putAll(Map.of("backup-compress-level", "19", "backup-threads", "1", "backup-bundle-mib", "1", "backup-bundle-file-kib", "64"));
             Path agentDirectory = dir.resolve("agent");
@@ -105,7 +85,7 @@ class BackupFailuresIT {
     @Test
     void aDatabaseThatStopsMidBackupLeavesItIncomplete() throws Exception {
         try (PostgresCluster primary = PostgresCluster.initdb(workspace, "stopping", 55487)) {
-            Map<String, String> options = pgOptions(primary);
+            Map<String, String> options = primary.agentOptions();
             options.putAll(Map.of("backup-compress-level", "19", "backup-threads", "1",
                     "backup-bundle-mib", "1", "backup-bundle-file-kib", "64"));
             try (RunningAgent agent = RunningAgent.start(dir.resolve("agent"), options)) {
@@ -129,7 +109,7 @@ class BackupFailuresIT {
     @Test
     void aBackupWhoseWalNeverReachesTheArchiveNeverBecomesComplete() throws Exception {
         try (PostgresCluster primary = PostgresCluster.initdb(workspace, "unarchived", 55483)) {
-            Map<String, String> options = pgOptions(primary);
+            Map<String, String> options = primary.agentOptions();
             options.put("backup-archive-timeout", "3");
             // PostgreSQL believes every file archived, but nothing reaches Walden.
             primary.appendConfig("archive_mode = on\narchive_command = '/bin/true'\n");
@@ -155,7 +135,7 @@ class BackupFailuresIT {
         try (PostgresCluster primary = PostgresCluster.initdb(workspace, "unready", 55484)) {
             primary.appendConfig("wal_level = minimal\nmax_wal_senders = 0\narchive_mode = off\n");
             primary.start();
-            Map<String, String> options = pgOptions(primary);
+            Map<String, String> options = primary.agentOptions();
             try (RunningAgent agent = RunningAgent.start(dir.resolve("agent"), options)) {
                 RunningAgent.ClientRun backup = agent.client(dir, "backup");
                 assertEquals(1, backup.exitCode());
@@ -192,7 +172,7 @@ class BackupFailuresIT {
     @Test
     void restoreRefusesWhatWouldDamageAndDeltaReusesWhatMatches() throws Exception {
         try (PostgresCluster primary = PostgresCluster.initdb(workspace, "source", 55485);
-             RunningAgent agent = RunningAgent.start(dir.resolve("agent"), pgOptions(primary))) {
+             RunningAgent agent = RunningAgent.start(dir.resolve("agent"), primary.agentOptions())) {
             Path walden = ClientLauncher.write(dir.resolve("agent"), agent.socket());
             Map<String, String> env = Map.of("WALDEN_CLIENT", walden.toString());
             primary.appendConfig("archive_mode = on\narchive_command = '" + walden + " push %p %f'\n");

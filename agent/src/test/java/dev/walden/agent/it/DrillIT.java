@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.walden.agent.testing.ClientLauncher;
+import dev.walden.agent.testing.ClusterTest;
 import dev.walden.agent.testing.PostgresCluster;
 import dev.walden.agent.testing.RunningAgent;
 import java.io.RandomAccessFile;
@@ -17,39 +18,22 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.CleanupMode;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * walden drill, status and the metrics endpoint on a real cluster: a drill passes on a good backup; it fails, naming
  * the check, on a corrupted relation and on a missing WAL segment; the scratch directory is always removed and the
  * live cluster untouched; status reaches 2, 1 and 0; the scrape shows real values.
  */
-class DrillIT {
+class DrillIT extends ClusterTest {
     static final ObjectMapper JSON = new ObjectMapper();
 
-    @TempDir(cleanup = CleanupMode.ON_SUCCESS)
-    Path dir;
-    Path workspace;
-
-    @BeforeEach
-    void requirePostgres() throws Exception {
-        Assumptions.assumeTrue(PostgresCluster.available(), "PostgreSQL 15 is not installed");
-        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
-        workspace = PostgresCluster.workspace(dir);
-    }
 
     Map<String, String> options(PostgresCluster cluster) {
-        return new HashMap<>(Map.of("allowed-users", "postgres", "pg-data", cluster.dataDirectory().toString(),
-                "pg-host", workspace.toString(), "pg-port", Integer.toString(cluster.port()), "pg-user", "postgres",
-                "drill-path", dir.resolve("drill").toString(), "backup-archive-timeout", "60"));
+        return cluster.agentOptions("drill-path", dir.resolve("drill").toString(), "backup-archive-timeout", "60");
     }
 
     static boolean empty(Path directory) throws Exception {

@@ -7,47 +7,30 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.walden.agent.crypto.KeyringFile;
+import dev.walden.agent.testing.ClusterTest;
 import dev.walden.agent.testing.PostgresCluster;
 import dev.walden.agent.testing.RunningAgent;
 import dev.walden.agent.testing.S3ProxyServer;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.CleanupMode;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * walden dump on a real PostgreSQL 15: two databases and roles dumped and restored (the restored database dumps
  * identically), one table alone, --jobs through a spool file, failures that leave nothing listed, a tampered object
  * refused, and the same through encryption and S3.
  */
-class DumpIT {
+class DumpIT extends ClusterTest {
     static final ObjectMapper JSON = new ObjectMapper();
 
-    @TempDir(cleanup = CleanupMode.ON_SUCCESS)
-    Path dir;
-    Path workspace;
-
-    @BeforeEach
-    void requirePostgres() throws Exception {
-        Assumptions.assumeTrue(PostgresCluster.available(), "PostgreSQL 15 is not installed");
-        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
-        workspace = PostgresCluster.workspace(dir);
-    }
 
     Map<String, String> options(PostgresCluster cluster) {
-        return new HashMap<>(Map.of("allowed-users", "postgres", "pg-data", cluster.dataDirectory().toString(),
-                "pg-host", workspace.toString(), "pg-port", Integer.toString(cluster.port()), "pg-user", "postgres",
-                "dump-exclude", "cache"));
+        return cluster.agentOptions("dump-exclude", "cache");
     }
 
     static void fill(PostgresCluster primary) throws Exception {

@@ -8,65 +8,27 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.walden.agent.backup.Lsn;
 import dev.walden.agent.testing.ClientLauncher;
+import dev.walden.agent.testing.ClusterTest;
+import dev.walden.agent.testing.TestClock;
 import dev.walden.agent.testing.PostgresCluster;
 import dev.walden.agent.testing.RunningAgent;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
-import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
-import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.CleanupMode;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Retention on a real cluster whose backups the agent's clock spreads over 400 days: after expiry every kept backup
  * restores (PITR inside the window from its oldest backup, and an old held backup to its consistent point), WAL
  * outside the window is gone except each kept backup's own range, and .history files stay.
  */
-class RetentionIT {
+class RetentionIT extends ClusterTest {
     static final ObjectMapper JSON = new ObjectMapper();
-
-    @TempDir(cleanup = CleanupMode.ON_SUCCESS)
-    Path dir;
-    Path workspace;
-
-    /** Real time minus a settable lag, so that backups taken a minute apart look months apart. */
-    static final class LaggingClock extends Clock {
-        volatile Duration lag = Duration.ZERO;
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return Instant.now().minus(lag);
-        }
-    }
-
-    @BeforeEach
-    void requirePostgres() throws Exception {
-        Assumptions.assumeTrue(PostgresCluster.available(), "PostgreSQL 15 is not installed");
-        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
-        workspace = PostgresCluster.workspace(dir);
-    }
 
     static String backup(RunningAgent agent, Path dir, String... args) throws Exception {
         List<String> words = new ArrayList<>(List.of("backup", "--json"));
@@ -78,11 +40,9 @@ class RetentionIT {
 
     @Test
     void expiryKeepsWhatEveryKeptBackupNeedsAndEachStillRestores() throws Exception {
-        LaggingClock clock = new LaggingClock();
+        TestClock clock = new TestClock();
         try (PostgresCluster primary = PostgresCluster.initdb(workspace, "aged", 55491)) {
-            Map<String, String> options = new HashMap<>(Map.of("allowed-users", "postgres", "pg-data", primary.dataDirectory().toString(),
-                    "pg-host", workspace.toString(), "pg-port", Integer.toString(primary.port()), "pg-user", "postgres",
-                    "backup-archive-timeout", "60"));
+            Map<String, String> options = primary.agentOptions("backup-archive-timeout", "60");
             options.putAll(Map.of("retain-daily", "2", "retain-incr-hours", "24", "retain-pitr-days", "3", "retain-timezone", "UTC"));
             try (RunningAgent agent = RunningAgent.start(dir.resolve("agent"), options, clock)) {
                 Path walden = ClientLauncher.write(dir.resolve("agent"), agent.socket());
@@ -92,10 +52,10 @@ class RetentionIT {
                 primary.sql("CREATE TABLE events (v text)");
 
                 primary.sql("INSERT INTO events VALUES ('a')");
-                clock.lag = Duration.ofDays(400);
+                clock.lag(Duration.ofDays(400));
                 String a = backup(agent, dir);
                 primary.sql("INSERT INTO events VALUES ('b')");
-                clock.lag = Duration.ofDays(60);
+                clock.lag(Duration.ofDays(60));
                 String b = backup(agent, dir);
                 RunningAgent.ClientRun held = agent.client(dir, "backup", "keep", a);
                 assertEquals(0, held.exitCode(), held.stderr());
@@ -103,11 +63,11 @@ class RetentionIT {
                 assertEquals("released by hand", withHold.get(0).get("held_until").asText(), withHold.toString());
                 assertTrue(withHold.get(1).get("held_until").isNull(), withHold.toString());
                 primary.sql("INSERT INTO events VALUES ('c')");
-                clock.lag = Duration.ofDays(10);
+                clock.lag(Duration.ofDays(10));
                 String c = backup(agent, dir);
                 primary.sql("INSERT INTO events VALUES ('c1')");
                 String c1 = backup(agent, dir, "--type", "incr");
-                clock.lag = Duration.ZERO;
+                clock.lag(Duration.ZERO);
                 String d = backup(agent, dir);
                 primary.sql("INSERT INTO events VALUES ('x')");
                 Thread.sleep(1100);

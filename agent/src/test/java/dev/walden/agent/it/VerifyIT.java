@@ -7,41 +7,27 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.walden.agent.crypto.KeyringFile;
 import dev.walden.agent.testing.ClientLauncher;
+import dev.walden.agent.testing.ClusterTest;
 import dev.walden.agent.testing.PostgresCluster;
 import dev.walden.agent.testing.RunningAgent;
 import dev.walden.agent.testing.S3ProxyServer;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.CleanupMode;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * walden verify against a real, encrypted repository: clean, then with a deleted segment, a truncated object, a
  * tampered object and a missing manifest, each named with the right exit code; and a repository it cannot reach.
  */
-class VerifyIT {
+class VerifyIT extends ClusterTest {
     static final ObjectMapper JSON = new ObjectMapper();
 
-    @TempDir(cleanup = CleanupMode.ON_SUCCESS)
-    Path dir;
-    Path workspace;
-
-    @BeforeEach
-    void requirePostgres() throws Exception {
-        Assumptions.assumeTrue(PostgresCluster.available(), "PostgreSQL 15 is not installed");
-        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
-        workspace = PostgresCluster.workspace(dir);
-    }
 
     static JsonNode verify(RunningAgent agent, Path dir, int expectedExit, String... extra) throws Exception {
         String[] args = new String[extra.length + 2];
@@ -68,9 +54,7 @@ class VerifyIT {
         try (PostgresCluster primary = PostgresCluster.initdb(workspace, "verified", 55494)) {
             Path keyring = dir.resolve("keyring");
             KeyringFile.addKey(keyring, Optional.empty(), true, false, new SecureRandom());
-            Map<String, String> options = new HashMap<>(Map.of("allowed-users", "postgres", "pg-data", primary.dataDirectory().toString(),
-                    "pg-host", workspace.toString(), "pg-port", Integer.toString(primary.port()), "pg-user", "postgres",
-                    "keyring-path", keyring.toString(), "backup-bundle-mib", "1", "backup-bundle-file-kib", "64"));
+            Map<String, String> options = primary.agentOptions("keyring-path", keyring.toString(), "backup-bundle-mib", "1", "backup-bundle-file-kib", "64");
             try (RunningAgent agent = RunningAgent.start(dir.resolve("agent"), options)) {
                 Path walden = ClientLauncher.write(dir.resolve("agent"), agent.socket());
                 primary.appendConfig("archive_mode = on\narchive_command = '" + walden + " push %p %f'\n");

@@ -10,12 +10,11 @@ import dev.walden.agent.crypto.ObjectEncryption;
 import dev.walden.agent.pipeline.BackupObjects;
 import dev.walden.agent.repository.Repository;
 import dev.walden.agent.storage.LocalDirectoryStorage;
+import dev.walden.agent.testing.TestClock;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -29,30 +28,6 @@ class SchedulerTest {
 
     @TempDir
     Path dir;
-
-    /** A clock the test moves. */
-    static final class FakeClock extends Clock {
-        volatile Instant now;
-
-        FakeClock(String start) {
-            now = Instant.parse(start);
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-    }
 
     RunRecords records() throws Exception {
         LocalDirectoryStorage storage = new LocalDirectoryStorage(dir.resolve("repo"));
@@ -77,7 +52,7 @@ class SchedulerTest {
 
     @Test
     void aScheduledJobRunsWhenItsTimeComesOnAFakeClockAndIsRecorded() throws Exception {
-        FakeClock clock = new FakeClock("2026-12-01T00:30:00Z");
+        TestClock clock = new TestClock("2026-12-01T00:30:00Z");
         List<JobKind> ran = new CopyOnWriteArrayList<>();
         RunRecords records = records();
         List<RunRecord> finished = new CopyOnWriteArrayList<>();
@@ -89,10 +64,10 @@ class SchedulerTest {
         scheduler.catchUp(clock.instant());
         assertTrue(ran.isEmpty(), "a job never run before is not caught up");
         assertEquals(Instant.parse("2026-12-01T01:00:00Z"), scheduler.nextRuns().get(JobKind.BACKUP_FULL));
-        clock.now = Instant.parse("2026-12-01T00:59:59Z");
+        clock.set(Instant.parse("2026-12-01T00:59:59Z"));
         scheduler.runDue(clock.instant());
         assertTrue(ran.isEmpty());
-        clock.now = Instant.parse("2026-12-01T01:00:00Z");
+        clock.set(Instant.parse("2026-12-01T01:00:00Z"));
         scheduler.runDue(clock.instant());
         scheduler.awaitIdle(Duration.ofSeconds(10));
         assertEquals(List.of(JobKind.BACKUP_FULL), ran);
@@ -108,7 +83,7 @@ class SchedulerTest {
         RunRecords records = records();
         records.store(new RunRecord("backup-full", Instant.parse("2026-11-28T01:00:00Z"), Instant.parse("2026-11-28T01:00:00Z"),
                 Instant.parse("2026-11-28T01:10:00Z"), "success", 0, "ok", false));
-        FakeClock clock = new FakeClock("2026-12-01T09:00:00Z");  // three nightly firings missed
+        TestClock clock = new TestClock("2026-12-01T09:00:00Z");  // three nightly firings missed
         List<JobKind> ran = new CopyOnWriteArrayList<>();
         Scheduler scheduler = new Scheduler(List.of(new Scheduler.Job(JobKind.BACKUP_FULL, CronSchedule.parse("0 2 * * *", BERLIN)),
                 new Scheduler.Job(JobKind.VERIFY, CronSchedule.parse("0 3 * * *", BERLIN))), kind -> {
@@ -125,7 +100,7 @@ class SchedulerTest {
 
     @Test
     void jobsOfOneLaneNeverOverlap() throws Exception {
-        FakeClock clock = new FakeClock("2026-12-01T00:59:00Z");
+        TestClock clock = new TestClock("2026-12-01T00:59:00Z");
         CountDownLatch release = new CountDownLatch(1);
         RunRecords records = records();
         Scheduler scheduler = new Scheduler(List.of(new Scheduler.Job(JobKind.BACKUP_FULL, CronSchedule.parse("0 * * * *", BERLIN)),
@@ -138,9 +113,9 @@ class SchedulerTest {
                     return new Scheduler.Outcome(0, "done");
                 }, records, run -> {}, clock);
         scheduler.catchUp(clock.instant());
-        clock.now = Instant.parse("2026-12-01T01:00:00Z");
+        clock.set(Instant.parse("2026-12-01T01:00:00Z"));
         scheduler.runDue(clock.instant());
-        clock.now = Instant.parse("2026-12-01T01:30:00Z");
+        clock.set(Instant.parse("2026-12-01T01:30:00Z"));
         scheduler.runDue(clock.instant());
         assertEquals("skipped", records.last("backup-incr").orElseThrow().outcome(), "the full backup still runs");
         release.countDown();

@@ -84,6 +84,20 @@ public final class PostgresCluster implements AutoCloseable {
         return cluster;
     }
 
+    /**
+     * The agent options that point a test agent at this cluster for backups, drills and dumps, with the postgres
+     * user allowed on the socket, plus {@code more} as key, value pairs; a mutable map.
+     */
+    public java.util.Map<String, String> agentOptions(String... more) {
+        java.util.Map<String, String> options = new java.util.HashMap<>(java.util.Map.of("allowed-users", "postgres",
+                "pg-data", dataDirectory.toString(), "pg-host", socketDirectory.toString(), "pg-port", Integer.toString(port),
+                "pg-user", "postgres"));
+        for (int i = 0; i + 1 < more.length; i += 2) {
+            options.put(more[i], more[i + 1]);
+        }
+        return options;
+    }
+
     public int port() {
         return port;
     }
