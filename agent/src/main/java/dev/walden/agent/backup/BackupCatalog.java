@@ -19,6 +19,7 @@ import java.util.TreeMap;
  * SYSID/backup/ID/manifest        the manifest, written once every data object is durable
  * SYSID/backup/ID/commit          the commit record, written last: a backup without one is not complete
  * SYSID/backup/ID/hold-MILLIS     a hold set at MILLIS (newest wins); retention never expires a held backup
+ * SYSID/backup/ID/expiring        written before an expiry deletes the commit record: the rest is a leftover
  * SYSID/backup/lock               held while a backup or an expiry runs
  * </pre>
  *
@@ -29,6 +30,9 @@ public final class BackupCatalog {
     static final long MAX_MANIFEST_BYTES = 1L << 30;
     static final long MAX_COMMIT_BYTES = 1 << 20;
     private static final String HOLD_PREFIX = "hold-";
+    private static final String COMMIT = "commit";
+    private static final String MANIFEST = "manifest";
+    private static final String EXPIRING = "expiring";
 
     private final BackupObjects objects;
     private final long systemIdentifier;
@@ -63,10 +67,34 @@ public final class BackupCatalog {
         return backupId + "/data/" + String.format("%06d", object);
     }
 
-    /** The backups with a commit record (complete) and those without (interrupted, or running), by id. */
-    public record Listing(List<BackupSummary> complete, List<String> incomplete) {
+    /**
+     * The backups of the catalog, in three kinds that a crash or damage can never confuse:
+     *
+     * @param complete   committed and restorable: the commit record reads, and every backup it reads objects of is
+     *                   complete too; oldest first
+     * @param incomplete leftovers of interrupted backups (no manifest, no commit record) and of interrupted expiries
+     *                   (an {@code expiring} marker): the only ones a backup or an expiry may delete
+     * @param unusable   backups that hold a manifest or a commit record but cannot be restored as they stand: a damaged
+     *                   commit record, a manifest without a commit record, or a chain with a link missing. Never deleted
+     *                   as leftovers, never built upon; reported by list, status and verify
+     */
+    public record Listing(List<BackupSummary> complete, List<String> incomplete, List<Unusable> unusable) {
+        public Listing {
+            complete = List.copyOf(complete);
+            incomplete = List.copyOf(incomplete);
+            unusable = List.copyOf(unusable);
+        }
+
+        public Listing(List<BackupSummary> complete, List<String> incomplete) {
+            this(complete, incomplete, List.of());
+        }
+
         public Optional<BackupSummary> find(String id) {
             return complete.stream().filter(b -> b.id().equals(id)).findFirst();
+        }
+
+        public Optional<Unusable> findUnusable(String id) {
+            return unusable.stream().filter(b -> b.id().equals(id)).findFirst();
         }
 
         /** The newest complete backup, if any. */
@@ -75,9 +103,24 @@ public final class BackupCatalog {
         }
     }
 
-    /** Lists the catalog, oldest first; reads each commit record, never a manifest. */
+    /**
+     * A backup that cannot be restored as it stands, and why.
+     *
+     * @param uncommitted it has a manifest but no commit record: {@code walden backup commit ID} may commit it after
+     *                    checking every object it needs
+     */
+    public record Unusable(String id, String reason, boolean uncommitted) {}
+
+    /** The objects a backup has, as one listing shows them. */
+    private static final class Present {
+        boolean commit;
+        boolean manifest;
+        boolean expiring;
+    }
+
+    /** Lists the catalog, oldest first; reads each commit record, never a manifest. Damage to one backup stays with it. */
     public Listing list() throws IOException, CatalogException {
-        TreeMap<String, Boolean> committed = new TreeMap<>();
+        TreeMap<String, Present> found = new TreeMap<>();
         String prefix = prefix();
         for (String key : objects.storage().list(prefix)) {
             String rest = key.substring(prefix.length());
@@ -85,27 +128,68 @@ public final class BackupCatalog {
             if (slash <= 0) {
                 continue;  // the lock
             }
-            String id = rest.substring(0, slash);
-            boolean commit = rest.substring(slash + 1).equals("commit");
-            committed.merge(id, commit, Boolean::logicalOr);
-        }
-        List<BackupSummary> complete = new ArrayList<>();
-        List<String> incomplete = new ArrayList<>();
-        for (var entry : committed.entrySet()) {
-            if (entry.getValue()) {
-                complete.add(readCommit(entry.getKey()));
-            } else {
-                incomplete.add(entry.getKey());
+            Present present = found.computeIfAbsent(rest.substring(0, slash), k -> new Present());
+            switch (rest.substring(slash + 1)) {
+                case COMMIT -> present.commit = true;
+                case MANIFEST -> present.manifest = true;
+                case EXPIRING -> present.expiring = true;
+                default -> { }
             }
         }
-        complete.sort(Comparator.comparing(BackupSummary::stopped).thenComparing(BackupSummary::id));
-        return new Listing(complete, incomplete);
+        List<BackupSummary> committed = new ArrayList<>();
+        List<String> incomplete = new ArrayList<>();
+        List<Unusable> unusable = new ArrayList<>();
+        for (var entry : found.entrySet()) {
+            String id = entry.getKey();
+            Present present = entry.getValue();
+            if (present.expiring || (!present.commit && !present.manifest)) {
+                incomplete.add(id);
+            } else if (!present.commit) {
+                unusable.add(new Unusable(id, "it has a manifest but no commit record (an interruption between the two, or a"
+                        + " deleted record), so it is not offered for restore. HINT: walden backup commit " + id
+                        + " checks every object it needs and commits it", true));
+            } else {
+                try {
+                    committed.add(readCommit(id));
+                } catch (ObjectNotFoundException deletedMeanwhile) {
+                    incomplete.add(id);
+                } catch (CatalogException e) {
+                    unusable.add(new Unusable(id, e.getMessage() + "; it is not offered for restore, and no backup is built on it."
+                            + " HINT: walden verify; a keyring that still has the backup's key reads it again", false));
+                }
+            }
+        }
+        committed.sort(Comparator.comparing(BackupSummary::stopped).thenComparing(BackupSummary::id));
+        // A chain is complete only when every link is: a child whose parent is gone or damaged is not restorable.
+        List<BackupSummary> complete = new ArrayList<>(committed);
+        boolean changed = true;
+        while (changed) {
+            changed = false;
+            java.util.Set<String> ids = new java.util.HashSet<>();
+            complete.forEach(b -> ids.add(b.id()));
+            for (var it = complete.iterator(); it.hasNext(); ) {
+                BackupSummary backup = it.next();
+                Optional<String> missing = backup.references().stream().filter(r -> !ids.contains(r)).findFirst();
+                if (missing.isPresent()) {
+                    it.remove();
+                    changed = true;
+                    unusable.add(new Unusable(backup.id(), "it needs backup " + missing.get() + ", which is not complete, so it"
+                            + " cannot be restored and no backup is built on it. HINT: walden backup list; walden verify", false));
+                }
+            }
+        }
+        unusable.sort(Comparator.comparing(Unusable::id));
+        return new Listing(complete, incomplete, unusable);
     }
 
     private BackupSummary readCommit(String id) throws IOException, CatalogException {
         try {
-            return ManifestJson.decodeCommit(objects.readBytes(prefix() + id + "/commit", id + "/commit", ObjectKind.BACKUP_COMMIT,
-                    MAX_COMMIT_BYTES));
+            BackupSummary summary = ManifestJson.decodeCommit(objects.readBytes(prefix() + id + "/" + COMMIT, id + "/" + COMMIT,
+                    ObjectKind.BACKUP_COMMIT, MAX_COMMIT_BYTES));
+            if (!summary.id().equals(id)) {
+                throw new CatalogException("the commit record of backup " + id + " names another backup, " + summary.id());
+            }
+            return summary;
         } catch (CorruptObjectException | ManifestJson.FormatException e) {
             throw new CatalogException("the commit record of backup " + id + " cannot be read: " + e.getMessage());
         }
@@ -135,21 +219,63 @@ public final class BackupCatalog {
         objects.writeBytes(prefix() + id + "/commit", id + "/commit", ObjectKind.BACKUP_COMMIT, ManifestJson.encodeCommit(summary));
     }
 
-    /** Removes what an interrupted backup left. Never called for a complete one. */
+    /**
+     * Removes what an interrupted backup or expiry left. Never called for a complete or an unusable one: the caller
+     * takes the id from {@link Listing#incomplete()}. The {@code expiring} marker goes last, so that a crash here
+     * leaves a leftover that is still recognised as one.
+     */
     public void removeIncomplete(String id) throws IOException {
+        String marker = prefix() + id + "/" + EXPIRING;
+        boolean marked = false;
         for (String key : objects.storage().list(prefix() + id + "/")) {
-            objects.storage().delete(key);
+            if (key.equals(marker)) {
+                marked = true;
+            } else {
+                objects.storage().delete(key);
+            }
+        }
+        if (marked) {
+            objects.storage().delete(marker);
         }
     }
 
     /**
-     * Deletes a complete backup so that a crash part-way never leaves it listed but unrestorable: the commit record
-     * goes first (from then on it is an interrupted leftover that the next expiry or backup removes), then the rest.
-     * The caller holds the backup lock and has made sure no kept backup reads its objects.
+     * Deletes complete backups so that a crash at any step never leaves a backup listed that cannot be restored:
+     * first, children before parents, each gets an {@code expiring} marker and loses its commit record (from then on
+     * it is a leftover); only then are objects deleted. The caller holds the backup lock and has made sure that no
+     * kept backup reads their objects.
      */
-    public void delete(String id) throws IOException {
-        objects.storage().delete(prefix() + id + "/commit");
-        removeIncomplete(id);
+    public void delete(List<BackupSummary> backups, java.util.function.Consumer<String> progress) throws IOException {
+        List<BackupSummary> childrenFirst = new ArrayList<>(backups);
+        childrenFirst.sort(Comparator.comparing(BackupSummary::stopped).thenComparing(BackupSummary::id).reversed());
+        for (BackupSummary backup : childrenFirst) {
+            String id = backup.id();
+            String name = id + "/" + EXPIRING;
+            objects.writeBytes(prefix() + name, name, ObjectKind.BACKUP_EXPIRING, new byte[0]);
+            objects.storage().delete(prefix() + id + "/" + COMMIT);
+        }
+        for (BackupSummary backup : childrenFirst) {
+            progress.accept("expiring backup " + backup.id());
+            removeIncomplete(backup.id());
+        }
+    }
+
+    /**
+     * Commits a backup that has a manifest but lost its commit record (or never got one), once the caller has
+     * checked every object it needs. The record is the manifest's summary, with the manifest's own size counted.
+     */
+    public BackupSummary recommit(String id, long manifestStoredBytes) throws IOException, CatalogException {
+        BackupSummary draft = manifest(id).summary();
+        BackupSummary summary = new BackupSummary(draft.id(), draft.type(), draft.parent(), draft.references(), draft.started(),
+                draft.stopped(), draft.startLsn(), draft.stopLsn(), draft.timeline(), draft.walSegmentSize(), draft.bytes(),
+                draft.storedBytes() + manifestStoredBytes, draft.pgVersion(), draft.systemIdentifier());
+        commit(summary);
+        return summary;
+    }
+
+    /** The key of a backup's manifest, for the checks that read it whole. */
+    public String manifestKey(String id) {
+        return prefix() + id + "/" + MANIFEST;
     }
 
     /** The bytes each backup's objects take in the repository, by backup id (one listing). */

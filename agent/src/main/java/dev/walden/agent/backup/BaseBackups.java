@@ -12,6 +12,7 @@ import dev.walden.agent.postgres.PostgresSettings;
 import dev.walden.agent.repository.Repository;
 import dev.walden.agent.repository.RepositoryFormatException;
 import dev.walden.agent.repository.WrongClusterException;
+import dev.walden.agent.storage.Storage;
 import dev.walden.agent.wal.TimelineHistory;
 import dev.walden.agent.wal.WalFileName;
 import java.io.IOException;
@@ -115,6 +116,78 @@ public final class BaseBackups {
         } finally {
             busy.set(null);
         }
+    }
+
+    /**
+     * Commits a backup that has a manifest but no commit record ({@code walden backup commit ID}), only after checking
+     * that a restore of it would succeed: the manifest reads and is sane, every backup it reads objects of is complete,
+     * each of its own data objects reads back through decryption and checksums, and the WAL from its start to its
+     * consistent point is archived. Under the catalog lock, so no backup or expiry runs meanwhile.
+     *
+     * @return the summary now committed
+     * @throws BackupException what keeps it from being committed, with nothing written
+     */
+    public BackupSummary recommit(String id, java.util.function.Consumer<String> progress)
+            throws IOException, BackupException, BackupCatalog.CatalogException, RepositoryFormatException {
+        Optional<BackupCatalog> found = catalog();
+        if (found.isEmpty()) {
+            throw new BackupException("the repository has no backups");
+        }
+        BackupCatalog catalog = found.get();
+        return exclusive("backup commit", catalog, () -> {
+            BackupCatalog.Listing listing = catalog.list();
+            if (listing.find(id).isPresent()) {
+                throw new BackupException("backup " + id + " is already complete; nothing to do");
+            }
+            Optional<BackupCatalog.Unusable> unusable = listing.findUnusable(id);
+            if (unusable.isEmpty() || !unusable.get().uncommitted()) {
+                throw new BackupException("backup " + id + " has no manifest waiting for a commit record"
+                        + unusable.map(u -> " (" + u.reason() + ")").orElse("") + ". HINT: walden backup list");
+            }
+            Manifest manifest = catalog.manifest(id);
+            BackupSummary draft = manifest.summary();
+            if (!draft.id().equals(id) || draft.systemIdentifier() != catalog.systemIdentifier()) {
+                throw new BackupException("the manifest under " + id + " describes backup " + draft.id() + " of system "
+                        + Long.toUnsignedString(draft.systemIdentifier()) + "; it is not committed");
+            }
+            for (String needed : draft.references()) {
+                if (!needed.equals(id) && listing.find(needed).isEmpty()) {
+                    throw new BackupException("backup " + id + " needs backup " + needed + ", which is not complete; it is not committed");
+                }
+            }
+            for (Manifest.DataObject object : manifest.objects()) {
+                progress.accept("checking " + BackupCatalog.dataName(id, object.number()));
+                long length;
+                try {
+                    length = objects.verify(catalog.dataKey(id, object.number()), BackupCatalog.dataName(id, object.number()),
+                            ObjectKind.BACKUP_DATA);
+                } catch (dev.walden.agent.storage.ObjectNotFoundException e) {
+                    throw new BackupException("object " + BackupCatalog.dataName(id, object.number()) + " is missing; backup " + id
+                            + " is not committed");
+                } catch (dev.walden.agent.pipeline.CorruptObjectException e) {
+                    throw new BackupException("object " + BackupCatalog.dataName(id, object.number()) + " is damaged ("
+                            + e.getMessage() + "); backup " + id + " is not committed");
+                }
+                if (length != object.originalBytes()) {
+                    throw new BackupException("object " + BackupCatalog.dataName(id, object.number()) + " holds " + length
+                            + " bytes, the manifest says " + object.originalBytes() + "; backup " + id + " is not committed");
+                }
+            }
+            long first = WalFileName.parse(draft.walStart()).segmentNumber(draft.walSegmentSize());
+            long last = WalFileName.parse(draft.walStop()).segmentNumber(draft.walSegmentSize());
+            for (long segment = first; segment <= last; segment++) {
+                String name = Lsn.segmentName(draft.timeline(), segment, draft.walSegmentSize());
+                if (!objects.storage().exists(Repository.objectKey(catalog.systemIdentifier(), WalFileName.parse(name)))) {
+                    throw new BackupException("WAL file " + name + ", which backup " + id + " needs to become consistent, is not"
+                            + " archived; the backup is not committed");
+                }
+            }
+            long manifestBytes = objects.storage().listObjects(catalog.manifestKey(id)).stream()
+                    .filter(o -> o.key().equals(catalog.manifestKey(id))).mapToLong(Storage.StoredObject::size).sum();
+            BackupSummary summary = catalog.recommit(id, manifestBytes);
+            LOG.info("backup " + id + " committed by hand after its objects and WAL were checked");
+            return summary;
+        });
     }
 
     /** Checks the cluster as a backup would, for start-up: the refusals and warnings, or why it cannot be reached. */

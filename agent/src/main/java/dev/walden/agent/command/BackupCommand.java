@@ -82,8 +82,14 @@ public final class BackupCommand {
                     }
                     yield release(positional.get(1));
                 }
+                case "commit" -> {
+                    if (positional.size() != 2) {
+                        throw new Arguments.UsageException("backup commit needs one backup id");
+                    }
+                    yield commit(positional.get(1), output);
+                }
                 default -> throw new Arguments.UsageException("unknown backup subcommand '" + positional.get(0)
-                        + "' (list, show, keep, release)");
+                        + "' (list, show, keep, release, commit)");
             };
         } catch (Arguments.UsageException | IllegalArgumentException e) {
             return new Result(CommandExit.USAGE, e.getMessage() + " (walden --help shows usage)");
@@ -231,10 +237,13 @@ public final class BackupCommand {
                     ObjectNode node = array.addObject();
                     node.put("id", id).put("status", backups.running() ? "running" : "incomplete");
                 }
+                for (BackupCatalog.Unusable u : listing.unusable()) {
+                    array.addObject().put("id", u.id()).put("status", u.uncommitted() ? "uncommitted" : "unusable").put("reason", u.reason());
+                }
                 output.out(ManifestJson.pretty(array));
                 return new Result(CommandExit.OK, "");
             }
-            if (listing.complete().isEmpty() && listing.incomplete().isEmpty()) {
+            if (listing.complete().isEmpty() && listing.incomplete().isEmpty() && listing.unusable().isEmpty()) {
                 return new Result(CommandExit.OK, "no backups yet. HINT: walden backup");
             }
             StringBuilder table = new StringBuilder(String.format("%-17s %-4s %-10s %-25s %-25s %10s %10s  %s%n",
@@ -249,10 +258,26 @@ public final class BackupCommand {
                 table.append(String.format("%-17s %-4s %-10s%n", id, id.endsWith("I") ? "incr" : "full",
                         backups.running() ? "running" : "incomplete"));
             }
+            for (BackupCatalog.Unusable u : listing.unusable()) {
+                table.append(String.format("%-17s %-4s %-10s %s%n", u.id(), u.id().endsWith("I") ? "incr" : "full",
+                        u.uncommitted() ? "uncommitted" : "unusable", u.reason()));
+            }
             output.out(table.toString());
             return new Result(CommandExit.OK, "");
         } catch (IOException | RepositoryFormatException | BackupCatalog.CatalogException e) {
             return new Result(CommandExit.FAILED, "cannot list backups: " + Replies.describe(e));
+        }
+    }
+
+    private Result commit(String id, CommandOutput output) {
+        try {
+            BackupSummary summary = backups.recommit(id, output::progress);
+            return new Result(CommandExit.OK, "backup " + id + " committed: its objects read back intact and its WAL "
+                    + summary.walStart() + " .. " + summary.walStop() + " is archived; it is now offered for restore");
+        } catch (BackupException e) {
+            return new Result(CommandExit.FAILED, "backup commit refused: " + e.getMessage());
+        } catch (IOException | RepositoryFormatException | BackupCatalog.CatalogException e) {
+            return new Result(CommandExit.FAILED, "backup commit failed: " + Replies.describe(e) + "; nothing was committed");
         }
     }
 
@@ -263,7 +288,8 @@ public final class BackupCommand {
             Optional<BackupSummary> found = listing.find(id);
             if (found.isEmpty()) {
                 return new Result(CommandExit.FAILED, "no complete backup " + id + (listing.incomplete().contains(id)
-                        ? " (it is incomplete: interrupted, or still running)" : "") + ". HINT: walden backup list");
+                        ? " (it is incomplete: interrupted, or still running)" : listing.findUnusable(id).map(u -> " (" + u.reason() + ")")
+                        .orElse("")) + ". HINT: walden backup list");
             }
             BackupSummary b = found.get();
             String archiveEnd = archiveEnd(catalog.get(), b);

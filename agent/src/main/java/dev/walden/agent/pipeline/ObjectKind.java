@@ -28,7 +28,9 @@ public enum ObjectKind {
     /** A logical dump's bytes: pg_dump's custom format, or pg_dumpall --globals-only's SQL. */
     DUMP_DATA(12),
     /** The record written last, that makes a dump complete. */
-    DUMP_COMMIT(13);
+    DUMP_COMMIT(13),
+    /** The marker an expiry writes before it deletes a backup's commit record: what remains is a leftover. */
+    BACKUP_EXPIRING(14);
 
     public final int code;
 

@@ -271,7 +271,8 @@ public final class Restorer {
             if (request.backupId().isPresent()) {
                 String id = request.backupId().get();
                 BackupSummary backup = listing.find(id).orElseThrow(() -> new RestoreException("backup " + id + " is not a complete"
-                        + " backup in this repository" + (listing.incomplete().contains(id) ? " (it never completed, so it cannot be restored)" : "")
+                        + " backup in this repository" + (listing.incomplete().contains(id) ? " (it never completed, so it cannot be restored)"
+                        : listing.findUnusable(id).map(u -> " (" + u.reason() + ")").orElse(""))
                         + ". HINT: walden backup list shows the complete ones"));
                 if (!BackupChooser.reaches(backup, request.target())) {
                     throw new RestoreException("backup " + id + " ended after the target " + BackupChooser.describe(request.target())

@@ -24,7 +24,7 @@ import java.util.logging.Logger;
 /**
  * Carries out retention: under the backup lock, reads the catalog, the holds and the archived WAL, asks
  * {@link RetentionRules} what goes, and deletes it in an order that survives a crash at any point: expired backups
- * first, each by its commit record before its objects, then leftovers, then WAL oldest first, so that what remains
+ * first, children before parents and every commit record before any object, then leftovers, then WAL oldest first, so that what remains
  * of the WAL is always an unbroken run and never a backup that is listed but cannot be restored.
  */
 public final class Expiry {
@@ -113,9 +113,8 @@ public final class Expiry {
         if (dryRun || !policy.enabled()) {
             return new Outcome(plan, sizes, dryRun, freed);
         }
+        catalog.delete(plan.expiredBackups(), progress);
         for (BackupSummary b : plan.expiredBackups()) {
-            progress.accept("expiring backup " + b.id());
-            catalog.delete(b.id());
             LOG.info("expired backup " + b.id() + " (" + b.type().label + ", " + sizes.getOrDefault(b.id(), 0L) + " bytes)");
         }
         for (String leftover : plan.leftovers()) {

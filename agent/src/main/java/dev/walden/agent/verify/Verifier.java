@@ -137,6 +137,10 @@ public final class Verifier {
                         + " another copy of the repository, or remove the damaged backup's objects");
                 listing = new BackupCatalog.Listing(List.of(), List.of());
             }
+            for (BackupCatalog.Unusable unusable : listing.unusable()) {
+                problem(unusable.uncommitted() ? "backup-uncommitted" : "backup-unusable", null, List.of(unusable.id()),
+                        "backup " + unusable.id() + " cannot be restored: " + unusable.reason());
+            }
             List<BackupSummary> complete = listing.complete();
             backupCount = complete.size();
 
