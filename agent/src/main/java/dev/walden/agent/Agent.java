@@ -22,6 +22,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import dev.walden.agent.server.PeerPolicy;
+import dev.walden.agent.paths.OwnedPaths;
 import dev.walden.agent.lookahead.PushAhead;
 import dev.walden.agent.prefetch.RestorePrefetch;
 import dev.walden.agent.systemd.SystemdNotifier;
@@ -112,7 +113,7 @@ public final class Agent implements AutoCloseable {
             throws IOException, KeyringException, RepositoryFormatException {
         PeerPolicy peers;
         try {
-            peers = PeerPolicy.of(config.allowedUsers(), PeerPolicy.currentUid(), Path.of("/etc/passwd"));
+            peers = PeerPolicy.of(config.allowedUsers(), config.operatorUsers(), PeerPolicy.currentUid(), Path.of("/etc/passwd"));
         } catch (IllegalArgumentException e) {
             throw new IOException(e.getMessage(), e);
         }
@@ -164,7 +165,7 @@ public final class Agent implements AutoCloseable {
                     config.dumpExclude(), config.spoolPath(), config.retention(), clock,
                     dump -> metrics.dumpSucceeded(dump.subject(), dump.stopped()));
             Drill drill = new Drill(backups, config.postgres(), config.drill(), config.backup().threads(), config.socketPath(),
-                    protectedByRestore(config), zone, clock, report -> {
+                    ownedPaths(config), zone, clock, report -> {
                         metrics.drilled(report.finished(), report.passed(), report.rtoSeconds(), report.rpoSeconds().orElse(Double.NaN));
                         notifier.report("drill", !report.passed(), "drill " + report.id() + " of backup " + report.backup() + ": "
                                 + (report.passed() ? "passed" : "failed") + report.error().map(e -> ": " + e).orElse(""));
@@ -187,7 +188,7 @@ public final class Agent implements AutoCloseable {
                     new PushCommand(pushPipeline, pushAhead, metrics), new FetchCommand(fetchPipeline, prefetch, metrics),
                     new BackupCommand(backups, expiry, zone, clock, metrics),
                     new RestoreCommand(backups, config.backup().threads(), config.socketPath(),
-                            protectedByRestore(config), zone, clock),
+                            ownedPaths(config).plus(new OwnedPaths.Owned(config.drill().path(), "drill path")), zone, clock),
                     new ExpireCommand(expiry, dumps, zone), new VerifyCommand(verifier, backups, zone, report -> {
                         int missing = report.problems().stream().filter(p -> p.kind().equals("wal-gap") || p.kind().equals("backup-wal-missing"))
                                 .mapToInt(p -> gapSize(p)).sum();
@@ -199,7 +200,9 @@ public final class Agent implements AutoCloseable {
                     new DrillCommand(drill, zone),
                     new StatusCommand(VERSION, startedAt, backups, repository, metrics, readyBacklog, scheduler, runRecords,
                             config.retention(), zone, clock, dumps),
-                    new DumpCommand(dumps, zone, clock), VERSION);
+                    new DumpCommand(dumps, ownedPaths(config).plus(new OwnedPaths.Owned(config.drill().path(), "drill path"))
+                            .plus(config.postgres().dataDirectory().map(p -> new OwnedPaths.Owned(p, "live cluster's data directory (pg-data)"))
+                                    .stream().toArray(OwnedPaths.Owned[]::new)), zone, clock), VERSION);
             routerRef.set(router);
             if (config.metricsListen().isPresent()) {
                 MetricsEndpoint endpoint = MetricsEndpoint.start(config.metricsListen().get(), metrics);
@@ -257,13 +260,23 @@ public final class Agent implements AutoCloseable {
         }
     }
 
-    /** What a restore must never write into or delete. */
-    private static java.util.List<Path> protectedByRestore(AgentConfig config) {
-        java.util.List<Path> paths = new java.util.ArrayList<>(java.util.List.of(config.spoolPath(), config.socketPath()));
+    /**
+     * What no command may write into or delete for a caller: the repository, the spool, the socket and what lies beside
+     * it, the keyring and its passphrase, the configuration file. The drill path is added for restores and dumps
+     * (a drill writes there itself).
+     */
+    static OwnedPaths ownedPaths(AgentConfig config) {
+        List<OwnedPaths.Owned> owned = new ArrayList<>();
         if (config.repoType().equals("local")) {
-            paths.add(config.repoPath());
+            owned.add(new OwnedPaths.Owned(config.repoPath(), "repository"));
         }
-        return paths;
+        owned.add(new OwnedPaths.Owned(config.spoolPath(), "spool"));
+        owned.add(new OwnedPaths.Owned(config.socketPath(), "socket"));
+        owned.add(new OwnedPaths.Owned(config.socketPath().resolveSibling(PUSHED_AHEAD_DIRECTORY), "pushed-ahead directory"));
+        config.keyringPath().ifPresent(p -> owned.add(new OwnedPaths.Owned(p, "keyring")));
+        config.keyringPassphraseFile().ifPresent(p -> owned.add(new OwnedPaths.Owned(p, "keyring passphrase file")));
+        config.configFile().ifPresent(p -> owned.add(new OwnedPaths.Owned(p, "configuration file")));
+        return new OwnedPaths(owned);
     }
 
     /**

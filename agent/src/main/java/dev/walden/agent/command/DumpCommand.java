@@ -3,6 +3,7 @@ package dev.walden.agent.command;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import dev.walden.agent.backup.ManifestJson;
 import dev.walden.agent.backup.TransferProgress;
+import dev.walden.agent.paths.OwnedPaths;
 import dev.walden.agent.logical.DumpCatalog;
 import dev.walden.agent.logical.DumpException;
 import dev.walden.agent.logical.DumpRecord;
@@ -28,16 +29,19 @@ import java.util.Set;
  */
 public final class DumpCommand {
     private final Dumps dumps;
+    private final OwnedPaths owned;
     private final ZoneId zone;
     private final Clock clock;
 
-    public DumpCommand(Dumps dumps, ZoneId zone, Clock clock) {
+    /** @param owned where dump get never writes: everything the agent keeps, and the live cluster's data directory */
+    public DumpCommand(Dumps dumps, OwnedPaths owned, ZoneId zone, Clock clock) {
         this.dumps = dumps;
+        this.owned = owned;
         this.zone = zone;
         this.clock = clock;
     }
 
-    public Result run(Request.Command command, List<String> words, CommandOutput output) {
+    public Result run(Request.Command command, Caller caller, List<String> words, CommandOutput output) {
         try {
             Arguments a = Arguments.parse(words, Set.of("json", "create", "clean", "if-exists", "no-owner", "no-privileges"),
                     Set.of("database", "to", "table", "schema", "jobs"));
@@ -56,7 +60,7 @@ public final class DumpCommand {
                     if (positional.size() != 2 || a.value("to").isEmpty()) {
                         throw new Arguments.UsageException("dump get needs one dump id and --to FILE");
                     }
-                    yield get(positional.get(1), path(command, a.value("to").get()));
+                    yield get(positional.get(1), path(command, a.value("to").get()), caller);
                 }
                 case "restore" -> {
                     only(a, "dump restore", "database", "create", "table", "schema", "jobs", "clean", "if-exists", "no-owner", "no-privileges");
@@ -102,7 +106,7 @@ public final class DumpCommand {
 
     private static Path path(Request.Command command, String text) throws Arguments.UsageException {
         try {
-            return Path.of(command.workingDirectory().isEmpty() ? "/" : command.workingDirectory()).resolve(text).normalize();
+            return Path.of(command.workingDirectory().isEmpty() ? "/" : command.workingDirectory()).resolve(text);
         } catch (InvalidPathException e) {
             throw new Arguments.UsageException("invalid path '" + text + "': " + e.getMessage());
         }
@@ -186,11 +190,19 @@ public final class DumpCommand {
         }
     }
 
-    private Result get(String id, Path target) {
+    private Result get(String id, Path requested, Caller caller) {
+        Path target = requested;
         try {
+            target = owned.judge(requested, "--to");
+            if (!caller.mayWrite(target)) {
+                return new Result(CommandExit.FAILED, "dump get refused: " + caller.name() + " cannot write " + requested
+                        + " themselves, and the agent writes only where its caller could. HINT: --to a file in a directory you own");
+            }
             DumpRecord d = dumps.get(id, target);
             return new Result(CommandExit.OK, "wrote " + target + " (" + TransferProgress.size(d.bytes()) + ", " + (d.format().equals("custom")
                     ? "custom format: pg_restore --list " + target + " shows its contents)" : "SQL: psql -f " + target + ")"));
+        } catch (OwnedPaths.RefusedPathException e) {
+            return new Result(CommandExit.FAILED, "dump get refused: " + e.getMessage());
         } catch (DumpException e) {
             return new Result(CommandExit.FAILED, "dump get refused: " + e.getMessage());
         } catch (IOException e) {

@@ -4,7 +4,9 @@ import dev.walden.agent.backup.BackupCatalog;
 import dev.walden.agent.backup.BaseBackups;
 import dev.walden.agent.backup.Lsn;
 import dev.walden.agent.backup.TransferProgress;
+import dev.walden.agent.paths.OwnedPaths;
 import dev.walden.agent.repository.RepositoryFormatException;
+import dev.walden.agent.restore.RecoveryConfig;
 import dev.walden.agent.restore.RecoveryTarget;
 import dev.walden.agent.restore.RestoreException;
 import dev.walden.agent.restore.RestoreRequest;
@@ -39,21 +41,21 @@ public final class RestoreCommand {
     private final BaseBackups backups;
     private final int threads;
     private final Path socketPath;
-    private final List<Path> protectedPaths;
+    private final OwnedPaths owned;
     private final ZoneId zone;
     private final Clock clock;
 
-    /** @param protectedPaths what no restore may write into or delete (the local repository, the spool, the socket) */
-    public RestoreCommand(BaseBackups backups, int threads, Path socketPath, List<Path> protectedPaths, ZoneId zone, Clock clock) {
+    /** @param owned what no restore may write into or delete: everything the agent keeps */
+    public RestoreCommand(BaseBackups backups, int threads, Path socketPath, OwnedPaths owned, ZoneId zone, Clock clock) {
         this.backups = backups;
         this.threads = threads;
         this.socketPath = socketPath;
-        this.protectedPaths = List.copyOf(protectedPaths);
+        this.owned = owned;
         this.zone = zone;
         this.clock = clock;
     }
 
-    public Result run(Request.Command command, List<String> words, CommandOutput output) {
+    public Result run(Request.Command command, Caller caller, List<String> words, CommandOutput output) {
         RestoreRequest request;
         try {
             request = parse(command, words);
@@ -61,6 +63,15 @@ public final class RestoreCommand {
             return new Result(CommandExit.USAGE, e.getMessage() + " (walden --help shows usage)");
         }
         try {
+            List<Path> written = new java.util.ArrayList<>(request.tablespaceMap().values());
+            written.add(0, request.dataDirectory());
+            for (Path path : written) {
+                if (!caller.mayWrite(OwnedPaths.resolve(path))) {
+                    return new Result(CommandExit.FAILED, "restore refused: " + caller.name() + " cannot write " + path
+                            + " themselves, and the agent writes only where its caller could. HINT: restore into a directory you own,"
+                            + " or run walden as the agent's user");
+                }
+            }
             Optional<BackupCatalog> catalog = backups.catalog();
             if (catalog.isEmpty()) {
                 return new Result(CommandExit.FAILED, "restore refused: the repository is empty; there is no backup to restore."
@@ -151,15 +162,28 @@ public final class RestoreCommand {
         if (arguments.flag("delta") && arguments.flag("force")) {
             throw new Arguments.UsageException("--delta and --force exclude each other: --delta keeps matching files, --force deletes everything first");
         }
+        String clientPath = command.clientPath().isEmpty() ? "walden" : command.clientPath();
+        if (clientPath.contains("/") && !clientPath.startsWith("/")) {
+            // restore_command runs in the restored cluster's directory: a path relative to the caller's would not be found.
+            clientPath = workingDirectory.resolve(clientPath).normalize().toString();
+        }
+        // Everything that ends up in postgresql.auto.conf, tablespace_map or the start command: no line breaks.
+        RecoveryConfig.checkValue("the walden client's path", clientPath);
+        RecoveryConfig.checkValue("--pgdata", dataDirectory.toString());
+        RecoveryConfig.checkValue("the target", target.value());
+        for (Path location : tablespaces.values()) {
+            RecoveryConfig.checkValue("--tablespace-map", location.toString());
+        }
+        RecoveryConfig.checkValue("the socket path", socketPath.toString());
         return new RestoreRequest(dataDirectory, arguments.value("backup"), target, action, timeline, tablespaces,
-                arguments.flag("delta"), arguments.flag("force"), command.clientPath().isEmpty() ? "walden" : command.clientPath(),
-                protectedPaths);
+                arguments.flag("delta"), arguments.flag("force"), clientPath, owned);
     }
 
     private static Path path(Path workingDirectory, String text) throws Arguments.UsageException {
         try {
-            Path path = workingDirectory.resolve(text).normalize();
-            if (path.getParent() == null) {
+            // Not normalised here: ".." after a symlink means the link's real parent, which OwnedPaths.resolve applies.
+            Path path = workingDirectory.resolve(text);
+            if (path.normalize().getParent() == null) {
                 throw new Arguments.UsageException("refusing to restore into " + path);
             }
             return path;

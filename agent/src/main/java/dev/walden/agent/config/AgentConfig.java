@@ -22,6 +22,7 @@ public record AgentConfig(
         Path socketPath,
         int socketMode,
         List<String> allowedUsers,
+        List<String> operatorUsers,
         String repoType,
         Path repoPath,
         S3Settings s3,
@@ -45,7 +46,8 @@ public record AgentConfig(
         DrillSettings drill,
         Optional<java.net.InetSocketAddress> metricsListen,
         NotifySettings notifications,
-        List<String> dumpExclude) {
+        List<String> dumpExclude,
+        Optional<Path> configFile) {
 
     /** Restore drills: where, with which checks, for how long, and how long their reports are kept. */
     public record DrillSettings(Path path, Optional<Path> sqlFile, java.time.Duration timeout, int retainDays, Optional<Path> pgBin) {}
@@ -124,6 +126,7 @@ public record AgentConfig(
                 get(values, AgentOptions.SOCKET_PATH),
                 get(values, AgentOptions.SOCKET_MODE),
                 get(values, AgentOptions.ALLOWED_USERS),
+                get(values, AgentOptions.OPERATOR_USERS),
                 get(values, AgentOptions.REPO_TYPE),
                 get(values, AgentOptions.REPO_PATH),
                 new S3Settings(get(values, AgentOptions.S3_BUCKET).orElse(""), get(values, AgentOptions.S3_PREFIX),
@@ -164,7 +167,8 @@ public record AgentConfig(
                 get(values, AgentOptions.METRICS_LISTEN),
                 new NotifySettings(get(values, AgentOptions.NOTIFY_COMMAND),
                         java.time.Duration.ofMinutes(get(values, AgentOptions.NOTIFY_ARCHIVE_FAILING_MINUTES))),
-                get(values, AgentOptions.DUMP_EXCLUDE));
+                get(values, AgentOptions.DUMP_EXCLUDE),
+                Optional.ofNullable(file).map(f -> f.toAbsolutePath().normalize()));
     }
 
     private static List<dev.walden.agent.schedule.Scheduler.Job> schedules(Map<Option<?>, Object> values) {

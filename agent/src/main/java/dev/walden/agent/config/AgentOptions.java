@@ -16,7 +16,10 @@ public final class AgentOptions {
             "Permissions of the socket file. Connecting needs write permission, so 0660 lets only the owner and group in.");
 
     public static final Option<List<String>> ALLOWED_USERS = Option.list("allowed-users",
-            "Users (names or uids, comma-separated) besides the agent's own that may connect; checked with the peer's credentials on every connection. Refused connections are logged.");
+            "Users (names or uids, comma-separated) besides the agent's own that may connect; checked with the peer's credentials on every connection. Refused connections are logged. They may archive and fetch WAL (push, fetch) and run the commands that only read (status, verify, backup list and show, dump list, expire --dry-run); what writes or deletes needs operator-users.");
+
+    public static final Option<List<String>> OPERATOR_USERS = Option.list("operator-users",
+            "Users (names or uids, comma-separated) besides the agent's own and root that may run the commands that write or delete: backup, restore, expire, drill, dump, dump get and restore, backup keep, release and commit. They may connect whether or not allowed-users lists them. Files such a command writes for them land only where they could write themselves, and belong to the agent's user, mode 0600.");
 
     public static final Option<String> REPO_TYPE = Option.choice("repo-type", "local", List.of("local", "s3"),
             "Where archived files are stored. local: a directory on this host (repo-path); s3: an S3 or S3-compatible bucket (s3-*), which must be encrypted unless encryption = off.");
@@ -196,7 +199,7 @@ public final class AgentOptions {
             "Minutes archiving must have been failing (no push succeeding) before notify-command is told.");
 
     public static final List<Option<?>> ALL = List.of(
-            SOCKET_PATH, SOCKET_MODE, ALLOWED_USERS, REPO_TYPE, REPO_PATH,
+            SOCKET_PATH, SOCKET_MODE, ALLOWED_USERS, OPERATOR_USERS, REPO_TYPE, REPO_PATH,
             S3_BUCKET, S3_PREFIX, S3_REGION, S3_ENDPOINT, S3_PATH_STYLE, S3_ACCESS_KEY, S3_SECRET_KEY, S3_SECRET_KEY_FILE,
             S3_TLS_VERIFY, S3_MAX_ATTEMPTS, S3_TIMEOUT, S3_PART_SIZE_MIB,
             COMPRESS_LEVEL, WORKER_THREADS, MAX_QUEUED_REQUESTS,

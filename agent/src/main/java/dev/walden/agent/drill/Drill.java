@@ -63,21 +63,21 @@ public final class Drill {
     private final AgentConfig.DrillSettings settings;
     private final int threads;
     private final Path socketPath;
-    private final List<Path> protectedPaths;
+    private final dev.walden.agent.paths.OwnedPaths owned;
     private final ZoneId zone;
     private final Clock clock;
     private final Consumer<DrillReport> listener;
     private final dev.walden.agent.logical.Dumps dumps;
 
     public Drill(BaseBackups backups, PostgresSettings postgres, AgentConfig.DrillSettings settings, int threads, Path socketPath,
-                 List<Path> protectedPaths, ZoneId zone, Clock clock, Consumer<DrillReport> listener, dev.walden.agent.logical.Dumps dumps) {
+                 dev.walden.agent.paths.OwnedPaths owned, ZoneId zone, Clock clock, Consumer<DrillReport> listener, dev.walden.agent.logical.Dumps dumps) {
         this.dumps = dumps;
         this.backups = backups;
         this.postgres = postgres;
         this.settings = settings;
         this.threads = threads;
         this.socketPath = socketPath;
-        this.protectedPaths = List.copyOf(protectedPaths);
+        this.owned = owned;
         this.zone = zone;
         this.clock = clock;
         this.listener = listener;
@@ -86,17 +86,15 @@ public final class Drill {
     public DrillReport run(Request request, CommandOutput output) throws DrillException, IOException {
         Instant started = clock.instant();
         String id = ID_TIME.format(started);
-        Path root = settings.path().toAbsolutePath().normalize();
-        Optional<Path> pgData = postgres.dataDirectory().map(p -> p.toAbsolutePath().normalize());
-        if (pgData.isPresent() && (root.startsWith(pgData.get()) || pgData.get().startsWith(root.resolve("drill-" + id)))) {
-            throw new DrillException("drill-path " + root + " is inside pg-data " + pgData.get() + "; a drill never writes into the live"
-                    + " cluster's directory. HINT: set drill-path to a directory of its own, e.g. /var/lib/walden/drill");
-        }
-        for (Path p : protectedPaths) {
-            if (root.startsWith(p.toAbsolutePath().normalize())) {
-                throw new DrillException("drill-path " + root + " is inside " + p + ", which the agent keeps (repository, spool or"
-                        + " socket). HINT: set drill-path to a directory of its own");
-            }
+        // The drill deletes its scratch directory when done: judged as the kernel resolves it, against everything the
+        // agent keeps and the live cluster's data directory.
+        Path root;
+        try {
+            dev.walden.agent.paths.OwnedPaths guard = postgres.dataDirectory().map(p -> owned.plus(
+                    new dev.walden.agent.paths.OwnedPaths.Owned(p, "live cluster's data directory (pg-data)"))).orElse(owned);
+            root = guard.judge(settings.path().toAbsolutePath(), "drill-path");
+        } catch (dev.walden.agent.paths.OwnedPaths.RefusedPathException e) {
+            throw new DrillException(e.getMessage());
         }
         Optional<BackupCatalog> catalog;
         try {
@@ -127,7 +125,7 @@ public final class Drill {
             action = Optional.empty();
             targetText = "latest";
         }
-        UserPrincipal owner = Files.getOwner(pgData.filter(Files::isDirectory).orElse(Files.isDirectory(root) ? root : root.getRoot()));
+        UserPrincipal owner = Files.getOwner(postgres.dataDirectory().filter(Files::isDirectory).orElse(Files.isDirectory(root) ? root : root.getRoot()));
         boolean asRoot = "root".equals(System.getProperty("user.name"));
         if (asRoot && owner.getName().equals("root")) {
             owner = root.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName("postgres");
@@ -221,7 +219,7 @@ public final class Drill {
             output.progress("drill: restoring into " + data);
             Restorer restorer = new Restorer(catalog, backups.timelines(), threads, socketPath, zone, clock);
             Restorer.Outcome restored = restorer.restore(new RestoreRequest(data, request.backupId(), target, action, Optional.empty(),
-                    Map.of(), false, false, request.clientPath(), protectedPaths, Optional.of(run.resolve("tablespaces"))), quiet(output));
+                    Map.of(), false, false, request.clientPath(), owned, Optional.of(run.resolve("tablespaces"))), quiet(output));
             BackupSummary backup = restored.backup();
             backupId = backup.id();
             bytesRestored = restored.bytes();

@@ -373,7 +373,9 @@ public final class Dumps {
     /** @param durable fsync before the rename: for a file handed to the DBA, not for a spool file removed after use */
     private void fetchTo(DumpCatalog catalog, DumpRecord dump, Path target, boolean durable) throws IOException, CorruptObjectException {
         Path temp = target.resolveSibling("." + target.getFileName() + ".walden-" + Long.toHexString(System.nanoTime()));
-        try (FileChannel out = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+        // 0600 from the start: a whole database's dump is never readable by other local users, not even for a moment.
+        try (FileChannel out = FileChannel.open(temp, java.util.Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
+                java.nio.file.attribute.PosixFilePermissions.asFileAttribute(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")))) {
             objects.read(catalog.dataKey(dump.id()), DumpCatalog.dataName(dump.id()), ObjectKind.DUMP_DATA, Long.MAX_VALUE, out);
             if (durable) {
                 out.force(true);

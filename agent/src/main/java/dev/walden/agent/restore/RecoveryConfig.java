@@ -7,7 +7,7 @@ import java.util.List;
  * Rewrites postgresql.auto.conf for recovery: older restore_command and recovery_target* lines are commented out,
  * and Walden's settings appended, so that the last setting of each name, the one PostgreSQL uses, is Walden's.
  */
-final class RecoveryConfig {
+public final class RecoveryConfig {
     private RecoveryConfig() {}
 
     record Settings(String restoreCommand, RecoveryTarget target, String targetAction, String targetTimeline, String backupId,
@@ -40,8 +40,31 @@ final class RecoveryConfig {
         return String.join("\n", lines) + "\n";
     }
 
-    /** A configuration-file string: single quotes doubled. */
+    /**
+     * A configuration-file string as PostgreSQL's own parser reads it (guc-file.l): inside single quotes a backslash
+     * starts an escape and a quote is doubled, so both are escaped here; a line break cannot be written inside a quoted
+     * value at all, so it and every other control character are refused, never passed through.
+     *
+     * @throws IllegalArgumentException for a value with a control character
+     */
     static String quote(String value) {
-        return "'" + value.replace("'", "''") + "'";
+        checkValue("a recovery setting", value);
+        return "'" + value.replace("\\", "\\\\").replace("'", "''") + "'";
+    }
+
+    /**
+     * Refuses a value that cannot be written into postgresql.auto.conf as it is: one with a line break or another
+     * control character, which could end the setting and start another.
+     *
+     * @param what what the value is, for the message, e.g. "--target-name"
+     */
+    public static void checkValue(String what, String value) {
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (c < 0x20 || c == 0x7f) {
+                throw new IllegalArgumentException(what + " holds a control character (code " + (int) c + ") at position " + (i + 1)
+                        + "; it cannot be written into postgresql.auto.conf safely, so nothing was written");
+            }
+        }
     }
 }

@@ -83,13 +83,13 @@ public sealed interface RecoveryTarget {
     }
 
     DateTimeFormatter LOCAL = new DateTimeFormatterBuilder()
-            .appendPattern("yyyy-MM-dd")
+            .appendPattern("uuuu-MM-dd")
             .optionalStart().appendLiteral('T').optionalEnd()
             .optionalStart().appendLiteral(' ').optionalEnd()
             .appendPattern("HH:mm")
             .optionalStart().appendPattern(":ss").optionalEnd()
             .optionalStart().appendFraction(ChronoField.NANO_OF_SECOND, 0, 9, true).optionalEnd()
-            .toFormatter();
+            .toFormatter().withResolverStyle(java.time.format.ResolverStyle.STRICT);
 
     /**
      * Parses a target time: ISO-8601 or PostgreSQL's {@code 2026-12-01 14:30:00+01}, with or without an offset

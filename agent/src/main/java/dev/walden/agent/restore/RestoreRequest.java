@@ -10,7 +10,7 @@ import java.util.Optional;
  * @param targetTimeline {@code latest}, {@code current} or a number; empty for PostgreSQL's default (latest)
  * @param tablespaceMap new locations by tablespace OID
  * @param clientPath how PostgreSQL runs the walden client, for restore_command
- * @param protectedPaths what a restore must never write into or delete: the repository, the spool, the socket
+ * @param owned what a restore must never write into or delete: everything the agent keeps (judged after resolving links)
  * @param tablespacesUnder where to put every tablespace not in {@code tablespaceMap} (a drill: DIR/OID), instead of
  *                         its original location
  */
@@ -24,18 +24,17 @@ public record RestoreRequest(
         boolean delta,
         boolean force,
         String clientPath,
-        java.util.List<Path> protectedPaths,
+        dev.walden.agent.paths.OwnedPaths owned,
         Optional<Path> tablespacesUnder) {
 
     public RestoreRequest {
         tablespaceMap = Map.copyOf(tablespaceMap);
-        protectedPaths = java.util.List.copyOf(protectedPaths);
     }
 
     public RestoreRequest(Path dataDirectory, Optional<String> backupId, RecoveryTarget target, Optional<String> targetAction,
                           Optional<String> targetTimeline, Map<Long, Path> tablespaceMap, boolean delta, boolean force,
-                          String clientPath, java.util.List<Path> protectedPaths) {
-        this(dataDirectory, backupId, target, targetAction, targetTimeline, tablespaceMap, delta, force, clientPath, protectedPaths,
+                          String clientPath, dev.walden.agent.paths.OwnedPaths owned) {
+        this(dataDirectory, backupId, target, targetAction, targetTimeline, tablespaceMap, delta, force, clientPath, owned,
                 Optional.empty());
     }
 }

@@ -9,6 +9,8 @@ import dev.walden.agent.backup.ParallelFiles;
 import dev.walden.agent.backup.TransferProgress;
 import dev.walden.agent.command.CommandOutput;
 import dev.walden.agent.pipeline.CorruptObjectException;
+import dev.walden.agent.paths.OwnedPaths;
+import dev.walden.agent.paths.TreeDeletion;
 import dev.walden.agent.pipeline.ObjectKind;
 import dev.walden.agent.storage.DurableFiles;
 import dev.walden.agent.storage.ObjectNotFoundException;
@@ -16,7 +18,6 @@ import dev.walden.agent.wal.TimelineHistory;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
@@ -73,7 +74,8 @@ public final class Restorer {
                           String startCommand) {}
 
     public Outcome restore(RestoreRequest request, CommandOutput output) throws RestoreException, IOException {
-        Path target = request.dataDirectory();
+        // Judged and used as the kernel resolves it: a link to the repository is the repository.
+        Path target = judge(request.dataDirectory(), request, "the data directory");
         checkTarget(target, request);
         BackupCatalog.Listing listing;
         try {
@@ -100,8 +102,7 @@ public final class Restorer {
         for (Manifest.Tablespace tablespace : manifest.tablespaces()) {
             Path location = request.tablespaceMap().getOrDefault(tablespace.oid(), request.tablespacesUnder()
                     .map(under -> under.resolve(Long.toString(tablespace.oid()))).orElse(Path.of(tablespace.location())));
-            checkTablespaceTarget(tablespace, location, request);
-            tablespaceTargets.put(tablespace.oid(), location);
+            tablespaceTargets.put(tablespace.oid(), checkTablespaceTarget(tablespace, location, target, request));
         }
         for (Long oid : request.tablespaceMap().keySet()) {
             if (!tablespaceTargets.containsKey(oid)) {
@@ -117,10 +118,10 @@ public final class Restorer {
         Ownership ownership = Ownership.of(created ? target.getParent() : target);
         ownership.apply(target);
         if (request.force()) {
-            clear(target);
+            TreeDeletion.clear(target);
             for (Path location : tablespaceTargets.values()) {
-                if (Files.isDirectory(location)) {
-                    clear(location);
+                if (Files.isDirectory(location, LinkOption.NOFOLLOW_LINKS)) {
+                    TreeDeletion.clear(location);
                 }
             }
         }
@@ -297,9 +298,8 @@ public final class Restorer {
     }
 
     private void checkTarget(Path target, RestoreRequest request) throws RestoreException, IOException {
-        checkNotProtected(target, request, "the data directory");
         for (Path location : request.tablespaceMap().values()) {
-            checkNotProtected(location, request, "a tablespace location");
+            judge(location, request, "a tablespace location");
         }
         if (Files.exists(target.resolve("postmaster.pid"))) {
             throw new RestoreException(target + " holds postmaster.pid: a cluster is running there, or was not shut down cleanly."
@@ -314,31 +314,31 @@ public final class Restorer {
         }
     }
 
-    /** A restore never writes into, or deletes, the repository, the spool or the socket. */
-    private static void checkNotProtected(Path target, RestoreRequest request, String what) throws RestoreException {
-        for (Path kept : request.protectedPaths()) {
-            if (target.startsWith(kept) || kept.startsWith(target)) {
-                throw new RestoreException(what + " " + target + " would overlap " + kept + ", which the agent uses (its repository,"
-                        + " spool or socket); restoring there could destroy it. HINT: restore into a directory of its own");
-            }
+    /** A restore never writes into, or deletes, anything the agent keeps; returns the path resolved as the kernel would. */
+    private static Path judge(Path requested, RestoreRequest request, String what) throws RestoreException, IOException {
+        try {
+            return request.owned().judge(requested, what);
+        } catch (OwnedPaths.RefusedPathException e) {
+            throw new RestoreException(e.getMessage());
         }
     }
 
-    private void checkTablespaceTarget(Manifest.Tablespace tablespace, Path location, RestoreRequest request)
+    private Path checkTablespaceTarget(Manifest.Tablespace tablespace, Path requested, Path target, RestoreRequest request)
             throws RestoreException, IOException {
-        if (!location.isAbsolute()) {
-            throw new RestoreException("tablespace " + tablespace.name() + " would be restored to " + location + ", which is not absolute");
+        if (!requested.isAbsolute()) {
+            throw new RestoreException("tablespace " + tablespace.name() + " would be restored to " + requested + ", which is not absolute");
         }
-        checkNotProtected(location, request, "tablespace " + tablespace.name() + "'s location");
-        if (location.startsWith(request.dataDirectory())) {
+        Path location = judge(requested, request, "tablespace " + tablespace.name() + "'s location");
+        if (location.startsWith(target) || target.startsWith(location)) {
             throw new RestoreException("tablespace " + tablespace.name() + " would be restored to " + location
-                    + ", inside the data directory. HINT: --tablespace-map " + tablespace.oid() + "=DIR outside " + request.dataDirectory());
+                    + ", which overlaps the data directory. HINT: --tablespace-map " + tablespace.oid() + "=DIR outside " + target);
         }
         if (!request.delta() && !request.force() && !isEmpty(location)) {
             throw new RestoreException("tablespace " + tablespace.name() + " (OID " + tablespace.oid() + ") would be restored to "
                     + location + ", which is not empty (the original cluster may still use it). HINT: --tablespace-map "
                     + tablespace.oid() + "=NEWDIR, or --delta / --force to reuse it");
         }
+        return location;
     }
 
     private static boolean isEmpty(Path directory) throws IOException {
@@ -387,17 +387,6 @@ public final class Restorer {
                         Files.delete(path);
                     }
                 }
-            }
-        }
-    }
-
-    private static void clear(Path directory) throws IOException {
-        try (DirectoryStream<Path> entries = Files.newDirectoryStream(directory)) {
-            for (Path entry : entries) {
-                if (Files.isDirectory(entry, LinkOption.NOFOLLOW_LINKS)) {
-                    clear(entry);
-                }
-                Files.delete(entry);
             }
         }
     }

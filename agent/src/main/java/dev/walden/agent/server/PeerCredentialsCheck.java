@@ -15,6 +15,8 @@ import java.util.logging.Logger;
 /** First in the pipeline: admits a connection only if its peer's uid is allowed, then steps aside. */
 final class PeerCredentialsCheck extends ChannelInboundHandlerAdapter {
     private static final Logger LOG = Logger.getLogger(PeerCredentialsCheck.class.getName());
+    /** Who is on the other end, for the commands that check their caller's rights. */
+    static final io.netty.util.AttributeKey<dev.walden.agent.command.Caller> CALLER = io.netty.util.AttributeKey.valueOf("walden.caller");
     private final PeerPolicy policy;
 
     PeerCredentialsCheck(PeerPolicy policy) {
@@ -36,6 +38,7 @@ final class PeerCredentialsCheck extends ChannelInboundHandlerAdapter {
                     + "). HINT: run walden as the agent's user, or add this user to allowed-users");
             return;
         }
+        ctx.channel().attr(CALLER).set(policy.caller(peer.uid(), peer.pid()));
         ctx.pipeline().remove(this);
         super.channelActive(ctx);
     }

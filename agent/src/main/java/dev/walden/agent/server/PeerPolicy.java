@@ -15,9 +15,18 @@ import java.util.Map;
  */
 public final class PeerPolicy {
     private final Map<Integer, String> allowed;
+    private final java.util.Set<Integer> operators;
+    private final int ownUid;
 
-    private PeerPolicy(Map<Integer, String> allowed) {
+    private PeerPolicy(Map<Integer, String> allowed, java.util.Set<Integer> operators, int ownUid) {
         this.allowed = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(allowed));
+        this.operators = java.util.Set.copyOf(operators);
+        this.ownUid = ownUid;
+    }
+
+    /** As {@link #of(List, List, int, Path)} with no operator-users: only the agent's user and root write or delete. */
+    public static PeerPolicy of(List<String> users, int ownUid, Path passwd) throws IOException {
+        return of(users, List.of(), ownUid, passwd);
     }
 
     /**
@@ -25,7 +34,7 @@ public final class PeerPolicy {
      * @param passwd the user database, {@code /etc/passwd}
      * @throws IllegalArgumentException naming a user that does not exist
      */
-    public static PeerPolicy of(List<String> users, int ownUid, Path passwd) throws IOException {
+    public static PeerPolicy of(List<String> users, List<String> operatorUsers, int ownUid, Path passwd) throws IOException {
         Map<String, Integer> byName = new HashMap<>();
         Map<Integer, String> byUid = new HashMap<>();
         if (Files.isReadable(passwd)) {
@@ -44,17 +53,31 @@ public final class PeerPolicy {
         }
         Map<Integer, String> allowed = new LinkedHashMap<>();
         allowed.put(ownUid, byUid.getOrDefault(ownUid, Integer.toString(ownUid)));
-        for (String user : users) {
-            if (user.chars().allMatch(Character::isDigit)) {
-                int uid = Integer.parseInt(user);
-                allowed.put(uid, byUid.getOrDefault(uid, user));
-            } else if (byName.containsKey(user)) {
-                allowed.put(byName.get(user), user);
-            } else {
-                throw new IllegalArgumentException("allowed-users names '" + user + "', which is not a user on this host");
+        java.util.Set<Integer> operators = new java.util.HashSet<>(List.of(ownUid, 0));
+        for (String option : List.of("allowed-users", "operator-users")) {
+            for (String user : option.equals("allowed-users") ? users : operatorUsers) {
+                int uid;
+                if (user.chars().allMatch(Character::isDigit)) {
+                    uid = Integer.parseInt(user);
+                    allowed.put(uid, byUid.getOrDefault(uid, user));
+                } else if (byName.containsKey(user)) {
+                    uid = byName.get(user);
+                    allowed.put(uid, user);
+                } else {
+                    throw new IllegalArgumentException(option + " names '" + user + "', which is not a user on this host");
+                }
+                if (option.equals("operator-users")) {
+                    operators.add(uid);
+                }
             }
         }
-        return new PeerPolicy(allowed);
+        return new PeerPolicy(allowed, operators, ownUid);
+    }
+
+    /** Who a connection's peer is, and what it may do. */
+    public dev.walden.agent.command.Caller caller(int uid, int pid) {
+        return new dev.walden.agent.command.Caller(uid, pid, allowed.getOrDefault(uid, Integer.toString(uid)), operators.contains(uid),
+                uid == ownUid || uid == 0);
     }
 
     /** The effective user id of this process (the owner of /proc/self). */

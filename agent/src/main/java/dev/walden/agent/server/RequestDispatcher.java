@@ -33,7 +33,10 @@ final class RequestDispatcher extends SimpleChannelInboundHandler<Request> {
             try {
                 commands.execute(() -> {
                     ChannelCommandOutput output = new ChannelCommandOutput(ctx.channel());
-                    output.finish(router.run(command, output));
+                    dev.walden.agent.command.Caller caller = ctx.channel().attr(PeerCredentialsCheck.CALLER).get();
+                    // Every connection passes PeerCredentialsCheck first; without its answer the caller gets no rights.
+                    output.finish(router.run(command, caller == null ? new dev.walden.agent.command.Caller(-2, 0, "an unknown peer", false, false)
+                            : caller, output));
                 });
             } catch (RejectedExecutionException e) {
                 reply(ctx, new Reply(Status.UNAVAILABLE, "agent is busy with other commands (or shutting down); try again"));

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneId;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class RecoveryTargetTest {
@@ -36,6 +37,15 @@ class RecoveryTargetTest {
     void refusesWhatIsNotATime() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> RecoveryTarget.parseTime("soon", PARIS, TODAY));
         assertEquals(true, e.getMessage().contains("'14:30' (today)"));
+    }
+
+    @Test
+    void refusesAnImpossibleDateRatherThanMovingIt() {
+        for (String impossible : List.of("2026-02-30 10:00", "2026-02-29 10:00:00", "2026-13-01 10:00", "2026-04-31T10:00",
+                "2026-02-30 10:00:00+01", "2026-02-30T10:00:00Z", "25:00")) {
+            assertThrows(IllegalArgumentException.class, () -> RecoveryTarget.parseTime(impossible, PARIS, TODAY), impossible);
+        }
+        assertEquals(Instant.parse("2028-02-29T09:00:00Z"), RecoveryTarget.parseTime("2028-02-29 10:00", PARIS, TODAY).instant());
     }
 
     @Test
