@@ -15,7 +15,16 @@ import dev.walden.agent.wal.WalSegmentHeader;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import dev.walden.agent.wal.BackupHistoryFile;
+import dev.walden.agent.wal.TimelineHistory;
+import dev.walden.agent.wal.WalFileKind;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.OptionalLong;
@@ -57,7 +66,16 @@ public final class PushPipeline {
      */
     public Outcome push(WalFileName name, Path source)
             throws IOException, RejectedFileException, ConflictException, RepositoryFormatException {
-        try (FileChannel channel = FileChannel.open(source)) {
+        // Only a regular file, never through a link: a link named like a WAL file could hand over any file the agent reads.
+        try {
+            if (!Files.readAttributes(source, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).isRegularFile()) {
+                throw new RejectedFileException(source + " is not a regular file (a symbolic link, a directory or a device);"
+                        + " PostgreSQL archives only regular files");
+            }
+        } catch (NoSuchFileException e) {
+            throw new RejectedFileException("no such file " + source);
+        }
+        try (FileChannel channel = FileChannel.open(source, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
             long size = channel.size();
             long systemIdentifier = clusterOf(name, source, channel, size);
             try {
@@ -115,6 +133,7 @@ public final class PushPipeline {
         if (size > MAX_SMALL_FILE) {
             throw new RejectedFileException(name.name() + " is " + size + " bytes; a " + name.kind() + " file is never that large");
         }
+        checkContent(name, channel, size);
         OptionalLong fromControlFile = ControlFile.systemIdentifierForWalPath(source);
         if (fromControlFile.isPresent()) {
             return fromControlFile.getAsLong();
@@ -125,6 +144,37 @@ public final class PushPipeline {
         }
         throw new RejectedFileException("cannot tell which cluster " + name.name() + " belongs to: " + source
                 + " is not in a data directory's pg_wal and the repository is empty");
+    }
+
+    /**
+     * A timeline history file must parse as PostgreSQL's, and a backup history file as pg_backup_stop writes it: a
+     * damaged one archived would stop a later recovery ("syntax error in history file") when it is needed most.
+     */
+    private static void checkContent(WalFileName name, FileChannel channel, long size) throws IOException, RejectedFileException {
+        ByteBuffer bytes = ByteBuffer.allocate((int) size);
+        while (bytes.hasRemaining() && channel.read(bytes, bytes.position()) > 0) {
+            // keep reading
+        }
+        String text;
+        try {
+            text = StandardCharsets.UTF_8.newDecoder().decode(bytes.flip()).toString();
+        } catch (CharacterCodingException e) {
+            throw new RejectedFileException(name.name() + " is not text; it is not a " + describe(name.kind()) + " that PostgreSQL writes");
+        }
+        try {
+            if (name.kind() == WalFileKind.TIMELINE_HISTORY) {
+                TimelineHistory.parse(name.timeline(), text);
+            } else if (name.kind() == WalFileKind.BACKUP_LABEL) {
+                BackupHistoryFile.check(name.name(), text);
+            }
+        } catch (IllegalArgumentException e) {
+            throw new RejectedFileException(e.getMessage() + "; it was not archived. HINT: a file under that name in pg_wal that"
+                    + " PostgreSQL did not write? Compare it with the server's own");
+        }
+    }
+
+    private static String describe(WalFileKind kind) {
+        return kind == WalFileKind.TIMELINE_HISTORY ? "timeline history file" : "backup history file";
     }
 
     /**

@@ -22,26 +22,56 @@ public record TimelineHistory(long timeline, List<Entry> ancestors) {
         return new TimelineHistory(timeline, List.of());
     }
 
-    /** Parses a history file's text; comment and blank lines are skipped, as PostgreSQL does. */
+    /**
+     * Parses a history file's text as PostgreSQL's readTimeLineHistory does, and as strictly: comment and blank lines are
+     * skipped; every other line is {@code parentTLI switchpoint [reason]}; parents strictly increase, each below this
+     * timeline; switch points are {@code X/X} LSNs that never go back. A file that PostgreSQL would refuse ("syntax
+     * error in history file", "invalid data in history file") is refused here, with the line named.
+     *
+     * @throws IllegalArgumentException what is wrong, for the DBA
+     */
     public static TimelineHistory parse(long timeline, String text) {
         List<Entry> entries = new ArrayList<>();
-        for (String raw : text.split("\n")) {
+        int number = 0;
+        for (String raw : text.split("\n", -1)) {
+            number++;
             String line = raw.strip();
             if (line.isEmpty() || line.startsWith("#")) {
                 continue;
             }
-            String[] fields = line.split("\\s+");
-            if (fields.length < 2) {
-                throw new IllegalArgumentException("timeline history of " + timeline + " has a malformed line: '" + line + "'");
+            String[] fields = line.split("\\s+", 3);
+            String where = "the history file of timeline " + timeline + ", line " + number + " ('" + printable(line) + "')";
+            if (fields.length < 2 || !fields[0].matches("[0-9]{1,10}") || !fields[1].matches("[0-9A-Fa-f]{1,8}/[0-9A-Fa-f]{1,8}")) {
+                throw new IllegalArgumentException(where + " is not 'parentTLI switchpoint reason' as PostgreSQL writes it");
             }
             long parent = Long.parseLong(fields[0]);
             String[] lsn = fields[1].split("/");
-            if (lsn.length != 2) {
-                throw new IllegalArgumentException("timeline history of " + timeline + " has a malformed switch point: '" + fields[1] + "'");
+            long switchLsn = Long.parseUnsignedLong(lsn[0], 16) << 32 | Long.parseUnsignedLong(lsn[1], 16);
+            if (parent < 1 || parent >= timeline) {
+                throw new IllegalArgumentException(where + ": timeline " + parent + " cannot be a parent of timeline " + timeline);
             }
-            entries.add(new Entry(parent, Long.parseUnsignedLong(lsn[0], 16) << 32 | Long.parseUnsignedLong(lsn[1], 16)));
+            if (!entries.isEmpty()) {
+                Entry previous = entries.get(entries.size() - 1);
+                if (parent <= previous.timeline()) {
+                    throw new IllegalArgumentException(where + ": timeline IDs must increase");
+                }
+                if (Long.compareUnsigned(switchLsn, previous.switchLsn()) < 0) {
+                    throw new IllegalArgumentException(where + ": switch points must not go back");
+                }
+            }
+            entries.add(new Entry(parent, switchLsn));
+        }
+        if (entries.isEmpty() && timeline > 1) {
+            throw new IllegalArgumentException("the history file of timeline " + timeline + " names no parent timeline");
         }
         return new TimelineHistory(timeline, entries);
+    }
+
+    /** A line as it can be shown in a message: at most 60 characters, control characters as '?'. */
+    static String printable(String line) {
+        String cut = line.length() > 60 ? line.substring(0, 60) + "..." : line;
+        return cut.codePoints().map(c -> c < 0x20 || c == 0x7f ? '?' : c)
+                .collect(StringBuilder::new, StringBuilder::appendCodePoint, StringBuilder::append).toString();
     }
 
     /**

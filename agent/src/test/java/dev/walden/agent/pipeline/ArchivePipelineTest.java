@@ -104,7 +104,7 @@ class ArchivePipelineTest {
         Path walDir = dataDir.resolve("pg_wal");
         Files.createDirectories(walDir);
         Path history = Files.writeString(walDir.resolve("00000002.history"), "1\t0/3000150\tno recovery target specified\n");
-        Path backup = Files.writeString(walDir.resolve("000000010000000000000002.00000028.backup"), "START WAL LOCATION: 0/2000028\n");
+        Path backup = Files.writeString(walDir.resolve("000000010000000000000002.00000028.backup"), BACKUP_HISTORY);
         Path partial = walDir.resolve("000000010000000000000005.partial");
         Files.write(partial, TestSegments.segment("000000010000000000000005", SYSID, 5));
         for (Path file : new Path[] {history, backup, partial}) {
@@ -113,6 +113,58 @@ class ArchivePipelineTest {
             assertArrayEquals(Files.readAllBytes(file), fetchBytes(name), name);
         }
         assertTrue(Files.isRegularFile(repoDir.resolve(SYSID + "/wal/00000002/00000002.history")));
+    }
+
+    /** As PostgreSQL 15's pg_backup_stop writes it. */
+    static final String BACKUP_HISTORY = """
+            START WAL LOCATION: 0/2000028 (file 000000010000000000000002)
+            STOP WAL LOCATION: 0/2000100 (file 000000010000000000000002)
+            CHECKPOINT LOCATION: 0/2000060
+            BACKUP METHOD: streamed
+            BACKUP FROM: primary
+            START TIME: 2026-12-04 14:00:00 UTC
+            LABEL: 20261204-140000F
+            START TIMELINE: 1
+            STOP TIME: 2026-12-04 14:00:01 UTC
+            STOP TIMELINE: 1
+            """;
+
+    @Test
+    void historyAndBackupFilesThatPostgresCouldNotHaveWrittenAreRefused() throws Exception {
+        TestSegments.writeControlFile(dataDir, SYSID);
+        Path walDir = Files.createDirectories(dataDir.resolve("pg_wal"));
+        java.util.Map<String, String> hostile = new java.util.LinkedHashMap<>();
+        hostile.put("00000002.history", "garbage line\n");
+        hostile.put("00000003.history", "1\t0/3000150\treason\n1\t0/4000000\treason\n");   // parents must increase
+        hostile.put("00000004.history", "5\t0/3000150\treason\n");                          // a parent above its child
+        hostile.put("00000005.history", "# only a comment\n");
+        hostile.put("00000006.history", "1\t0/5000000\tr\n2\t0/4000000\tr\n");              // switch point going back
+        hostile.put("00000007.history", "1\tzz/00\tr\n");
+        hostile.put("000000010000000000000002.00000028.backup", "garbage\n");
+        hostile.put("000000010000000000000003.00000028.backup", BACKUP_HISTORY);                // names another segment
+        hostile.put("000000010000000000000002.00000030.backup", BACKUP_HISTORY);                // another offset
+        for (var file : hostile.entrySet()) {
+            Path path = Files.writeString(walDir.resolve(file.getKey()), file.getValue());
+            RejectedFileException e = assertThrows(RejectedFileException.class, () -> push.push(WalFileName.parse(file.getKey()), path),
+                    file.getKey());
+            assertFalse(e.getMessage().contains("Exception") || e.getMessage().contains("For input string"), e.getMessage());
+            assertFalse(fetch.fetch(WalFileName.parse(file.getKey()), restoreDir.resolve("x")).found(), file.getKey());
+        }
+        Path good = Files.writeString(walDir.resolve("00000008.history"), "1\t0/3000150\tno recovery target specified\n"
+                + "\n3\t0/5000000\tat restore point \"x\"\n");
+        push.push(WalFileName.parse("00000008.history"), good);
+    }
+
+    @Test
+    void aSymbolicLinkIsNeverArchived() throws Exception {
+        TestSegments.writeControlFile(dataDir, SYSID);
+        Path walDir = Files.createDirectories(dataDir.resolve("pg_wal"));
+        Path secret = Files.writeString(dir.resolve("keyring"), "1\t0/3000150\treason\n");
+        Path link = Files.createSymbolicLink(walDir.resolve("0000000A.history"), secret);
+        RejectedFileException e = assertThrows(RejectedFileException.class, () -> push.push(WalFileName.parse("0000000A.history"), link));
+        assertTrue(e.getMessage().contains("not a regular file"), e.getMessage());
+        Path segmentLink = Files.createSymbolicLink(walDir.resolve(SEGMENT), TestSegments.write(dir, SEGMENT, SYSID, 1));
+        assertThrows(RejectedFileException.class, () -> push.push(WalFileName.parse(SEGMENT), segmentLink));
     }
 
     @Test
