@@ -34,6 +34,7 @@ import dev.walden.agent.backup.BaseBackups;
 import dev.walden.agent.command.BackupCommand;
 import dev.walden.agent.command.RestoreCommand;
 import dev.walden.agent.pipeline.BackupObjects;
+import dev.walden.agent.pipeline.KeyringCheck;
 import dev.walden.agent.postgres.PostgresException;
 import java.time.Clock;
 import java.time.ZoneId;
@@ -143,6 +144,9 @@ public final class Agent implements AutoCloseable {
                         (long) config.spoolMib() << 20);
             }
             BackupObjects backupObjects = new BackupObjects(storage, new ZstdCompressor(config.backup().compressLevel()), encryption, keyring);
+            if (!keyring.isEmpty()) {
+                KeyringCheck.check(backupObjects, keyring);
+            }
             BaseBackups backups = new BaseBackups(config.postgres(), config.backup(), repository, backupObjects, fetchPipeline,
                     encryption.repositoryMode(), clock);
             ZoneId zone = ZoneId.systemDefault();

@@ -30,7 +30,9 @@ public enum ObjectKind {
     /** The record written last, that makes a dump complete. */
     DUMP_COMMIT(13),
     /** The marker an expiry writes before it deletes a backup's commit record: what remains is a leftover. */
-    BACKUP_EXPIRING(14);
+    BACKUP_EXPIRING(14),
+    /** A known text encrypted with one key, which proves at start-up that the keyring can read the repository. */
+    KEY_CHECK(15);
 
     public final int code;
 
