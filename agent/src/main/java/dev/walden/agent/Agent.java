@@ -225,6 +225,7 @@ public final class Agent implements AutoCloseable {
             }
             SystemdNotifier systemd = SystemdNotifier.fromEnvironment(environment, server.eventLoop());
             linkSpoolForLauncher(config, prefetch);
+            removeLeftoversInBackground(config, storage);
             LOG.info("walden-agent " + VERSION + " started: repository " + storage.describe() + ", compress zstd-"
                     + config.compressLevel() + ", encryption " + encryption.repositoryMode()
                     + (keyring.isEmpty() ? "" : " (active key " + keyring.activeId() + ", " + keyring.ids().size() + " keys)")
@@ -282,6 +283,38 @@ public final class Agent implements AutoCloseable {
         config.configFile().ifPresent(p -> owned.add(new OwnedPaths.Owned(p, "configuration file")));
         return new OwnedPaths(owned);
     }
+
+    /**
+     * What killed runs left: temporary files of unfinished puts in a local repository (a killed backup or dump), and
+     * dump restore spool files. On a thread of its own, as walking a large repository takes a while.
+     */
+    private static void removeLeftoversInBackground(AgentConfig config, Storage storage) {
+        Thread.ofPlatform().name("walden-leftovers").daemon().start(() -> {
+            try (var spooled = Files.newDirectoryStream(config.spoolPath(), "{dump-*.restore,.dump-*.walden-*}")) {
+                for (Path file : spooled) {
+                    Files.deleteIfExists(file);
+                    LOG.info("removed " + file + ", left by an interrupted dump restore");
+                }
+            } catch (java.nio.file.NoSuchFileException noSpool) {
+                // nothing spooled yet
+            } catch (IOException e) {
+                LOG.warning("could not clean the spool " + config.spoolPath() + ": " + e.getMessage());
+            }
+            if (storage instanceof LocalDirectoryStorage local) {
+                try {
+                    long[] removed = local.removeAbandonedPuts(ABANDONED_PUT_AGE);
+                    if (removed[0] > 0) {
+                        LOG.info("removed " + removed[0] + " temporary files (" + removed[1] + " bytes) of writes that never finished");
+                    }
+                } catch (IOException e) {
+                    LOG.warning("could not look for unfinished writes in " + storage.describe() + ": " + e.getMessage());
+                }
+            }
+        });
+    }
+
+    /** A temporary file untouched this long belongs to no put in progress (a put writes continuously). */
+    static final java.time.Duration ABANDONED_PUT_AGE = java.time.Duration.ofMinutes(15);
 
     /**
      * The cluster may start after the agent (it archives through it), so a failed check does not stop the agent:

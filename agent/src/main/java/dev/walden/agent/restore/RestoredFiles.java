@@ -141,7 +141,7 @@ final class RestoredFiles implements WritableByteChannel {
     }
 
     static void setAttributes(Path path, Manifest.FileEntry entry, Ownership ownership) throws IOException {
-        Files.setAttribute(path, "unix:mode", entry.mode());
+        Files.setAttribute(path, "unix:mode", entry.mode() & dev.walden.agent.backup.ManifestCheck.FILE_MODE_MASK);
         Files.setLastModifiedTime(path, FileTime.from(entry.mtimeNanos(), TimeUnit.NANOSECONDS));
         ownership.apply(path);
     }

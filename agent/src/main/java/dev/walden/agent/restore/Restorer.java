@@ -92,6 +92,11 @@ public final class Restorer {
         } catch (BackupCatalog.CatalogException e) {
             throw new RestoreException(e.getMessage());
         }
+        List<String> unsound = dev.walden.agent.backup.ManifestCheck.problems(manifest);
+        if (!unsound.isEmpty()) {
+            throw new RestoreException("the manifest of backup " + backup.id() + " is not one Walden wrote: " + String.join("; ", unsound)
+                    + "; nothing was restored. HINT: walden verify; restore another backup with --backup");
+        }
         for (String needed : backup.references()) {
             if (listing.find(needed).isEmpty()) {
                 throw new RestoreException("backup " + backup.id() + " needs backup " + needed + ", which is not complete in the"
@@ -143,7 +148,7 @@ public final class Restorer {
                 Files.deleteIfExists(path);
                 Files.createDirectories(path);
             }
-            Files.setAttribute(path, "unix:mode", directory.mode());
+            Files.setAttribute(path, "unix:mode", directory.mode() & dev.walden.agent.backup.ManifestCheck.DIRECTORY_MODE_MASK);
             ownership.apply(path);
         }
         for (var tablespace : tablespaceTargets.entrySet()) {

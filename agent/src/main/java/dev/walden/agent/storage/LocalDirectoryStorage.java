@@ -43,7 +43,7 @@ public final class LocalDirectoryStorage implements Storage {
         DurableFiles.createDirectories(directory);
         Path temp = directory.resolve(TEMP_PREFIX + target.getFileName() + "-" + Long.toHexString(ThreadLocalRandom.current().nextLong()));
         try {
-            try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            try (FileChannel channel = openTemp(temp)) {
                 OutputStream out = new BufferedOutputStream(Channels.newOutputStream(channel), 256 * 1024);
                 writer.writeTo(out);
                 out.flush();
@@ -58,6 +58,16 @@ public final class LocalDirectoryStorage implements Storage {
             return PutOutcome.CREATED;
         } finally {
             Files.deleteIfExists(temp);
+        }
+    }
+
+    /** Creates the temporary file; once more if a delete removed its (then empty) directory in between. */
+    private static FileChannel openTemp(Path temp) throws IOException {
+        try {
+            return FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        } catch (NoSuchFileException directoryRemovedMeanwhile) {
+            DurableFiles.createDirectories(temp.getParent());
+            return FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
         }
     }
 
@@ -111,7 +121,51 @@ public final class LocalDirectoryStorage implements Storage {
         Path path = resolve(key);
         if (Files.deleteIfExists(path)) {
             DurableFiles.fsyncDirectory(path.getParent());
+            removeEmptyParents(path.getParent());
         }
+    }
+
+    /**
+     * An expired backup or dump leaves no empty directories behind: each parent up to (not including) the root is
+     * removed once empty. A put that races to create a file there recreates the directory (createDirectories).
+     */
+    private void removeEmptyParents(Path directory) throws IOException {
+        for (Path current = directory; current != null && current.startsWith(root) && !current.equals(root); current = current.getParent()) {
+            try {
+                Files.delete(current);
+            } catch (java.nio.file.DirectoryNotEmptyException | NoSuchFileException e) {
+                return;
+            }
+            DurableFiles.fsyncDirectory(current.getParent());
+        }
+    }
+
+    /**
+     * Removes the temporary files of puts that never finished (a killed agent, a power cut), older than
+     * {@code olderThan}: a put in progress keeps writing its file, so its modification time stays recent.
+     *
+     * @return how many files and bytes were removed
+     */
+    public long[] removeAbandonedPuts(java.time.Duration olderThan) throws IOException {
+        long cutoff = System.currentTimeMillis() - olderThan.toMillis();
+        long[] removed = new long[2];
+        try (Stream<Path> paths = Files.walk(root)) {
+            for (Path path : (Iterable<Path>) paths::iterator) {
+                if (path.getFileName().toString().startsWith(TEMP_PREFIX)) {
+                    try {
+                        var attributes = Files.readAttributes(path, java.nio.file.attribute.BasicFileAttributes.class,
+                                java.nio.file.LinkOption.NOFOLLOW_LINKS);
+                        if (attributes.isRegularFile() && attributes.lastModifiedTime().toMillis() < cutoff && Files.deleteIfExists(path)) {
+                            removed[0]++;
+                            removed[1] += attributes.size();
+                        }
+                    } catch (NoSuchFileException goneMeanwhile) {
+                        // finished or removed meanwhile
+                    }
+                }
+            }
+        }
+        return removed;
     }
 
     @Override

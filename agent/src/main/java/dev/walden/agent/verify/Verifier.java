@@ -420,6 +420,10 @@ public final class Verifier {
                     problem("manifest-mismatch", manifestKey, List.of(b.id()), "the manifest of backup " + b.id()
                             + " does not describe the backup its commit record names");
                 }
+                for (String unsound : dev.walden.agent.backup.ManifestCheck.problems(manifest)) {
+                    problem("manifest-unsound", manifestKey, List.of(b.id()), "backup " + b.id() + " cannot be restored: its manifest"
+                            + " is not one Walden wrote: " + unsound);
+                }
                 for (Manifest.DataObject o : manifest.objects()) {
                     recorded.put(catalog.dataKey(b.id(), o.number()), o);
                 }

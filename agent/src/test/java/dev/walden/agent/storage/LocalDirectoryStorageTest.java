@@ -33,4 +33,30 @@ class LocalDirectoryStorageTest extends StorageContractTest {
             assertEquals(1, files.count(), "only the stored object remains");
         }
     }
+
+    @Test
+    void anExpiredBackupLeavesNoEmptyDirectories() throws IOException {
+        storage.putIfAbsent("7/backup/20261201-020000F/data/000000", out -> out.write(1));
+        storage.putIfAbsent("7/backup/20261201-020000F/commit", out -> out.write(1));
+        storage.putIfAbsent("7/backup/20261202-020000F/commit", out -> out.write(1));
+        storage.delete("7/backup/20261201-020000F/data/000000");
+        storage.delete("7/backup/20261201-020000F/commit");
+        assertEquals(false, Files.exists(root.resolve("repo/7/backup/20261201-020000F")));
+        assertEquals(true, Files.exists(root.resolve("repo/7/backup/20261202-020000F/commit")));
+        storage.putIfAbsent("7/backup/20261201-020000F/data/000001", out -> out.write(1));  // a later put recreates them
+        assertEquals(true, storage.exists("7/backup/20261201-020000F/data/000001"));
+    }
+
+    @Test
+    void theTemporaryFilesOfAKilledWriteAreRemovedOnceAbandoned() throws IOException {
+        Path directory = Files.createDirectories(root.resolve("repo/7/backup/20261201-020000F/data"));
+        Path abandoned = Files.write(directory.resolve(".tmp-000003-1f2e"), new byte[4096]);
+        Files.setLastModifiedTime(abandoned, java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() - 3_600_000));
+        Path inProgress = Files.write(directory.resolve(".tmp-000004-3a4b"), new byte[10]);
+        long[] removed = ((LocalDirectoryStorage) storage).removeAbandonedPuts(java.time.Duration.ofMinutes(15));
+        assertEquals(1, removed[0]);
+        assertEquals(4096, removed[1]);
+        assertEquals(false, Files.exists(abandoned));
+        assertEquals(true, Files.exists(inProgress));
+    }
 }
