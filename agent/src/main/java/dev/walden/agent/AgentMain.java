@@ -14,7 +14,7 @@ public final class AgentMain {
 
     static final String USAGE = """
             usage: walden-agent [--config FILE] [--OPTION VALUE ...]
-                   walden-agent keygen --keyring FILE [--id ID] [--no-activate] [--passphrase]
+                   walden-agent keygen --keyring FILE [--id ID] [--no-activate] [--passphrase --passphrase-file FILE]
                                   add a key to a keyring (created with mode 0600 if absent); it becomes the active
                                   key unless --no-activate; --passphrase derives it with Argon2id from the file
                                   named by keyring-passphrase-file instead of storing random bytes

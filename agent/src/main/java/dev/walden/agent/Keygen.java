@@ -16,12 +16,14 @@ final class Keygen {
         Optional<String> id = Optional.empty();
         boolean activate = true;
         boolean passphrase = false;
+        Path passphraseFile = null;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--keyring" -> keyring = i + 1 < args.length ? Path.of(args[++i]).toAbsolutePath() : null;
                 case "--id" -> id = i + 1 < args.length ? Optional.of(args[++i]) : Optional.empty();
                 case "--no-activate" -> activate = false;
                 case "--passphrase" -> passphrase = true;
+                case "--passphrase-file" -> passphraseFile = i + 1 < args.length ? Path.of(args[++i]).toAbsolutePath() : null;
                 default -> {
                     System.err.println("walden-agent keygen: unknown argument '" + args[i] + "' (walden-agent --help)");
                     return 2;
@@ -32,7 +34,15 @@ final class Keygen {
             System.err.println("walden-agent keygen: --keyring FILE is required");
             return 2;
         }
+        if (passphrase && passphraseFile == null) {
+            System.err.println("walden-agent keygen: --passphrase needs --passphrase-file FILE, the file keyring-passphrase-file"
+                    + " will name, so that it is checked now rather than at the agent's next start");
+            return 2;
+        }
         try {
+            if (passphrase) {
+                KeyringFile.checkPassphraseFile(passphraseFile);
+            }
             String added = KeyringFile.addKey(keyring, id, activate, passphrase, new SecureRandom());
             System.out.println("added key " + added + " to " + keyring + (activate ? " (active for new objects)" : ""));
             return 0;

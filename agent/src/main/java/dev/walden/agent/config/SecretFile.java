@@ -19,6 +19,13 @@ public final class SecretFile {
     /** @throws IOException with a message that says what to fix */
     public static List<String> readLines(Path file, String what) throws IOException {
         try {
+            Path directory = file.toAbsolutePath().getParent();
+            Set<PosixFilePermission> around = Files.getPosixFilePermissions(directory);
+            if (around.contains(PosixFilePermission.OTHERS_WRITE) || around.contains(PosixFilePermission.GROUP_WRITE)) {
+                throw new IOException(what + " " + file + " is in " + directory + ", which others may write (mode "
+                        + PosixFilePermissions.toString(around) + "): anyone could replace the file; refusing to use it."
+                        + " HINT: keep it in a directory only its owner writes, e.g. /etc/walden (chmod 700)");
+            }
             Set<PosixFilePermission> permissions = Files.getPosixFilePermissions(file);
             if (!PRIVATE.containsAll(permissions)) {
                 throw new IOException(what + " " + file + " is accessible to group or others (mode "

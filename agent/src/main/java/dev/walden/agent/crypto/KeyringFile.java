@@ -158,6 +158,17 @@ public final class KeyringFile {
         return id;
     }
 
+    /**
+     * Checks a passphrase file as the agent will at start-up: private, in a private directory, at least 12 characters;
+     * so that {@code keygen --passphrase} never adds a key the agent then cannot derive.
+     */
+    public static void checkPassphraseFile(Path file) throws KeyringException {
+        List<String> lines = readPrivate(file, "passphrase file");
+        if (lines.isEmpty() || lines.get(0).length() < 12) {
+            throw new KeyringException("passphrase in " + file + " is shorter than 12 characters");
+        }
+    }
+
     /** Reads a secret file, refusing it when anyone but its owner may read or write it. */
     static List<String> readPrivate(Path file, String what) throws KeyringException {
         if (!Files.exists(file)) {
