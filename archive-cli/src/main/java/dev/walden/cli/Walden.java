@@ -42,6 +42,8 @@ public final class Walden {
                              hold a backup: retention keeps it (and what it needs) until released or DATE
               backup release ID
                              lift the hold
+              backup commit ID
+                             commit an 'uncommitted' backup, after reading back every object it needs
               restore --pgdata DIR [--backup ID] [--target-time TS | --target-lsn LSN | --target-xid XID
                       | --target-name NAME | --target immediate] [--target-action pause|promote|shutdown]
                       [--target-timeline latest|current|N] [--tablespace-map OID=DIR ...] [--delta] [--force]

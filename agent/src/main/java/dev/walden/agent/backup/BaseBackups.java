@@ -254,6 +254,7 @@ public final class BaseBackups {
         }
         Set<String> taken = new TreeSet<>(listing.incomplete());
         listing.complete().forEach(b -> taken.add(b.id()));
+        listing.unusable().forEach(b -> taken.add(b.id()));
         String id = newId(type, taken);
         try (BackupLock lock = BackupLock.acquire(objects.storage(), catalog.lockKey(), "backup " + id, false)) {
             // Listed again under the lock: a backup that completed since the first listing must not look like a leftover.

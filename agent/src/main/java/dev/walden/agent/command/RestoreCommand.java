@@ -81,7 +81,8 @@ public final class RestoreCommand {
             Restorer.Outcome outcome = restorer.restore(request, output);
             String target = request.target().setting().isEmpty() ? "the end of the archive"
                     : request.target().setting() + " = '" + request.target().value() + "'";
-            return new Result(CommandExit.OK, "restored backup " + outcome.backup().id() + " into " + request.dataDirectory() + ": "
+            return new Result(CommandExit.OK, "restored backup " + outcome.backup().id() + " into " + request.dataDirectory()
+                    + (outcome.target().equals(request.dataDirectory()) ? "" : " (" + outcome.target() + ")") + ": "
                     + outcome.files() + " files, " + TransferProgress.size(outcome.bytes()) + " written"
                     + (outcome.reused() > 0 ? ", " + outcome.reused() + " files unchanged (--delta)" : "") + " in "
                     + TransferProgress.duration(outcome.seconds()) + ". Recovery is set up to " + target

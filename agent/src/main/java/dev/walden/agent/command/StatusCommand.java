@@ -138,7 +138,12 @@ public final class StatusCommand {
         if (reachable) {
             try {
                 catalog = backups.catalog();
-                List<BackupSummary> complete = catalog.isEmpty() ? List.of() : catalog.get().list().complete();
+                BackupCatalog.Listing listing = catalog.isEmpty() ? new BackupCatalog.Listing(List.of(), List.of()) : catalog.get().list();
+                List<BackupSummary> complete = listing.complete();
+                backupNode.put("unusable", listing.unusable().size());
+                for (BackupCatalog.Unusable unusable : listing.unusable()) {
+                    warnings.add("backup " + unusable.id() + " cannot be restored: " + unusable.reason());
+                }
                 Optional<BackupSummary> full = newest(complete, BackupType.FULL);
                 Optional<BackupSummary> incr = newest(complete, BackupType.INCR);
                 backupNode.set("last_full", full.map(b -> backupNode(b, now)).orElse(null));

@@ -70,8 +70,9 @@ public final class Restorer {
     }
 
     /** What the restore did, for the closing message. */
+    /** @param target the data directory as written: the requested one with its links resolved */
     public record Outcome(BackupSummary backup, String reason, long files, long bytes, long reused, double seconds,
-                          String startCommand) {}
+                          String startCommand, Path target) {}
 
     public Outcome restore(RestoreRequest request, CommandOutput output) throws RestoreException, IOException {
         // Judged and used as the kernel resolves it: a link to the repository is the repository.
@@ -251,7 +252,7 @@ public final class Restorer {
         }
         String start = startCommand(target, backup.pgVersion() / 10000);
         LOG.info("restored backup " + backup.id() + " into " + target + ": " + progress.line("restore"));
-        return new Outcome(backup, choice.reason(), manifest.files().size(), bytes, reused, progress.seconds(), start);
+        return new Outcome(backup, choice.reason(), manifest.files().size(), bytes, reused, progress.seconds(), start, target);
     }
 
     /**

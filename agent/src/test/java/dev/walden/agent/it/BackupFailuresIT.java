@@ -211,7 +211,7 @@ class BackupFailuresIT extends ClusterTest {
             RunningAgent.ClientRun intoRepository = agent.client(env, dir, "restore", "--pgdata", agent.repository().resolve("x").toString(),
                     "--force", "--tablespace-map", oid + "=" + workspace.resolve("ts-x"));
             assertEquals(1, intoRepository.exitCode());
-            assertTrue(intoRepository.stderr().contains("which the agent uses"), intoRepository.stderr());
+            assertTrue(intoRepository.stderr().contains("the agent's repository"), intoRepository.stderr());
 
             RunningAgent.ClientRun unknown = agent.client(env, dir, "restore", "--pgdata", target.toString(), "--backup", "20990101-000000F");
             assertEquals(1, unknown.exitCode());

@@ -129,7 +129,7 @@ class DrillIT extends ClusterTest {
             try (RunningAgent agent = RunningAgent.start(dir.resolve("agent2"), inside)) {
                 RunningAgent.ClientRun refused = agent.client(dir, "drill");
                 assertEquals(1, refused.exitCode());
-                assertTrue(refused.stderr().contains("inside pg-data"), refused.stderr());
+                assertTrue(refused.stderr().contains("live cluster's data directory (pg-data)"), refused.stderr());
                 assertFalse(Files.exists(primary.dataDirectory().resolve("drill")));
             }
         }

@@ -114,6 +114,10 @@ class DumpIT extends ClusterTest {
             // The plain file, for pg_restore by hand; and the globals restore the roles.
             Path file = dir.resolve("shop.dump");
             assertEquals(0, agent.client(dir, "dump", "get", shop, "--to", file.toString()).exitCode());
+            assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(file)),
+                    "a whole database is readable by its owner only");
+            // The file belongs to the agent's user (root here); handed to postgres as a DBA would.
+            Files.setOwner(file, file.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName("postgres"));
             assertTrue(primary.tool("pg_restore", "--list", file.toString()).contains("TABLE public orders"));
             assertEquals(1, agent.client(dir, "dump", "get", shop, "--to", file.toString()).exitCode(), "never overwrites");
             primary.sql("DROP DATABASE shop_copy");

@@ -39,9 +39,18 @@ class EncryptionIT {
             assertArrayEquals(Files.readAllBytes(segment), Files.readAllBytes(restore.resolve("RECOVERYXLOG")));
             Files.delete(restore.resolve("RECOVERYXLOG"));
         }
-        // The keyring is lost and re-created under the same id: a different key.
+        // The keyring is lost and re-created under the same id: a different key. The agent refuses to start with it.
         Files.delete(keyring);
         KeyringFile.addKey(keyring, Optional.of("main"), true, false, new SecureRandom());
+        RepositoryFormatException refused = assertThrows(RepositoryFormatException.class,
+                () -> RunningAgent.start(dir.resolve("agent"), Map.of("keyring-path", keyring.toString())));
+        assertTrue(refused.getMessage().contains("key main"), refused.getMessage());
+        // A repository written before key checks existed has none: then the wrong key shows at fetch, which stops recovery.
+        try (var checks = Files.list(dir.resolve("agent/repo/walden.keys"))) {
+            for (Path check : (Iterable<Path>) checks::iterator) {
+                Files.delete(check);
+            }
+        }
         try (RunningAgent agent = RunningAgent.start(dir.resolve("agent"), Map.of("keyring-path", keyring.toString()))) {
             RunningAgent.ClientRun run = agent.client(restore.getParent(), "fetch", SEGMENT, "pg_wal/RECOVERYXLOG");
             assertEquals(126, run.exitCode(), "recovery must stop, not end early");
