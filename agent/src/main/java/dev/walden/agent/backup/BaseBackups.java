@@ -7,6 +7,7 @@ import dev.walden.agent.pipeline.ObjectKind;
 import dev.walden.agent.postgres.ClusterCheck;
 import dev.walden.agent.postgres.ClusterFacts;
 import dev.walden.agent.postgres.PostgresException;
+import dev.walden.agent.postgres.PostgresMajor;
 import dev.walden.agent.postgres.PostgresSession;
 import dev.walden.agent.postgres.PostgresSettings;
 import dev.walden.agent.repository.Repository;
@@ -225,6 +226,11 @@ public final class BaseBackups {
             throws BackupException, IOException, PostgresException, RepositoryFormatException, BackupCatalog.CatalogException,
             ArchivedTimelines.CatalogReadException {
         ClusterFacts facts = session.facts();
+        try {
+            PostgresMajor.require(facts.versionNumber(), "back up");
+        } catch (PostgresMajor.UnknownMajorException e) {
+            throw new BackupException(e.getMessage());
+        }
         ClusterCheck.Findings findings = ClusterCheck.check(facts, pgData);
         for (String warning : findings.warnings()) {
             output.err("walden: warning: " + warning + "\n");
@@ -295,12 +301,13 @@ public final class BaseBackups {
                               PostgresSession session, BackupCatalog catalog, CommandOutput output)
             throws BackupException, IOException, PostgresException {
         Instant started = clock.instant();
-        Lsn startLsn = Lsn.parse(session.backupStart(id, facts.versionNumber()));
+        PostgresMajor major = PostgresMajor.ofVersionNumber(facts.versionNumber()).orElseThrow();
+        Lsn startLsn = Lsn.parse(session.backupStart(id, major));
         LOG.info("backup " + id + " (" + type.label + (parent.map(p -> ", parent " + p.summary().id()).orElse("")) + ") started at "
                 + startLsn);
         List<Manifest.Tablespace> tablespaces = facts.tablespaces().stream()
                 .map(t -> new Manifest.Tablespace(t.oid(), t.name(), t.location())).toList();
-        DataDirectoryScan.Listing listing = DataDirectoryScan.scan(pgData, tablespaces);
+        DataDirectoryScan.Listing listing = DataDirectoryScan.scan(pgData, tablespaces, major.walDirectories());
         TransferProgress progress = new TransferProgress(listing.bytes(), listing.files().size());
         AtomicBoolean stop = new AtomicBoolean();
         long[] lastLivenessCheck = {System.nanoTime()};
@@ -411,7 +418,7 @@ public final class BaseBackups {
             List<Manifest.TableCount> rowCounts = countRows(session);
             output.progress(progress.line("backup " + id) + "; stopping the backup");
 
-            PostgresSession.BackupStop stopped = session.backupStop(facts.versionNumber());
+            PostgresSession.BackupStop stopped = session.backupStop(major);
             Lsn stopLsn = Lsn.parse(stopped.stopLsn());
             long timeline = startTimeline(stopped.backupLabel()).orElse(facts.timeline());
             awaitWal(id, timeline, startLsn, stopLsn, facts.walSegmentSize(), output);

@@ -42,24 +42,31 @@ public final class DataDirectoryScan {
         }
     }
 
-    /**
-     * @param tablespaces the cluster's tablespaces (OID and location), as the server reports them
-     */
+    /** As {@link #scan(Path, List, List)} with PostgreSQL 15's pg_wal layout. */
     public static Listing scan(Path dataDirectory, List<Manifest.Tablespace> tablespaces) throws IOException {
+        return scan(dataDirectory, tablespaces, List.of("pg_wal/archive_status"));
+    }
+
+    /**
+     * @param tablespaces    the cluster's tablespaces (OID and location), as the server reports them
+     * @param walDirectories the directories under pg_wal to recreate empty (the major's, from PostgresMajor)
+     */
+    public static Listing scan(Path dataDirectory, List<Manifest.Tablespace> tablespaces, List<String> walDirectories)
+            throws IOException {
         List<Manifest.Directory> directories = new ArrayList<>();
         List<ListedFile> files = new ArrayList<>();
-        walk(dataDirectory, "", true, directories, files);
+        walk(dataDirectory, "", true, directories, files, walDirectories);
         for (Manifest.Tablespace tablespace : tablespaces) {
             String base = "pg_tblspc/" + tablespace.oid();
             Path location = Path.of(tablespace.location());
             directories.add(new Manifest.Directory(base, mode(location)));
-            walk(location, base + "/", false, directories, files);
+            walk(location, base + "/", false, directories, files, walDirectories);
         }
         return new Listing(directories, files, tablespaces);
     }
 
     private static void walk(Path directory, String prefix, boolean top, List<Manifest.Directory> directories,
-                             List<ListedFile> files) throws IOException {
+                             List<ListedFile> files, List<String> walDirectories) throws IOException {
         Map<String, Path> entries = new TreeMap<>();
         try (DirectoryStream<Path> stream = Files.newDirectoryStream(directory)) {
             for (Path entry : stream) {
@@ -94,11 +101,11 @@ public final class DataDirectoryScan {
                 directories.add(new Manifest.Directory(relative, (Boolean) attributes.get("isDirectory") ? mode : 0700));
                 if (top && EXCLUDED_CONTENTS.contains(name)) {
                     if (name.equals("pg_wal")) {
-                        directories.add(new Manifest.Directory("pg_wal/archive_status", 0700));
+                        walDirectories.forEach(d -> directories.add(new Manifest.Directory(d, 0700)));
                     }
                     continue;
                 }
-                walk(path, relative + "/", false, directories, files);
+                walk(path, relative + "/", false, directories, files, walDirectories);
                 continue;
             }
             if (!(Boolean) attributes.get("isRegularFile")) {

@@ -77,6 +77,13 @@ public final class PushCommand {
                     ? name.name() + " was already archived with identical content"
                     : "archived " + name.name() + " (" + outcome.originalBytes() + " → " + outcome.storedBytes() + " bytes, " + millis + " ms)";
             LOG.log(outcome.alreadyArchived() ? Level.WARNING : Level.INFO, message);
+            if (outcome.newerMajorMagic() != 0 && metrics.newerMajorArchived(outcome.newerMajorMagic())) {
+                LOG.warning("archiving WAL of a PostgreSQL newer than Walden knows (page magic 0x"
+                        + Integer.toHexString(outcome.newerMajorMagic()) + "; Walden knows up to "
+                        + dev.walden.agent.postgres.PostgresMajor.newest().major() + "): each file's cluster, size and"
+                        + " position were checked, so archiving goes on; backups and restores of it are refused."
+                        + " HINT: upgrade Walden (warned once per start)");
+            }
             metrics.pushSucceeded(name.name(), outcome.alreadyArchived() ? 0 : outcome.originalBytes(), outcome.alreadyArchived() ? 0 : outcome.storedBytes(),
                     System.nanoTime() - started, System.currentTimeMillis());
             return Reply.ok(message);

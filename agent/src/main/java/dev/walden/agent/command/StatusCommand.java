@@ -128,6 +128,10 @@ public final class StatusCommand {
             critical.add("archiving is failing since " + time(Instant.ofEpochMilli(archiving.failingSinceMillis()), zone)
                     + ": " + archiving.lastFailure());
         }
+        if (metrics.newerMajorMagic() != 0) {
+            warnings.add("archiving WAL of a PostgreSQL newer than Walden knows (page magic 0x" + Integer.toHexString(metrics.newerMajorMagic())
+                    + "): Walden has not been tested with that version; backups and restores of it are refused. HINT: upgrade Walden");
+        }
         if (!Double.isNaN(backlog) && backlog > BACKLOG_FILES) {
             warnings.add((long) backlog + " WAL files wait to be archived (.ready in pg_wal/archive_status)");
         }

@@ -225,10 +225,14 @@ public final class Drill {
             bytesRestored = restored.bytes();
             restoreSeconds = (System.nanoTime() - t0) / 1e9;
 
-            bin = settings.pgBin().orElse(Path.of("/usr/lib/postgresql/" + backup.pgVersion() / 10000 + "/bin"));
+            bin = dev.walden.agent.postgres.PostgresBinaries.directory(settings.pgBin(), backup.pgVersion() / 10000);
             if (!Files.isExecutable(bin.resolve("postgres"))) {
                 return Optional.of(bin.resolve("postgres") + " is not there: a drill runs the cluster's own binaries. HINT: install"
                         + " postgresql-" + backup.pgVersion() / 10000 + ", or set pg-bin");
+            }
+            Optional<String> wrongMajor = dev.walden.agent.postgres.PostgresBinaries.wrongMajor(bin, backup.pgVersion() / 10000);
+            if (wrongMajor.isPresent()) {
+                return wrongMajor;
             }
             writeConfiguration();
             long t1 = System.nanoTime();

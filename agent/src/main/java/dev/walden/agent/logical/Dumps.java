@@ -151,7 +151,7 @@ public final class Dumps {
     }
 
     private Path bin(int versionNumber) {
-        return pgBin.orElse(Path.of("/usr/lib/postgresql/" + versionNumber / 10000 + "/bin"));
+        return dev.walden.agent.postgres.PostgresBinaries.directory(pgBin, versionNumber / 10000);
     }
 
     private List<String> connection() {

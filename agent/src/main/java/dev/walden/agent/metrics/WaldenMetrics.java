@@ -39,6 +39,7 @@ public final class WaldenMetrics {
     private final Counter bytesStored;
     private final Counter bytesFetched;
     private final Counter prefetchHits;
+    private final Counter newerMajorSegments;
     private final Map<String, Counter> failures = new ConcurrentHashMap<>();
 
     /** What the gauges read; updated by the commands as they finish, and from the repository at start-up. */
@@ -51,6 +52,8 @@ public final class WaldenMetrics {
         final AtomicLong repositoryUp = new AtomicLong(1);
         final Map<String, double[]> backups = new ConcurrentHashMap<>();  // type -> [last success, last failure, duration, size]
         final AtomicLong recoveryWindowStartMillis = new AtomicLong();
+        /** The WAL page magic of the newest untested PostgreSQL major seen since start; 0: none. */
+        final java.util.concurrent.atomic.AtomicInteger newerMajorMagic = new java.util.concurrent.atomic.AtomicInteger();
         volatile double verifyLastRun = Double.NaN;
         volatile double verifyResult = Double.NaN;
         volatile double verifyMissingSegments = Double.NaN;
@@ -79,6 +82,8 @@ public final class WaldenMetrics {
                 .description("WAL bytes archived: in = read from pg_wal, stored = written to the repository (compressed, encrypted)").register(r);
         bytesFetched = Counter.builder("walden.fetch.bytes").baseUnit("bytes").description("WAL bytes restored to recovery").register(r);
         prefetchHits = Counter.builder("walden.prefetch.hits").description("Fetches served from the prefetch spool").register(r);
+        newerMajorSegments = Counter.builder("walden.archive.untested.major.files").description("WAL files archived since start"
+                + " whose page magic is of a PostgreSQL major newer than Walden knows (walden status names it)").register(r);
         for (String reason : List.of("rejected", "conflict", "repository", "invalid_request", "internal")) {
             failure(reason);
         }
@@ -165,6 +170,21 @@ public final class WaldenMetrics {
         state.lastPushFailureMillis.set(nowMillis);
         state.failingSinceMillis.compareAndSet(0, nowMillis);
         state.lastFailure.set(message);
+    }
+
+    /**
+     * A WAL file of a PostgreSQL major newer than Walden knows was archived.
+     *
+     * @return whether it is the first of that magic since the agent started (the caller warns once)
+     */
+    public boolean newerMajorArchived(int magic) {
+        newerMajorSegments.increment();
+        return state.newerMajorMagic.getAndSet(magic) != magic;
+    }
+
+    /** The WAL page magic of an untested, newer PostgreSQL seen since start, or 0. */
+    public int newerMajorMagic() {
+        return state.newerMajorMagic.get();
     }
 
     public void fetched(long bytes, long nanos) {

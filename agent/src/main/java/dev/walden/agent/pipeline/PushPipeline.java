@@ -53,8 +53,20 @@ public final class PushPipeline {
         this.keyring = keyring;
     }
 
-    /** What a successful push did. */
-    public record Outcome(boolean alreadyArchived, long originalBytes, long storedBytes) {}
+    /**
+     * What a successful push did.
+     *
+     * @param newerMajorMagic the WAL page magic of a PostgreSQL newer than Walden knows, archived on the strength of
+     *                        the rest of its header; 0 for a known major (and for files without WAL pages)
+     */
+    public record Outcome(boolean alreadyArchived, long originalBytes, long storedBytes, int newerMajorMagic) {
+        public Outcome(boolean alreadyArchived, long originalBytes, long storedBytes) {
+            this(alreadyArchived, originalBytes, storedBytes, 0);
+        }
+    }
+
+    /** The cluster a file belongs to, and the page magic when its major is newer than Walden knows (else 0). */
+    private record Origin(long systemIdentifier, int newerMajorMagic) {}
 
     /**
      * Archives {@code source} as {@code name}. Returns only once the object is durable, or when an identical file
@@ -77,7 +89,8 @@ public final class PushPipeline {
         }
         try (FileChannel channel = FileChannel.open(source, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
             long size = channel.size();
-            long systemIdentifier = clusterOf(name, source, channel, size);
+            Origin origin = clusterOf(name, source, channel, size);
+            long systemIdentifier = origin.systemIdentifier();
             try {
                 repository.claim(systemIdentifier, encryption.repositoryMode());
             } catch (WrongClusterException e) {
@@ -100,14 +113,15 @@ public final class PushPipeline {
                 storedBytes[0] = counting.count();
             });
             if (outcome == Storage.PutOutcome.ALREADY_EXISTS) {
-                return compareWithArchived(name, key, channel);
+                Outcome same = compareWithArchived(name, key, channel);
+                return new Outcome(same.alreadyArchived(), same.originalBytes(), same.storedBytes(), origin.newerMajorMagic());
             }
             Trailer trailer = written[0];
             if (trailer.originalLength() != size) {
                 throw new RejectedFileException("file changed size while being archived (" + size + " → "
                         + trailer.originalLength() + " bytes)");
             }
-            return new Outcome(false, size, storedBytes[0]);
+            return new Outcome(false, size, storedBytes[0], origin.newerMajorMagic());
         } catch (NoSuchFileException e) {
             throw new RejectedFileException("no such file " + source);
         } catch (AccessDeniedException e) {
@@ -115,7 +129,7 @@ public final class PushPipeline {
         }
     }
 
-    private long clusterOf(WalFileName name, Path source, FileChannel channel, long size)
+    private Origin clusterOf(WalFileName name, Path source, FileChannel channel, long size)
             throws IOException, RejectedFileException, RepositoryFormatException {
         try {
             if (name.kind().hasWalPages()) {
@@ -125,7 +139,21 @@ public final class PushPipeline {
                 }
                 WalSegmentHeader header = WalSegmentHeader.parse(headerBytes.flip());
                 header.checkMatches(name, size);
-                return header.systemIdentifier();
+                if (header.major().isPresent()) {
+                    return new Origin(header.systemIdentifier(), 0);
+                }
+                // A newer major's magic: archived only when the cluster is confirmed too, by the data directory's
+                // pg_control or by the repository this cluster already archives into (claim compares it).
+                OptionalLong control = ControlFile.systemIdentifierForWalPath(source);
+                boolean confirmed = control.isPresent() ? control.getAsLong() == header.systemIdentifier()
+                        : repository.systemIdentifier().isPresent();
+                if (!confirmed) {
+                    throw new RejectedFileException(name.name() + ": page magic 0x" + Integer.toHexString(header.magic())
+                            + " is newer than any PostgreSQL Walden knows, and the file's cluster cannot be confirmed"
+                            + (control.isPresent() ? " (pg_control names system " + Long.toUnsignedString(control.getAsLong()) + ")" : "")
+                            + ". HINT: upgrade Walden");
+                }
+                return new Origin(header.systemIdentifier(), header.magic());
             }
         } catch (InvalidWalFileException e) {
             throw new RejectedFileException(name.name() + ": " + e.getMessage());
@@ -136,11 +164,11 @@ public final class PushPipeline {
         checkContent(name, channel, size);
         OptionalLong fromControlFile = ControlFile.systemIdentifierForWalPath(source);
         if (fromControlFile.isPresent()) {
-            return fromControlFile.getAsLong();
+            return new Origin(fromControlFile.getAsLong(), 0);
         }
         OptionalLong fromRepository = repository.systemIdentifier();
         if (fromRepository.isPresent()) {
-            return fromRepository.getAsLong();
+            return new Origin(fromRepository.getAsLong(), 0);
         }
         throw new RejectedFileException("cannot tell which cluster " + name.name() + " belongs to: " + source
                 + " is not in a data directory's pg_wal and the repository is empty");

@@ -100,9 +100,8 @@ public final class PostgresSession implements AutoCloseable {
     }
 
     /** Starts a non-exclusive backup on this session and returns its start LSN. */
-    public String backupStart(String label, int versionNumber) throws PostgresException {
-        String sql = versionNumber >= 150000 ? "SELECT pg_backup_start(?, true)::text" : "SELECT pg_start_backup(?, true, false)::text";
-        try (PreparedStatement statement = connection.prepareStatement(sql)) {
+    public String backupStart(String label, PostgresMajor major) throws PostgresException {
+        try (PreparedStatement statement = connection.prepareStatement(major.backupStart())) {
             statement.setString(1, label);
             try (ResultSet row = statement.executeQuery()) {
                 row.next();
@@ -120,11 +119,8 @@ public final class PostgresSession implements AutoCloseable {
      * Ends the backup without waiting for archiving: the agent waits for the WAL itself, in its own repository, with
      * its own timeout and a message that names the missing file (pg_backup_stop's wait has no timeout).
      */
-    public BackupStop backupStop(int versionNumber) throws PostgresException {
-        String sql = versionNumber >= 150000
-                ? "SELECT lsn::text, labelfile, spcmapfile FROM pg_backup_stop(false)"
-                : "SELECT lsn::text, labelfile, spcmapfile FROM pg_stop_backup(false, false)";
-        try (Statement statement = connection.createStatement(); ResultSet row = statement.executeQuery(sql)) {
+    public BackupStop backupStop(PostgresMajor major) throws PostgresException {
+        try (Statement statement = connection.createStatement(); ResultSet row = statement.executeQuery(major.backupStop())) {
             row.next();
             return new BackupStop(row.getString(1), row.getString(2), row.getString(3) == null ? "" : row.getString(3));
         } catch (SQLException e) {

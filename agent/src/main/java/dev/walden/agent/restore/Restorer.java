@@ -86,6 +86,21 @@ public final class Restorer {
         }
         BackupChooser.Choice choice = choose(listing, request);
         BackupSummary backup = choice.backup();
+        try {
+            dev.walden.agent.postgres.PostgresMajor.require(backup.pgVersion(), "restore");
+        } catch (dev.walden.agent.postgres.PostgresMajor.UnknownMajorException e) {
+            throw new RestoreException("backup " + backup.id() + ": " + e.getMessage());
+        }
+        Path pgVersion = target.resolve("PG_VERSION");
+        if ((request.delta() || request.force()) && Files.isRegularFile(pgVersion, LinkOption.NOFOLLOW_LINKS)) {
+            String there = Files.readString(pgVersion, StandardCharsets.UTF_8).strip();
+            if (!there.equals(Integer.toString(backup.pgVersion() / 10000))) {
+                throw new RestoreException(target + " holds a PostgreSQL " + there + " cluster, but backup " + backup.id()
+                        + " is of PostgreSQL " + backup.pgVersion() / 10000 + "; nothing was changed. HINT: restore into an empty"
+                        + " directory, or one made for PostgreSQL " + backup.pgVersion() / 10000 + " (pg_createcluster "
+                        + backup.pgVersion() / 10000 + " NAME)");
+            }
+        }
         output.err("walden: restoring backup " + backup.id() + ": " + choice.reason() + "\n");
         Manifest manifest;
         try {
@@ -136,10 +151,6 @@ public final class Restorer {
             Files.setPosixFilePermissions(location, PosixFilePermissions.fromString("rwx------"));
             ownership.apply(location);
         }
-        // No pg_control while restoring: a half-restored directory must not look like a cluster.
-        Files.deleteIfExists(target.resolve(PG_CONTROL));
-        Files.deleteIfExists(target.resolve("postmaster.pid"));
-
         for (Manifest.Directory directory : manifest.directories()) {
             Path path = locate(target, directory.path(), tablespaceTargets);
             if (isTablespaceRoot(directory.path())) {
@@ -152,6 +163,10 @@ public final class Restorer {
             Files.setAttribute(path, "unix:mode", directory.mode() & dev.walden.agent.backup.ManifestCheck.DIRECTORY_MODE_MASK);
             ownership.apply(path);
         }
+        // No pg_control while restoring: a half-restored directory must not look like a cluster. Only now, with every
+        // directory of the manifest a real directory (a link in its place was replaced), so nothing outside is deleted.
+        Files.deleteIfExists(target.resolve(PG_CONTROL));
+        Files.deleteIfExists(target.resolve("postmaster.pid"));
         for (var tablespace : tablespaceTargets.entrySet()) {
             Path link = target.resolve("pg_tblspc").resolve(Long.toString(tablespace.getKey()));
             Files.createDirectories(link.getParent());
@@ -399,8 +414,8 @@ public final class Restorer {
 
     private static void writeFile(Path path, String text, Ownership ownership) throws IOException {
         Path temp = path.resolveSibling("." + path.getFileName() + ".walden-tmp");
-        try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
-                StandardOpenOption.WRITE)) {
+        Files.deleteIfExists(temp);  // a link planted under this name is removed, never written through (CREATE_NEW)
+        try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
             channel.write(java.nio.ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8)));
             channel.force(true);
         }

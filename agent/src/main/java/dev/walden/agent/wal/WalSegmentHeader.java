@@ -1,5 +1,6 @@
 package dev.walden.agent.wal;
 
+import dev.walden.agent.postgres.PostgresMajor;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.HexFormat;
@@ -18,8 +19,6 @@ public record WalSegmentHeader(int magic, int info, long timeline, long pageAddr
                                long segmentSize, int blockSize) {
     public static final int LENGTH = 40;
     private static final int XLP_LONG_HEADER = 0x0002;
-    /** XLOG_PAGE_MAGIC of PostgreSQL 12 to 17; a new major release adds one. */
-    private static final Set<Integer> KNOWN_MAGICS = Set.of(0xD101, 0xD106, 0xD10D, 0xD110, 0xD113, 0xD116);
 
     /** Parses the first {@link #LENGTH} bytes of a segment. */
     public static WalSegmentHeader parse(ByteBuffer bytes) throws InvalidWalFileException {
@@ -34,9 +33,11 @@ public record WalSegmentHeader(int magic, int info, long timeline, long pageAddr
         long systemIdentifier = in.getLong(24);
         long segmentSize = in.getInt(32) & 0xFFFF_FFFFL;
         int blockSize = in.getInt(36);
-        if (!KNOWN_MAGICS.contains(magic)) {
-            throw new InvalidWalFileException("not a WAL segment of PostgreSQL 12..17: page magic is 0x"
-                    + HexFormat.of().toHexDigits((short) magic));
+        // The magics come from PostgresMajor's table; a newer major's is accepted here, and the rest of the header
+        // must then convince (long header, segment size, and checkMatches: page address and size; the caller: cluster).
+        if (PostgresMajor.ofWalPageMagic(magic).isEmpty() && !PostgresMajor.isNewerWalPageMagic(magic)) {
+            throw new InvalidWalFileException("not a WAL segment of PostgreSQL " + PostgresMajor.KNOWN.get(0).major() + " or later:"
+                    + " page magic is 0x" + HexFormat.of().toHexDigits((short) magic));
         }
         if ((info & XLP_LONG_HEADER) == 0) {
             throw new InvalidWalFileException("first page lacks the long header every WAL segment starts with");
@@ -46,6 +47,11 @@ public record WalSegmentHeader(int magic, int info, long timeline, long pageAddr
                     + " bytes; PostgreSQL uses a power of two from 1 MiB to 1 GiB");
         }
         return new WalSegmentHeader(magic, info, timeline, pageAddress, systemIdentifier, segmentSize, blockSize);
+    }
+
+    /** The major whose WAL this is, or empty for a major newer than Walden knows. */
+    public java.util.Optional<PostgresMajor> major() {
+        return PostgresMajor.ofWalPageMagic(magic);
     }
 
     /**

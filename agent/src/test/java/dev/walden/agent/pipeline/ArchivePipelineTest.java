@@ -156,6 +156,38 @@ class ArchivePipelineTest {
     }
 
     @Test
+    void aNewerMajorsSegmentIsArchivedWhenTheRestOfItsHeaderConvinces() throws Exception {
+        Path file = TestSegments.write(dataDir, SEGMENT, SYSID, 1);
+        byte[] bytes = Files.readAllBytes(file);
+        java.nio.ByteBuffer.wrap(bytes).order(java.nio.ByteOrder.nativeOrder()).putShort(0, (short) 0xD11A);  // PostgreSQL 19, say
+        Files.write(file, bytes);
+        PushPipeline.Outcome outcome = push.push(WalFileName.parse(SEGMENT), file);
+        assertEquals(0xD11A, outcome.newerMajorMagic());
+        assertArrayEquals(bytes, fetchBytes(SEGMENT));
+        // Known majors report none; garbage and an older unknown magic are refused as before.
+        String next = "000000010000000000000002";
+        assertEquals(0, push.push(WalFileName.parse(next), TestSegments.write(dataDir, next, SYSID, 2)).newerMajorMagic());
+        for (int magic : new int[] {0x1234, 0xD0FF, 0xD102, 0xE118}) {
+            String name = "000000010000000000000003";
+            Path other = TestSegments.write(dataDir, name, SYSID, 3);
+            byte[] changed = Files.readAllBytes(other);
+            java.nio.ByteBuffer.wrap(changed).order(java.nio.ByteOrder.nativeOrder()).putShort(0, (short) magic);
+            Files.write(other, changed);
+            RejectedFileException e = assertThrows(RejectedFileException.class, () -> push.push(WalFileName.parse(name), other),
+                    Integer.toHexString(magic));
+            assertTrue(e.getMessage().contains("page magic"), e.getMessage());
+        }
+        // Another cluster's: refused even with a newer magic.
+        Path foreign = dir.resolve("foreign");
+        TestSegments.writeControlFile(foreign, SYSID);
+        Files.createDirectories(foreign.resolve("pg_wal"));
+        byte[] theirs = TestSegments.segment("000000010000000000000004", 99L, 4);
+        java.nio.ByteBuffer.wrap(theirs).order(java.nio.ByteOrder.nativeOrder()).putShort(0, (short) 0xD11A);
+        Path theirFile = Files.write(foreign.resolve("pg_wal/000000010000000000000004"), theirs);
+        assertThrows(RejectedFileException.class, () -> push.push(WalFileName.parse("000000010000000000000004"), theirFile));
+    }
+
+    @Test
     void aSymbolicLinkIsNeverArchived() throws Exception {
         TestSegments.writeControlFile(dataDir, SYSID);
         Path walDir = Files.createDirectories(dataDir.resolve("pg_wal"));
