@@ -17,22 +17,30 @@ import java.util.function.BooleanSupplier;
  * tests run as root (initdb refuses root). Listens only on a Unix socket in a test directory.
  */
 public final class PostgresCluster implements AutoCloseable {
-    public static final Path BIN = Path.of(System.getProperty("walden.pg.bin", "/usr/lib/postgresql/15/bin"));
+    public static final Path BIN = PostgresVersion.V15.bin();
     private static final boolean ROOT = "root".equals(System.getProperty("user.name"));
 
+    private final PostgresVersion version;
+    private final Path bin;
     private final Path dataDirectory;
     private final Path socketDirectory;
     private final int port;
     private boolean running;
 
-    private PostgresCluster(Path dataDirectory, Path socketDirectory, int port) {
+    private PostgresCluster(PostgresVersion version, Path dataDirectory, Path socketDirectory, int port) {
+        this.version = version;
+        this.bin = version.bin();
         this.dataDirectory = dataDirectory;
         this.socketDirectory = socketDirectory;
         this.port = port;
     }
 
+    public PostgresVersion version() {
+        return version;
+    }
+
     public static boolean available() {
-        return Files.isExecutable(BIN.resolve("initdb")) && Files.isExecutable(BIN.resolve("pg_ctl"));
+        return PostgresVersion.V15.available();
     }
 
     /** A directory the cluster's user owns, for data directories, sockets and logs. */
@@ -43,10 +51,14 @@ public final class PostgresCluster implements AutoCloseable {
     }
 
     public static PostgresCluster initdb(Path workspace, String name, int port) throws IOException {
+        return initdb(PostgresVersion.V15, workspace, name, port);
+    }
+
+    public static PostgresCluster initdb(PostgresVersion version, Path workspace, String name, int port) throws IOException {
         Path data = workspace.resolve(name);
-        run(Duration.ofMinutes(2), BIN.resolve("initdb").toString(), "-D", data.toString(), "--auth=trust",
+        run(Duration.ofMinutes(2), version.bin().resolve("initdb").toString(), "-D", data.toString(), "--auth=trust",
                 "--username=postgres", "--no-instructions", "--encoding=UTF8", "--locale=C");
-        PostgresCluster cluster = new PostgresCluster(data, workspace, port);
+        PostgresCluster cluster = new PostgresCluster(version, data, workspace, port);
         cluster.appendConfig("""
                 listen_addresses = ''
                 unix_socket_directories = '%s'
@@ -61,7 +73,7 @@ public final class PostgresCluster implements AutoCloseable {
     /** Takes a base backup with pg_basebackup into {@code workspace/name}, with no WAL: recovery must fetch it all. */
     public Path baseBackup(String name) throws IOException {
         Path target = socketDirectory.resolve(name);
-        run(Duration.ofMinutes(5), BIN.resolve("pg_basebackup").toString(), "-h", socketDirectory.toString(),
+        run(Duration.ofMinutes(5), bin.resolve("pg_basebackup").toString(), "-h", socketDirectory.toString(),
                 "-p", Integer.toString(port), "-U", "postgres", "-D", target.toString(), "-X", "none", "-c", "fast");
         return target;
     }
@@ -71,7 +83,7 @@ public final class PostgresCluster implements AutoCloseable {
             throws IOException {
         Path data = workspace.resolve(name);
         run(Duration.ofMinutes(2), "cp", "-a", backup.toString(), data.toString());
-        PostgresCluster cluster = new PostgresCluster(data, workspace, port);
+        PostgresCluster cluster = new PostgresCluster(PostgresVersion.V15, data, workspace, port);
         cluster.appendConfig("port = " + port + "\n" + recoveryConfig);
         run(Duration.ofSeconds(30), "touch", data.resolve("recovery.signal").toString());
         return cluster;
@@ -79,7 +91,11 @@ public final class PostgresCluster implements AutoCloseable {
 
     /** A cluster in a data directory restored by walden restore: its own port, archiving off, its socket in the workspace. */
     public static PostgresCluster restored(Path data, Path workspace, int port) throws IOException {
-        PostgresCluster cluster = new PostgresCluster(data, workspace, port);
+        return restored(PostgresVersion.V15, data, workspace, port);
+    }
+
+    public static PostgresCluster restored(PostgresVersion version, Path data, Path workspace, int port) throws IOException {
+        PostgresCluster cluster = new PostgresCluster(version, data, workspace, port);
         cluster.appendConfig("port = " + port + "\narchive_mode = off\n");
         return cluster;
     }
@@ -108,7 +124,7 @@ public final class PostgresCluster implements AutoCloseable {
 
     /** Runs one of PostgreSQL's client programs (pgbench, pg_dumpall, pg_amcheck) against this cluster, as postgres. */
     public String tool(String program, String... arguments) throws IOException {
-        List<String> command = new ArrayList<>(List.of(BIN.resolve(program).toString(), "-h", socketDirectory.toString(),
+        List<String> command = new ArrayList<>(List.of(bin.resolve(program).toString(), "-h", socketDirectory.toString(),
                 "-p", Integer.toString(port), "-U", "postgres"));
         command.addAll(List.of(arguments));
         return run(Duration.ofMinutes(5), command.toArray(String[]::new));
@@ -120,7 +136,7 @@ public final class PostgresCluster implements AutoCloseable {
         if (ROOT) {
             command.addAll(List.of("runuser", "-u", "postgres", "--"));
         }
-        command.addAll(List.of(BIN.resolve(program).toString(), "-h", socketDirectory.toString(), "-p", Integer.toString(port),
+        command.addAll(List.of(bin.resolve(program).toString(), "-h", socketDirectory.toString(), "-p", Integer.toString(port),
                 "-U", "postgres"));
         command.addAll(List.of(arguments));
         return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).directory(Path.of("/").toFile()).start();
@@ -149,14 +165,14 @@ public final class PostgresCluster implements AutoCloseable {
     }
 
     public void start() throws IOException {
-        run(Duration.ofMinutes(3), BIN.resolve("pg_ctl").toString(), "-D", dataDirectory.toString(), "-l", logFile().toString(),
+        run(Duration.ofMinutes(3), bin.resolve("pg_ctl").toString(), "-D", dataDirectory.toString(), "-l", logFile().toString(),
                 "-w", "-t", "170", "start");
         running = true;
     }
 
     public void stop() throws IOException {
         if (running) {
-            run(Duration.ofMinutes(2), BIN.resolve("pg_ctl").toString(), "-D", dataDirectory.toString(), "-m", "fast", "-w", "stop");
+            run(Duration.ofMinutes(2), bin.resolve("pg_ctl").toString(), "-D", dataDirectory.toString(), "-m", "fast", "-w", "stop");
             running = false;
         }
     }
@@ -164,14 +180,14 @@ public final class PostgresCluster implements AutoCloseable {
     /** Stops like a power cut (immediate mode): no shutdown checkpoint, no final WAL switch and archiving. */
     public void crash() throws IOException {
         if (running) {
-            run(Duration.ofMinutes(2), BIN.resolve("pg_ctl").toString(), "-D", dataDirectory.toString(), "-m", "immediate", "-w", "stop");
+            run(Duration.ofMinutes(2), bin.resolve("pg_ctl").toString(), "-D", dataDirectory.toString(), "-m", "immediate", "-w", "stop");
             running = false;
         }
     }
 
     /** Runs SQL with psql and returns its unaligned, tuples-only output. */
     public String sql(String query) throws IOException {
-        return run(Duration.ofMinutes(1), BIN.resolve("psql").toString(), "-h", socketDirectory.toString(), "-p", Integer.toString(port),
+        return run(Duration.ofMinutes(1), bin.resolve("psql").toString(), "-h", socketDirectory.toString(), "-p", Integer.toString(port),
                 "-U", "postgres", "-d", "postgres", "-X", "-At", "-v", "ON_ERROR_STOP=1", "-c", query).strip();
     }
 
