@@ -194,8 +194,17 @@ public record AgentConfig(
         List<String> lines;
         try {
             lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+        } catch (java.nio.file.NoSuchFileException e) {
+            problems.add("configuration file " + file + " does not exist. HINT: check --config; the package installs"
+                    + " /etc/walden/walden-agent.conf");
+            return;
+        } catch (java.nio.file.AccessDeniedException e) {
+            problems.add("configuration file " + file + " cannot be read by " + System.getProperty("user.name")
+                    + " (permission denied). HINT: chmod 640 " + file + " and chgrp it to the agent's group");
+            return;
         } catch (IOException e) {
-            problems.add("cannot read configuration file " + file + ": " + e.getMessage());
+            problems.add("cannot read configuration file " + file + ": " + e.getClass().getSimpleName().replace("Exception", "")
+                    + (e.getMessage() == null ? "" : " " + e.getMessage()));
             return;
         }
         for (int i = 0; i < lines.size(); i++) {
@@ -210,13 +219,22 @@ public record AgentConfig(
                 continue;
             }
             String key = line.substring(0, equals).strip();
-            String value = line.substring(equals + 1).strip();
+            String value = withoutComment(line.substring(equals + 1)).strip();
             if (!byKey.containsKey(key)) {
                 problems.add(where + ": unknown option '" + key + "' (walden-agent --help lists the options)");
                 continue;
             }
             settings.put(key, new Setting(value, where));
         }
+    }
+
+    /**
+     * A value without its inline comment: '#' after whitespace starts one, as in the documentation's examples
+     * ({@code retain-pitr-days = 7   # a week}); a '#' inside a word stays, so cron's {@code 0 4 * * 0#1} works.
+     */
+    static String withoutComment(String value) {
+        java.util.regex.Matcher comment = java.util.regex.Pattern.compile("\\s#").matcher(value);
+        return comment.find() ? value.substring(0, comment.start()) : value;
     }
 
     /** 0 stands for one thread per core, at least 2. */

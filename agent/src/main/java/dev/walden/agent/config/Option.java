@@ -43,16 +43,30 @@ public final class Option<T> {
         });
     }
 
+    /**
+     * An absolute path, refused when it holds a '#' or starts or ends with whitespace: almost always a comment or a
+     * stray space copied into the value, which would otherwise create a directory under a surprising name.
+     */
+    static Path checkedPath(String text) {
+        if (!text.equals(text.strip())) {
+            throw new IllegalArgumentException("starts or ends with whitespace; remove it");
+        }
+        if (text.contains("#")) {
+            throw new IllegalArgumentException("holds '#': a comment goes on a line of its own, or after whitespace");
+        }
+        Path path = Path.of(text);
+        if (!path.isAbsolute()) {
+            throw new IllegalArgumentException("must be an absolute path, got '" + text + "'");
+        }
+        return path.normalize();
+    }
+
     static Option<Path> path(String key, String defaultValue, String help) {
         return new Option<>(key, "path", defaultValue, help, text -> {
             if (text.isEmpty()) {
                 throw new IllegalArgumentException("must not be empty");
             }
-            Path path = Path.of(text);
-            if (!path.isAbsolute()) {
-                throw new IllegalArgumentException("must be an absolute path, got '" + text + "'");
-            }
-            return path.normalize();
+            return checkedPath(text);
         });
     }
 
@@ -117,11 +131,7 @@ public final class Option<T> {
             if (text.isEmpty()) {
                 return java.util.Optional.empty();
             }
-            Path path = Path.of(text);
-            if (!path.isAbsolute()) {
-                throw new IllegalArgumentException("must be an absolute path, got '" + text + "'");
-            }
-            return java.util.Optional.of(path.normalize());
+            return java.util.Optional.of(checkedPath(text));
         });
     }
 

@@ -60,7 +60,7 @@ class AgentConfigTest {
     @Test
     void aMissingFileIsAClearError() {
         ConfigException e = assertThrows(ConfigException.class, () -> AgentConfig.load(dir.resolve("absent.conf"), Map.of(), Map.of()));
-        assertTrue(e.getMessage().contains("cannot read configuration file"), e.getMessage());
+        assertTrue(e.getMessage().contains("does not exist"), e.getMessage());
     }
 
     @Test
