@@ -10,6 +10,8 @@ import dev.walden.agent.repository.Repository;
 import dev.walden.agent.verify.VerifyResults;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.logging.Logger;
 
@@ -79,6 +81,7 @@ final class Monitor implements AutoCloseable {
             }
             listing.complete().stream().findFirst().ifPresent(b -> metrics.recoveryWindowStart(b.stopped()));
             long system = catalog.get().systemIdentifier();
+            lastArchived(backups, system).ifPresent(last -> metrics.archivedBeforeStart(last.getKey(), last.getValue()));
             new VerifyResults(backups.objects(), system).last().ifPresent(v -> metrics.verified(v.finished(), v.exitCode(),
                     (int) v.problems().stream().filter(p -> p.kind().equals("wal-gap") || p.kind().equals("backup-wal-missing")).count()));
             new DrillReports(backups.objects(), system).last().ifPresent(d -> metrics.drilled(d.finished(), d.passed(), d.rtoSeconds(),
@@ -88,6 +91,31 @@ final class Monitor implements AutoCloseable {
             LOG.info("metrics: the repository's backups, verify and drill results could not be read yet: " + e.getMessage());
             return false;
         }
+    }
+
+    /**
+     * The newest WAL segment archived on the newest timeline, and when it was stored. Only that timeline's directory is
+     * listed (the newest is found by its history file, as recovery finds it).
+     */
+    private static Optional<Map.Entry<String, java.time.Instant>> lastArchived(BaseBackups backups, long system) throws Exception {
+        long timeline = backups.timelines().latestFrom(1);
+        var storage = backups.objects().storage();
+        for (long t = timeline; t >= 1; t--) {
+            List<String> keys = storage.list(Long.toUnsignedString(system) + "/wal/" + String.format("%08X", t) + "/");
+            for (int i = keys.size() - 1; i >= 0; i--) {
+                String name = keys.get(i).substring(keys.get(i).lastIndexOf('/') + 1);
+                if (name.length() == 24 || name.endsWith(".partial")) {
+                    var at = storage.storedAt(keys.get(i));
+                    if (at.isPresent()) {
+                        return Optional.of(Map.entry(name, at.get()));
+                    }
+                }
+            }
+            if (t == 1) {
+                break;
+            }
+        }
+        return Optional.empty();
     }
 
     @Override

@@ -47,7 +47,9 @@ public final class Walden {
               restore --pgdata DIR [--backup ID] [--target-time TS | --target-lsn LSN | --target-xid XID
                       | --target-name NAME | --target immediate] [--target-action pause|promote|shutdown]
                       [--target-timeline latest|current|N] [--tablespace-map OID=DIR ...] [--delta] [--force]
-                             restore a backup into DIR, set up to recover to the target
+                      [--archive-mode off|preserve]
+                             restore a backup into DIR, set up to recover to the target; the restored cluster
+                             does not archive unless --archive-mode preserve (it replaces the primary)
               expire [--dry-run] [--json]
                              apply the retention policy: say what is kept and why, delete the rest
               verify [--quick] [--json]

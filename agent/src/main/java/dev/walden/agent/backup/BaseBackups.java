@@ -191,6 +191,33 @@ public final class BaseBackups {
         });
     }
 
+    /**
+     * The live primary's current timeline, when pg-data is set and the cluster answers and is the repository's own;
+     * empty otherwise (then no timeline can be judged foreign).
+     */
+    public Optional<Long> liveTimeline(long repositorySystem) {
+        if (dataDirectory.isEmpty()) {
+            return Optional.empty();
+        }
+        try (PostgresSession session = PostgresSession.open(postgres)) {
+            ClusterFacts facts = session.facts();
+            return facts.systemIdentifier() == repositorySystem && !facts.inRecovery() ? Optional.of(facts.timeline()) : Optional.empty();
+        } catch (PostgresException | RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+
+    /**
+     * A timeline in the archive newer than the live primary's, which the primary never had: what a promoted test
+     * restore that kept archiving (or another cluster) left. Recovery's default, {@code latest}, would follow it.
+     *
+     * @return the newest such timeline, or empty when the archive's newest timeline is the primary's own
+     */
+    public Optional<Long> foreignTimeline(long liveTimeline) throws IOException, ArchivedTimelines.CatalogReadException {
+        long latest = timelines().latestFrom(liveTimeline);
+        return latest == liveTimeline ? Optional.empty() : Optional.of(latest);
+    }
+
     /** Checks the cluster as a backup would, for start-up: the refusals and warnings, or why it cannot be reached. */
     public ClusterCheck.Findings check() throws PostgresException {
         try (PostgresSession session = PostgresSession.open(postgres)) {

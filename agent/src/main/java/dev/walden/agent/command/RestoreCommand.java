@@ -30,13 +30,13 @@ import java.util.logging.Logger;
 /**
  * {@code walden restore --pgdata DIR [--backup ID] [--target-time TS | --target-lsn LSN | --target-xid XID |
  * --target-name NAME | --target immediate] [--target-action A] [--target-timeline T] [--tablespace-map OID=DIR ...]
- * [--delta] [--force]}.
+ * [--delta] [--force] [--archive-mode off|preserve]}.
  */
 public final class RestoreCommand {
     private static final Logger LOG = Logger.getLogger(RestoreCommand.class.getName());
     private static final Set<String> FLAGS = Set.of("delta", "force");
     private static final Set<String> VALUED = Set.of("pgdata", "backup", "target-time", "target-lsn", "target-xid", "target-name",
-            "target", "target-action", "target-timeline", "tablespace-map");
+            "target", "target-action", "target-timeline", "tablespace-map", "archive-mode");
 
     private final BaseBackups backups;
     private final int threads;
@@ -77,6 +77,7 @@ public final class RestoreCommand {
                 return new Result(CommandExit.FAILED, "restore refused: the repository is empty; there is no backup to restore."
                         + " HINT: take one with walden backup");
             }
+            request = followLivePrimary(request, catalog.get(), output);
             Restorer restorer = new Restorer(catalog.get(), backups.timelines(), threads, socketPath, zone, clock);
             Restorer.Outcome outcome = restorer.restore(request, output);
             String target = request.target().setting().isEmpty() ? "the end of the archive"
@@ -86,7 +87,13 @@ public final class RestoreCommand {
                     + outcome.files() + " files, " + TransferProgress.size(outcome.bytes()) + " written"
                     + (outcome.reused() > 0 ? ", " + outcome.reused() + " files unchanged (--delta)" : "") + " in "
                     + TransferProgress.duration(outcome.seconds()) + ". Recovery is set up to " + target
-                    + " (restore_command, recovery.signal, postgresql.auto.conf). Start the cluster as its owner: " + outcome.startCommand());
+                    + " (restore_command, recovery.signal, postgresql.auto.conf). "
+                    + (request.preserveArchiving() ? "Archiving is kept as the backed-up cluster had it (--archive-mode preserve):"
+                            + " once promoted, this cluster archives into this repository, as the primary's replacement. "
+                            : "Archiving is off in the restored cluster (archive_mode = off in postgresql.auto.conf), so a test"
+                            + " restore never writes into this repository; to replace the primary, restore with --archive-mode"
+                            + " preserve, or ALTER SYSTEM RESET archive_mode and restart. ")
+                    + "Start the cluster as its owner: " + outcome.startCommand());
         } catch (RestoreException e) {
             return new Result(CommandExit.FAILED, "restore refused or failed: " + e.getMessage());
         } catch (IOException | RepositoryFormatException e) {
@@ -95,6 +102,40 @@ public final class RestoreCommand {
         } catch (RuntimeException e) {
             LOG.log(Level.SEVERE, "restore failed unexpectedly", e);
             return new Result(CommandExit.FAILED, "restore failed: internal error: " + Replies.describe(e));
+        }
+    }
+
+    /**
+     * Without --target-timeline, recovery follows the newest timeline in the archive. When that is a timeline the live
+     * primary never had (a promoted test restore that archived here, or another cluster), the restore follows the
+     * primary's own timeline instead, and says so loudly; --target-timeline N follows the other one on purpose.
+     */
+    private RestoreRequest followLivePrimary(RestoreRequest request, BackupCatalog catalog, CommandOutput output)
+            throws IOException {
+        if (request.targetTimeline().isPresent()) {
+            return request;
+        }
+        Optional<Long> live = backups.liveTimeline(catalog.systemIdentifier());
+        if (live.isEmpty()) {
+            return request;
+        }
+        try {
+            Optional<Long> foreign = backups.foreignTimeline(live.get());
+            if (foreign.isEmpty()) {
+                return request;
+            }
+            String message = "WARNING: the archive holds timeline " + foreign.get() + " (" + String.format("%08X.history", foreign.get())
+                    + "), which the live primary, on timeline " + live.get() + ", never had: it was archived by another"
+                    + " cluster, such as a promoted test restore that kept archiving. This restore follows the primary's"
+                    + " timeline " + live.get() + " (recovery_target_timeline = '" + live.get() + "'). HINT: --target-timeline "
+                    + foreign.get() + " follows the other one; walden verify reports it";
+            output.err("walden: " + message + "\n");
+            LOG.warning(message);
+            return new RestoreRequest(request.dataDirectory(), request.backupId(), request.target(), request.targetAction(),
+                    Optional.of(Long.toString(live.get())), request.tablespaceMap(), request.delta(), request.force(),
+                    request.clientPath(), request.owned(), request.tablespacesUnder(), request.preserveArchiving());
+        } catch (dev.walden.agent.backup.ArchivedTimelines.CatalogReadException e) {
+            return request;  // the restore's own choice of backup reports an unreadable history
         }
     }
 
@@ -176,8 +217,13 @@ public final class RestoreCommand {
             RecoveryConfig.checkValue("--tablespace-map", location.toString());
         }
         RecoveryConfig.checkValue("the socket path", socketPath.toString());
+        String archiveMode = arguments.value("archive-mode").orElse("off");
+        if (!archiveMode.equals("off") && !archiveMode.equals("preserve")) {
+            throw new Arguments.UsageException("--archive-mode must be off (the default: a test restore never archives into"
+                    + " this repository) or preserve (the restored cluster replaces the primary), got '" + archiveMode + "'");
+        }
         return new RestoreRequest(dataDirectory, arguments.value("backup"), target, action, timeline, tablespaces,
-                arguments.flag("delta"), arguments.flag("force"), clientPath, owned);
+                arguments.flag("delta"), arguments.flag("force"), clientPath, owned, Optional.empty(), archiveMode.equals("preserve"));
     }
 
     private static Path path(Path workingDirectory, String text) throws Arguments.UsageException {

@@ -145,6 +145,15 @@ public final class StatusCommand {
                 BackupCatalog.Listing listing = catalog.isEmpty() ? new BackupCatalog.Listing(List.of(), List.of()) : catalog.get().list();
                 List<BackupSummary> complete = listing.complete();
                 backupNode.put("unusable", listing.unusable().size());
+                if (catalog.isPresent()) {
+                    Optional<Long> live = backups.liveTimeline(catalog.get().systemIdentifier());
+                    if (live.isPresent()) {
+                        Optional<Long> foreign = backups.foreignTimeline(live.get());
+                        foreign.ifPresent(t -> warnings.add("the archive holds timeline " + t + ", which the live primary (timeline "
+                                + live.get() + ") never had: another cluster archived it, such as a promoted test restore."
+                                + " Restores and drills follow the primary's timeline. HINT: walden verify"));
+                    }
+                }
                 for (BackupCatalog.Unusable unusable : listing.unusable()) {
                     warnings.add("backup " + unusable.id() + " cannot be restored: " + unusable.reason());
                 }
@@ -165,7 +174,13 @@ public final class StatusCommand {
                     BackupSummary from = complete.stream().filter(b -> b.id().equals(anchor)).findFirst().orElse(complete.get(0));
                     window.put("from", time(from.stopped(), zone)).put("from_backup", from.id());
                     metrics.recoveryWindowStart(from.stopped());
-                    window.put("to", "the end of the archive");
+                    // The window reaches the newest archived WAL: its time, or null when none is known yet.
+                    WaldenMetrics.Archiving reached = metrics.archiving();
+                    if (reached.lastSuccessMillis() > 0) {
+                        window.put("to", time(Instant.ofEpochMilli(reached.lastSuccessMillis()), zone)).put("to_wal", reached.lastArchived());
+                    } else {
+                        window.putNull("to");
+                    }
                 } else {
                     window.putNull("from").putNull("to");
                 }
@@ -318,7 +333,7 @@ public final class StatusCommand {
         }
         var a = s.path("archiving");
         t.append(String.format("%-16s%s%s; backlog %s; %d failures since start%n", "archiving",
-                a.path("last_archived").isNull() ? "nothing archived since start" : "last " + a.path("last_archived").asText(),
+                a.path("last_archived").isNull() ? "nothing archived yet" : "last " + a.path("last_archived").asText(),
                 a.has("last_success_age_seconds") ? " (" + age(Duration.ofSeconds(a.path("last_success_age_seconds").asLong())) + " ago)" : "",
                 a.path("ready_backlog").isNull() ? "unknown (pg-data unset)" : a.path("ready_backlog").asText() + " .ready",
                 a.path("failures_since_start").asLong()));
@@ -332,7 +347,8 @@ public final class StatusCommand {
         var window = b.path("recovery_window");
         if (window.has("from") && !window.path("from").isNull()) {
             t.append(String.format("%-16sfrom %s (backup %s) to %s%n", "recovery window", window.path("from").asText(),
-                    window.path("from_backup").asText(), window.path("to").asText()));
+                    window.path("from_backup").asText(), window.path("to").isNull() ? "the end of the archive"
+                            : window.path("to").asText() + " (" + window.path("to_wal").asText() + ")"));
         }
         for (var dump : s.path("dumps")) {
             t.append(String.format("%-16s%s: %s, %s ago, %s%n", "last dump", dump.path("database").asText(), dump.path("id").asText(),

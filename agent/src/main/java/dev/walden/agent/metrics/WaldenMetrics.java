@@ -163,6 +163,16 @@ public final class WaldenMetrics {
         state.failingSinceMillis.set(0);
     }
 
+    /**
+     * What the repository says was archived last, read at start-up: so that status and the gauges after a restart say
+     * what is true, not "nothing since start". A push since start is newer and is kept.
+     */
+    public void archivedBeforeStart(String name, Instant at) {
+        if (state.lastPushSuccessMillis.compareAndSet(0, at.toEpochMilli())) {
+            state.lastArchived.compareAndSet("", name);
+        }
+    }
+
     /** @param reason one of the failure reasons above */
     public void pushFailed(String reason, String message, long nanos, long nowMillis) {
         pushTimer.record(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);

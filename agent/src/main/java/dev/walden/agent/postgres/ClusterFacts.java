@@ -6,7 +6,7 @@ import java.util.List;
  * What a running cluster says about itself, read once per backup.
  *
  * @param versionNumber {@code server_version_num}, e.g. 150010
- * @param timeline the timeline of the latest checkpoint
+ * @param timeline the primary's current timeline (a standby's: that of its latest restartpoint)
  */
 public record ClusterFacts(
         String dataDirectory,

@@ -70,7 +70,9 @@ public final class PostgresSession implements AutoCloseable {
                        current_setting('archive_command'),
                        (SELECT setting::bigint FROM pg_settings WHERE name = 'wal_segment_size'),
                        pg_is_in_recovery(),
-                       (SELECT timeline_id FROM pg_control_checkpoint()),
+                       CASE WHEN pg_is_in_recovery() THEN (SELECT timeline_id FROM pg_control_checkpoint())::bigint
+                            -- a primary's current timeline: after a promotion the checkpoint's lags until the next one
+                            ELSE ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int::bigint END,
                        CASE WHEN current_setting('server_version_num')::int >= 150000
                             THEN has_function_privilege('pg_backup_start(text, boolean)', 'EXECUTE')
                             ELSE has_function_privilege('pg_start_backup(text, boolean, boolean)', 'EXECUTE') END

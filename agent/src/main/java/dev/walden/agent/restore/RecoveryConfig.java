@@ -10,14 +10,19 @@ import java.util.List;
 public final class RecoveryConfig {
     private RecoveryConfig() {}
 
+    /** @param archivingOff write archive_mode = off (the default of walden restore; not for --archive-mode preserve) */
     record Settings(String restoreCommand, RecoveryTarget target, String targetAction, String targetTimeline, String backupId,
-                    String when) {}
+                    String when, boolean archivingOff) {
+        Settings(String restoreCommand, RecoveryTarget target, String targetAction, String targetTimeline, String backupId, String when) {
+            this(restoreCommand, target, targetAction, targetTimeline, backupId, when, true);
+        }
+    }
 
     static String rewrite(String existing, Settings settings) {
         List<String> lines = new ArrayList<>();
         for (String line : existing.split("\n", -1)) {
             String key = line.strip().split("[\\s=]", 2)[0];
-            if (key.equals("restore_command") || key.startsWith("recovery_target")) {
+            if (key.equals("restore_command") || key.startsWith("recovery_target") || (settings.archivingOff() && key.equals("archive_mode"))) {
                 lines.add("# " + line + "    # commented out by walden restore " + settings.backupId());
             } else {
                 lines.add(line);
@@ -36,6 +41,12 @@ public final class RecoveryConfig {
         }
         if (settings.targetTimeline() != null) {
             lines.add("recovery_target_timeline = " + quote(settings.targetTimeline()));
+        }
+        if (settings.archivingOff()) {
+            lines.add("# Archiving is off, so that this restored cluster never writes WAL or timeline history into the"
+                    + " repository it was restored from. To archive (this cluster replaces the primary): ALTER SYSTEM RESET"
+                    + " archive_mode; then restart, or restore with --archive-mode preserve.");
+            lines.add("archive_mode = 'off'");
         }
         return String.join("\n", lines) + "\n";
     }

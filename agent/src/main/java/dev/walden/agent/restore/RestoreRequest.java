@@ -13,6 +13,9 @@ import java.util.Optional;
  * @param owned what a restore must never write into or delete: everything the agent keeps (judged after resolving links)
  * @param tablespacesUnder where to put every tablespace not in {@code tablespaceMap} (a drill: DIR/OID), instead of
  *                         its original location
+ * @param preserveArchiving keep the archive_mode the backed-up cluster had ({@code --archive-mode preserve}), for a
+ *                          restore that replaces the primary; by default the restored cluster does not archive, so a
+ *                          test restore never writes into production's repository
  */
 public record RestoreRequest(
         Path dataDirectory,
@@ -25,7 +28,8 @@ public record RestoreRequest(
         boolean force,
         String clientPath,
         dev.walden.agent.paths.OwnedPaths owned,
-        Optional<Path> tablespacesUnder) {
+        Optional<Path> tablespacesUnder,
+        boolean preserveArchiving) {
 
     public RestoreRequest {
         tablespaceMap = Map.copyOf(tablespaceMap);
@@ -35,6 +39,14 @@ public record RestoreRequest(
                           Optional<String> targetTimeline, Map<Long, Path> tablespaceMap, boolean delta, boolean force,
                           String clientPath, dev.walden.agent.paths.OwnedPaths owned) {
         this(dataDirectory, backupId, target, targetAction, targetTimeline, tablespaceMap, delta, force, clientPath, owned,
-                Optional.empty());
+                Optional.empty(), false);
+    }
+
+    /** A restore with archiving off: a drill's. */
+    public RestoreRequest(Path dataDirectory, Optional<String> backupId, RecoveryTarget target, Optional<String> targetAction,
+                          Optional<String> targetTimeline, Map<Long, Path> tablespaceMap, boolean delta, boolean force,
+                          String clientPath, dev.walden.agent.paths.OwnedPaths owned, Optional<Path> tablespacesUnder) {
+        this(dataDirectory, backupId, target, targetAction, targetTimeline, tablespaceMap, delta, force, clientPath, owned,
+                tablespacesUnder, false);
     }
 }

@@ -253,7 +253,8 @@ public final class Restorer {
         String existing = Files.exists(autoConf) ? Files.readString(autoConf, StandardCharsets.UTF_8) : "";
         String when = java.time.format.DateTimeFormatter.ISO_OFFSET_DATE_TIME.format(clock.instant().atZone(zone));
         writeFile(autoConf, RecoveryConfig.rewrite(existing, new RecoveryConfig.Settings(restoreCommand(request.clientPath()),
-                request.target(), request.targetAction().orElse(null), request.targetTimeline().orElse(null), backup.id(), when)),
+                request.target(), request.targetAction().orElse(null), request.targetTimeline().orElse(null), backup.id(), when,
+                !request.preserveArchiving())),
                 ownership);
         Files.deleteIfExists(target.resolve("standby.signal"));
         writeFile(target.resolve("recovery.signal"), "", ownership);

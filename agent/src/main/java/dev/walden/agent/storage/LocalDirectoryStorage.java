@@ -86,6 +86,15 @@ public final class LocalDirectoryStorage implements Storage {
     }
 
     @Override
+    public java.util.Optional<java.time.Instant> storedAt(String key) throws IOException {
+        try {
+            return java.util.Optional.of(Files.getLastModifiedTime(resolve(key)).toInstant());
+        } catch (NoSuchFileException e) {
+            return java.util.Optional.empty();
+        }
+    }
+
+    @Override
     public List<StoredObject> listObjects(String prefix) throws IOException {
         // Walk from the deepest directory the prefix names, so that listing one timeline does not scan the repository.
         int slash = prefix.lastIndexOf('/');

@@ -46,6 +46,14 @@ public interface Storage extends AutoCloseable {
     /** Whether an object exists under {@code key}. */
     boolean exists(String key) throws IOException;
 
+    /**
+     * When the object under {@code key} was stored, as the store records it; empty when there is no such object or the
+     * store does not say. For status after a restart ("last archived X at T"), never for a decision about data.
+     */
+    default java.util.Optional<java.time.Instant> storedAt(String key) throws IOException {
+        return java.util.Optional.empty();
+    }
+
     /** Keys that start with {@code prefix}, in ascending order. An empty list when there are none. */
     default List<String> list(String prefix) throws IOException {
         return listObjects(prefix).stream().map(StoredObject::key).toList();

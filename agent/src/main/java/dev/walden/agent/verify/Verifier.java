@@ -1,5 +1,6 @@
 package dev.walden.agent.verify;
 
+import dev.walden.agent.backup.ArchivedTimelines;
 import dev.walden.agent.backup.BackupCatalog;
 import dev.walden.agent.backup.BackupSummary;
 import dev.walden.agent.backup.BaseBackups;
@@ -82,6 +83,12 @@ public final class Verifier {
         } catch (Cancelled e) {
             error = Optional.of("could not check: cancelled before the end");
         }
+        if (error.isEmpty() && run.backupCount == 0) {
+            // An archive with no complete backup cannot restore anything: never "everything holds".
+            run.problem("no-backup", null, List.of(), "the repository holds no complete backup, so nothing can be restored from"
+                    + " it" + (run.walCount > 0 ? " (its " + run.walCount + " WAL files need a base backup to start from)" : "")
+                    + ". HINT: walden backup");
+        }
         VerifyReport report = new VerifyReport(started, clock.instant(), quick, repository, system,
                 new VerifyReport.Counts(run.backupCount, run.walCount, run.objects.get(), run.bytesRead.get(), run.timelineCount),
                 run.problems, error);
@@ -153,6 +160,21 @@ public final class Verifier {
                 }
             }
             timelineCount = Math.max(segments.size(), histories.size());
+            Optional<Long> live = backups.liveTimeline(system);
+            if (live.isPresent()) {
+                try {
+                    Optional<Long> foreign = backups.foreignTimeline(live.get());
+                    if (foreign.isPresent()) {
+                        problem("timeline-foreign", null, List.of(), String.format("timeline %d (%08X.history) is in the archive,"
+                                + " but the live primary is on timeline %d and never had it: another cluster archived it, such"
+                                + " as a promoted test restore that kept archiving. Restores and drills follow the primary's"
+                                + " timeline; recovery_target_timeline = 'latest' would follow this one. HINT: stop whatever"
+                                + " archives it; restore tests with the default --archive-mode off", foreign.get(), foreign.get(), live.get()));
+                    }
+                } catch (ArchivedTimelines.CatalogReadException e) {
+                    // reported by the histories check
+                }
+            }
             for (long timeline : segments.keySet()) {
                 if (timeline > 1 && !histories.containsKey(timeline)) {
                     problem("timeline-history", null, List.of(), String.format("timeline %d has WAL but no %08X.history in the"

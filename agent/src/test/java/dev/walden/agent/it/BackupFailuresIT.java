@@ -226,7 +226,7 @@ class BackupFailuresIT extends ClusterTest {
 
             // Damage one file and add one: --delta rewrites the first, removes the second, keeps the rest.
             Path control = target.resolve("global/pg_control");
-            Path versionFile = target.resolve("PG_VERSION");
+            Path versionFile = target.resolve("base/1/PG_VERSION");  // the top PG_VERSION names the major: another is refused
             Files.writeString(versionFile, "99\n");
             Files.writeString(target.resolve("base/extra-file"), "not in the backup");
             RunningAgent.ClientRun delta = agent.client(env, dir, "restore", "--pgdata", target.toString(), "--delta",

@@ -75,10 +75,10 @@ class VersionMatrixIT extends ClusterTest {
                 // Point in time: exactly the rows before the target. Promoted, it archives timeline 2.
                 Path pitr = PostgresCluster.postgresDirectory(workspace.resolve("pitr"));
                 RunningAgent.ClientRun restore = agent.client(env, dir, "restore", "--pgdata", pitr.toString(),
-                        "--target-time", target, "--target-action", "promote");
+                        "--target-time", target, "--target-action", "promote", "--archive-mode", "preserve");
                 assertEquals(0, restore.exitCode(), restore.stderr());
                 try (PostgresCluster copy = PostgresCluster.restored(version, pitr, workspace, port + 1)) {
-                    copy.appendConfig("archive_mode = on\narchive_command = '" + walden + " push %p %f'\n");
+                    copy.appendConfig("archive_mode = on\n");  // restored() turned it off; the primary's archive_command is kept
                     copy.start();
                     copy.awaitPromoted(Duration.ofSeconds(120));
                     assertEquals("before", copy.sql("SELECT string_agg(v, ',') FROM marks"));

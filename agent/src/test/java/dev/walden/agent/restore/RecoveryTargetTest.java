@@ -63,6 +63,8 @@ class RecoveryTargetTest {
                 restore_command = 'walden --socket /run/walden/walden.sock fetch %f %p'
                 recovery_target_time = '2026-12-01 14:30:00.000000+01:00'
                 recovery_target_action = 'promote'
+                # Archiving is off, so that this restored cluster never writes WAL or timeline history into the repository it was restored from. To archive (this cluster replaces the primary): ALTER SYSTEM RESET archive_mode; then restart, or restore with --archive-mode preserve.
+                archive_mode = 'off'
                 """, written);
         assertEquals("'it''s'", RecoveryConfig.quote("it's"));
     }

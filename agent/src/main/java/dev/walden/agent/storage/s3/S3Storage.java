@@ -175,6 +175,22 @@ public final class S3Storage implements Storage {
     }
 
     @Override
+    public java.util.Optional<java.time.Instant> storedAt(String key) throws IOException {
+        try {
+            return java.util.Optional.ofNullable(s3.headObject(b -> b.bucket(bucket).key(objectKey(key))).lastModified());
+        } catch (NoSuchKeyException e) {
+            return java.util.Optional.empty();
+        } catch (AwsServiceException e) {
+            if (e.statusCode() == 404) {
+                return java.util.Optional.empty();
+            }
+            throw failure("look up " + key, e);
+        } catch (SdkException e) {
+            throw failure("look up " + key, e);
+        }
+    }
+
+    @Override
     public List<StoredObject> listObjects(String keyPrefix) throws IOException {
         List<StoredObject> objects = new ArrayList<>();
         try {
