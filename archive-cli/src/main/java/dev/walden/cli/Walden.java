@@ -146,7 +146,7 @@ public final class Walden {
                 case "ping" -> operands == 0 ? new Request.Ping() : null;
                 case "backup", "restore", "expire", "verify", "drill", "status", "dump" -> new Request.Command(
                         java.util.Arrays.asList(args).subList(index, args.length), workingDirectory.toString(),
-                        env.getOrDefault("WALDEN_CLIENT", "walden"), "1".equals(env.get("WALDEN_PROGRESS")));
+                        env.getOrDefault("WALDEN_CLIENT", "walden"), "1".equals(env.get("WALDEN_PROGRESS")), zone(env));
                 default -> null;
             };
         } catch (InvalidPathException e) {
@@ -259,6 +259,22 @@ public final class Walden {
             }
         }
         return false;
+    }
+
+    /**
+     * The caller's time zone, for times given without one: {@code TZ} when it names a zone (":Europe/Berlin" too),
+     * else the system's. A POSIX TZ rule that names no zone falls back to the system's.
+     */
+    static String zone(java.util.Map<String, String> env) {
+        String tz = env.get("TZ");
+        if (tz != null && !tz.isBlank()) {
+            try {
+                return java.time.ZoneId.of(tz.startsWith(":") ? tz.substring(1) : tz, java.time.ZoneId.SHORT_IDS).getId();
+            } catch (java.time.DateTimeException notAZoneName) {
+                // a POSIX rule such as CET-1CEST: the system's zone below
+            }
+        }
+        return java.time.ZoneId.systemDefault().getId();
     }
 
     private static int usage(PrintStream err, String problem, boolean fetch) {

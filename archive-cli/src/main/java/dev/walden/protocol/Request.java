@@ -30,11 +30,17 @@ public sealed interface Request permits Request.Push, Request.Fetch, Request.Pin
      * @param workingDirectory the client's working directory, against which relative paths in arguments resolve
      * @param clientPath how PostgreSQL should run this client (written into {@code restore_command})
      * @param progress whether the client shows progress lines (its standard output is a terminal)
+     * @param zone the client's time zone ({@code TZ}, else the system's), in which times without one are read; empty
+     *             when the client did not send one (then the agent's zone)
      */
-    record Command(java.util.List<String> arguments, String workingDirectory, String clientPath, boolean progress)
+    record Command(java.util.List<String> arguments, String workingDirectory, String clientPath, boolean progress, String zone)
             implements Request {
         public Command {
             arguments = java.util.List.copyOf(arguments);
+        }
+
+        public Command(java.util.List<String> arguments, String workingDirectory, String clientPath, boolean progress) {
+            this(arguments, workingDirectory, clientPath, progress, "");
         }
     }
 }

@@ -18,6 +18,7 @@ import java.nio.charset.StandardCharsets;
  * FETCH (0x02) body := fileName:string destinationPath:string
  * PING  (0x03) body := (empty)
  * COMMAND (0x04) body := workingDirectory:string clientPath:string flags:u8 argumentCount:u16 argument:string*
+ *                         [zone:string, present when flags has FLAG_ZONE]
  * REPLY (0x80) body := status:u8 message:string
  * OUTPUT (0x81) body := stream:u8 text:string       (any number, while a COMMAND runs)
  * RESULT (0x82) body := exitCode:u8 message:string  (ends a COMMAND)
@@ -43,6 +44,8 @@ public final class WireFormat {
     public static final byte TYPE_RESULT = (byte) 0x82;
     /** COMMAND flag bit: the client shows progress (its standard output is a terminal). */
     public static final int FLAG_PROGRESS = 1;
+    /** COMMAND flag bit: the client's time zone follows the arguments. */
+    public static final int FLAG_ZONE = 2;
     public static final int MAX_ARGUMENTS = 256;
 
     private WireFormat() {}
@@ -66,13 +69,16 @@ public final class WireFormat {
                 putHeader(buffer, TYPE_COMMAND);
                 putString(buffer, command.workingDirectory());
                 putString(buffer, command.clientPath());
-                buffer.put((byte) (command.progress() ? FLAG_PROGRESS : 0));
+                buffer.put((byte) ((command.progress() ? FLAG_PROGRESS : 0) | (command.zone().isEmpty() ? 0 : FLAG_ZONE)));
                 if (command.arguments().size() > MAX_ARGUMENTS) {
                     throw new ProtocolException("more than " + MAX_ARGUMENTS + " arguments");
                 }
                 buffer.putShort((short) command.arguments().size());
                 for (String argument : command.arguments()) {
                     putString(buffer, argument);
+                }
+                if (!command.zone().isEmpty()) {
+                    putString(buffer, command.zone());
                 }
             } catch (java.nio.BufferOverflowException e) {
                 throw new ProtocolException("command line is longer than " + MAX_FRAME_LENGTH + " bytes");
@@ -174,7 +180,8 @@ public final class WireFormat {
         for (int i = 0; i < count; i++) {
             arguments.add(getString(body));
         }
-        return new Request.Command(arguments, workingDirectory, clientPath, (flags & FLAG_PROGRESS) != 0);
+        String zone = (flags & FLAG_ZONE) != 0 ? getString(body) : "";
+        return new Request.Command(arguments, workingDirectory, clientPath, (flags & FLAG_PROGRESS) != 0, zone);
     }
 
     /**

@@ -44,6 +44,8 @@ class WireFormatTest {
         Request command = new Request.Command(java.util.List.of("restore", "--pgdata", "/srv/pg", "--target-time", "14:30"),
                 "/home/dba", "/usr/bin/walden", true);
         assertEquals(command, WireFormat.decodeRequest(body(WireFormat.encodeRequest(command))));
+        Request zoned = new Request.Command(java.util.List.of("restore", "--target-time", "14:30"), "/", "w", false, "Europe/Berlin");
+        assertEquals(zoned, WireFormat.decodeRequest(body(WireFormat.encodeRequest(zoned))));
         Output output = new Output(Output.Stream.PROGRESS, "backup: 1.2 GB of 2.4 GB");
         assertEquals(output, WireFormat.decodeAgentFrame(body(WireFormat.encodeOutput(output))));
         Result result = new Result(126, "stop");

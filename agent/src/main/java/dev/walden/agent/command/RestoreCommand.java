@@ -30,11 +30,11 @@ import java.util.logging.Logger;
 /**
  * {@code walden restore --pgdata DIR [--backup ID] [--target-time TS | --target-lsn LSN | --target-xid XID |
  * --target-name NAME | --target immediate] [--target-action A] [--target-timeline T] [--tablespace-map OID=DIR ...]
- * [--delta] [--force] [--archive-mode off|preserve]}.
+ * [--delta] [--force] [--archive-mode off|preserve] [--force-target]}.
  */
 public final class RestoreCommand {
     private static final Logger LOG = Logger.getLogger(RestoreCommand.class.getName());
-    private static final Set<String> FLAGS = Set.of("delta", "force");
+    private static final Set<String> FLAGS = Set.of("delta", "force", "force-target");
     private static final Set<String> VALUED = Set.of("pgdata", "backup", "target-time", "target-lsn", "target-xid", "target-name",
             "target", "target-action", "target-timeline", "tablespace-map", "archive-mode");
 
@@ -57,10 +57,15 @@ public final class RestoreCommand {
 
     public Result run(Request.Command command, Caller caller, List<String> words, CommandOutput output) {
         RestoreRequest request;
+        ZoneId callerZone = callerZone(command);
         try {
-            request = parse(command, words);
+            request = parse(command, words, callerZone);
         } catch (Arguments.UsageException | IllegalArgumentException e) {
             return new Result(CommandExit.USAGE, e.getMessage() + " (walden --help shows usage)");
+        }
+        if (request.target() instanceof RecoveryTarget.Time time) {
+            output.err("walden: recovering to " + java.time.format.DateTimeFormatter.ISO_INSTANT.format(time.instant()) + " (UTC), that is "
+                    + time.value() + " in " + callerZone + "\n");
         }
         try {
             List<Path> written = new java.util.ArrayList<>(request.tablespaceMap().values());
@@ -80,8 +85,8 @@ public final class RestoreCommand {
             request = followLivePrimary(request, catalog.get(), output);
             Restorer restorer = new Restorer(catalog.get(), backups.timelines(), threads, socketPath, zone, clock);
             Restorer.Outcome outcome = restorer.restore(request, output);
-            String target = request.target().setting().isEmpty() ? "the end of the archive"
-                    : request.target().setting() + " = '" + request.target().value() + "'";
+            String target = outcome.recoveryTarget().setting().isEmpty() ? "the end of the archive"
+                    : outcome.recoveryTarget().setting() + " = '" + outcome.recoveryTarget().value() + "'";
             return new Result(CommandExit.OK, "restored backup " + outcome.backup().id() + " into " + request.dataDirectory()
                     + (outcome.target().equals(request.dataDirectory()) ? "" : " (" + outcome.target() + ")") + ": "
                     + outcome.files() + " files, " + TransferProgress.size(outcome.bytes()) + " written"
@@ -133,13 +138,25 @@ public final class RestoreCommand {
             LOG.warning(message);
             return new RestoreRequest(request.dataDirectory(), request.backupId(), request.target(), request.targetAction(),
                     Optional.of(Long.toString(live.get())), request.tablespaceMap(), request.delta(), request.force(),
-                    request.clientPath(), request.owned(), request.tablespacesUnder(), request.preserveArchiving());
+                    request.clientPath(), request.owned(), request.tablespacesUnder(), request.preserveArchiving(), request.forceTarget());
         } catch (dev.walden.agent.backup.ArchivedTimelines.CatalogReadException e) {
             return request;  // the restore's own choice of backup reports an unreadable history
         }
     }
 
-    private RestoreRequest parse(Request.Command command, List<String> words) throws Arguments.UsageException {
+    /** The caller's zone, as the client sent it (TZ, else its system's); the agent's when it sent none or an unknown one. */
+    private ZoneId callerZone(Request.Command command) {
+        if (!command.zone().isEmpty()) {
+            try {
+                return ZoneId.of(command.zone());
+            } catch (java.time.DateTimeException e) {
+                LOG.info("the client's time zone '" + command.zone() + "' is not known here; times are read in " + zone);
+            }
+        }
+        return zone;
+    }
+
+    private RestoreRequest parse(Request.Command command, List<String> words, ZoneId zone) throws Arguments.UsageException {
         Arguments arguments = Arguments.parse(words, FLAGS, VALUED);
         if (!arguments.positional().isEmpty()) {
             throw new Arguments.UsageException("restore takes no operands, got '" + arguments.positional().get(0) + "'");
@@ -156,7 +173,8 @@ public final class RestoreCommand {
             }
             targets++;
             target = switch (name) {
-                case "target-time" -> RecoveryTarget.parseTime(value.get(), zone, LocalDate.now(clock.withZone(zone)));
+                case "target-time" -> value.get().equals("latest-available") ? new RecoveryTarget.Latest()
+                        : RecoveryTarget.parseTime(value.get(), zone, LocalDate.now(clock.withZone(zone)));
                 case "target-lsn" -> new RecoveryTarget.Location(Lsn.parse(value.get()));
                 case "target-xid" -> {
                     try {
@@ -223,7 +241,8 @@ public final class RestoreCommand {
                     + " this repository) or preserve (the restored cluster replaces the primary), got '" + archiveMode + "'");
         }
         return new RestoreRequest(dataDirectory, arguments.value("backup"), target, action, timeline, tablespaces,
-                arguments.flag("delta"), arguments.flag("force"), clientPath, owned, Optional.empty(), archiveMode.equals("preserve"));
+                arguments.flag("delta"), arguments.flag("force"), clientPath, owned, Optional.empty(), archiveMode.equals("preserve"),
+                arguments.flag("force-target"));
     }
 
     private static Path path(Path workingDirectory, String text) throws Arguments.UsageException {

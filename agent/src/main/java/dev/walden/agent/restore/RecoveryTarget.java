@@ -97,6 +97,23 @@ public sealed interface RecoveryTarget {
      */
     public static Time parseTime(String text, ZoneId zone, LocalDate today) {
         String trimmed = text.strip();
+        // A zone named at the end, as PostgreSQL accepts it: "2026-12-01 14:30 Europe/Berlin", "... CET", "... UTC".
+        java.util.regex.Matcher named = java.util.regex.Pattern.compile("(.*[0-9])\\s+([A-Za-z][A-Za-z0-9/_+-]*)").matcher(trimmed);
+        if (named.matches()) {
+            ZoneId explicit;
+            try {
+                explicit = ZoneId.of(named.group(2), ZoneId.SHORT_IDS);
+            } catch (java.time.DateTimeException e) {
+                throw new IllegalArgumentException("--target-time '" + text + "' names the time zone '" + named.group(2)
+                        + "', which is not one; use a name such as Europe/Berlin, an abbreviation such as CET, or an offset such as +01");
+            }
+            Time local = parseTime(named.group(1), explicit, today);
+            return new Time(local.instant(), zone);
+        }
+        // An offset without a colon, as PostgreSQL accepts it: +0100, -0530.
+        if (trimmed.matches(".*[0-9][+-][0-9]{4}")) {
+            trimmed = trimmed.substring(0, trimmed.length() - 2) + ":" + trimmed.substring(trimmed.length() - 2);
+        }
         try {
             return new Time(OffsetDateTime.parse(trimmed.replace(' ', 'T')).toInstant(), zone);
         } catch (DateTimeParseException notIso) {

@@ -13,6 +13,7 @@ import java.util.Optional;
  * @param owned what a restore must never write into or delete: everything the agent keeps (judged after resolving links)
  * @param tablespacesUnder where to put every tablespace not in {@code tablespaceMap} (a drill: DIR/OID), instead of
  *                         its original location
+ * @param forceTarget       restore even when the archive does not reach the target yet ({@code --force-target})
  * @param preserveArchiving keep the archive_mode the backed-up cluster had ({@code --archive-mode preserve}), for a
  *                          restore that replaces the primary; by default the restored cluster does not archive, so a
  *                          test restore never writes into production's repository
@@ -29,7 +30,8 @@ public record RestoreRequest(
         String clientPath,
         dev.walden.agent.paths.OwnedPaths owned,
         Optional<Path> tablespacesUnder,
-        boolean preserveArchiving) {
+        boolean preserveArchiving,
+        boolean forceTarget) {
 
     public RestoreRequest {
         tablespaceMap = Map.copyOf(tablespaceMap);
@@ -39,7 +41,7 @@ public record RestoreRequest(
                           Optional<String> targetTimeline, Map<Long, Path> tablespaceMap, boolean delta, boolean force,
                           String clientPath, dev.walden.agent.paths.OwnedPaths owned) {
         this(dataDirectory, backupId, target, targetAction, targetTimeline, tablespaceMap, delta, force, clientPath, owned,
-                Optional.empty(), false);
+                Optional.empty(), false, false);
     }
 
     /** A restore with archiving off: a drill's. */
@@ -47,6 +49,6 @@ public record RestoreRequest(
                           Optional<String> targetTimeline, Map<Long, Path> tablespaceMap, boolean delta, boolean force,
                           String clientPath, dev.walden.agent.paths.OwnedPaths owned, Optional<Path> tablespacesUnder) {
         this(dataDirectory, backupId, target, targetAction, targetTimeline, tablespaceMap, delta, force, clientPath, owned,
-                tablespacesUnder, false);
+                tablespacesUnder, false, false);
     }
 }

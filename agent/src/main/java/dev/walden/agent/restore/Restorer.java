@@ -72,7 +72,7 @@ public final class Restorer {
     /** What the restore did, for the closing message. */
     /** @param target the data directory as written: the requested one with its links resolved */
     public record Outcome(BackupSummary backup, String reason, long files, long bytes, long reused, double seconds,
-                          String startCommand, Path target) {}
+                          String startCommand, Path target, RecoveryTarget recoveryTarget) {}
 
     public Outcome restore(RestoreRequest request, CommandOutput output) throws RestoreException, IOException {
         // Judged and used as the kernel resolves it: a link to the repository is the repository.
@@ -102,6 +102,7 @@ public final class Restorer {
             }
         }
         output.err("walden: restoring backup " + backup.id() + ": " + choice.reason() + "\n");
+        RecoveryTarget recoveryTarget = reachable(backup, request, output);
         Manifest manifest;
         try {
             manifest = catalog.manifest(backup.id());
@@ -253,7 +254,7 @@ public final class Restorer {
         String existing = Files.exists(autoConf) ? Files.readString(autoConf, StandardCharsets.UTF_8) : "";
         String when = java.time.format.DateTimeFormatter.ISO_OFFSET_DATE_TIME.format(clock.instant().atZone(zone));
         writeFile(autoConf, RecoveryConfig.rewrite(existing, new RecoveryConfig.Settings(restoreCommand(request.clientPath()),
-                request.target(), request.targetAction().orElse(null), request.targetTimeline().orElse(null), backup.id(), when,
+                recoveryTarget, request.targetAction().orElse(null), request.targetTimeline().orElse(null), backup.id(), when,
                 !request.preserveArchiving())),
                 ownership);
         Files.deleteIfExists(target.resolve("standby.signal"));
@@ -268,7 +269,58 @@ public final class Restorer {
         }
         String start = startCommand(target, backup.pgVersion() / 10000);
         LOG.info("restored backup " + backup.id() + " into " + target + ": " + progress.line("restore"));
-        return new Outcome(backup, choice.reason(), manifest.files().size(), bytes, reused, progress.seconds(), start, target);
+        return new Outcome(backup, choice.reason(), manifest.files().size(), bytes, reused, progress.seconds(), start, target,
+                recoveryTarget);
+    }
+
+    /**
+     * Checks the target against what the archive holds on the backup's timeline, when recovery stays on it: a time or
+     * LSN beyond the archive's end is refused (PostgreSQL would stop with "recovery ended before configured recovery
+     * target was reached"), unless --force-target; with no target, a backup whose WAL breaks off in a gap (kept by
+     * retention for its own range only) is restored to what it can reach, and says so.
+     *
+     * @return the target to write
+     */
+    private RecoveryTarget reachable(BackupSummary backup, RestoreRequest request, CommandOutput output)
+            throws RestoreException, IOException {
+        RecoveryTarget target = request.target();
+        if (request.forceTarget() || target instanceof RecoveryTarget.Immediate || target instanceof RecoveryTarget.Xid
+                || target instanceof RecoveryTarget.Name) {
+            return target;
+        }
+        String timeline = request.targetTimeline().orElse("latest");
+        try {
+            boolean staysOnBackupTimeline = timeline.equals(Long.toString(backup.timeline()))
+                    || (!timeline.matches("[0-9]+") && timelines.latestFrom(backup.timeline()) == backup.timeline());
+            if (!staysOnBackupTimeline) {
+                return target;
+            }
+        } catch (ArchivedTimelines.CatalogReadException e) {
+            return target;
+        }
+        ArchiveReach reach = ArchiveReach.of(catalog.objects().storage(), catalog.systemIdentifier(), backup);
+        String reaches = "the archive holds timeline " + backup.timeline() + "'s WAL without a break up to " + reach.lastSegment()
+                + " (LSN " + reach.endLsn() + reach.lastStored().map(t -> ", stored at " + java.time.format.DateTimeFormatter
+                        .ISO_OFFSET_DATE_TIME.format(t.atZone(zone).withNano(0))).orElse("") + ")"
+                + (reach.beyondGap() ? "; later WAL lies beyond a gap (expired by retention, or missing) that recovery cannot cross" : "");
+        String hint = " HINT: --target-time latest-available restores to the end of what is archived; if more WAL is on its"
+                + " way (SELECT pg_switch_wal() on the primary archives the current segment), wait, or use --force-target";
+        if (target instanceof RecoveryTarget.Time time && reach.lastStored().isPresent() && time.instant().isAfter(reach.lastStored().get())) {
+            throw new RestoreException("the target " + time.value() + " lies after everything recovery from backup " + backup.id()
+                    + " can replay: " + reaches + "." + hint);
+        }
+        if (target instanceof RecoveryTarget.Location location && location.lsn().compareTo(reach.endLsn()) > 0) {
+            throw new RestoreException("the target LSN " + location.lsn() + " lies after everything recovery from backup "
+                    + backup.id() + " can replay: " + reaches + "." + hint);
+        }
+        if (target instanceof RecoveryTarget.Latest && reach.beyondGap()) {
+            RecoveryTarget reachableEnd = new RecoveryTarget.Location(reach.lastSegmentStart(backup.walSegmentSize()));
+            output.err("walden: " + reaches + ", so recovery is set to stop at LSN " + reach.lastSegmentStart(backup.walSegmentSize())
+                    + " (recovery_target_lsn), the furthest point it surely reaches; rows written after it are not restored."
+                    + " HINT: a newer backup reaches further (walden backup list)\n");
+            return reachableEnd;
+        }
+        return target;
     }
 
     /**

@@ -101,6 +101,49 @@ class TestRestoreIT extends ClusterTest {
         }
     }
 
+    @Test
+    void aTargetPastTheArchiveIsRefusedAndTimesAreReadInTheCallersZone() throws Exception {
+        try (PostgresCluster primary = PostgresCluster.initdb(workspace, "zones", 55515)) {
+            try (RunningAgent agent = RunningAgent.start(dir.resolve("agent"), primary.agentOptions())) {
+                Path walden = ClientLauncher.write(dir.resolve("agent"), agent.socket());
+                primary.appendConfig("archive_mode = on\narchive_command = '" + walden + " push %p %f'\n");
+                primary.start();
+                primary.sql("CREATE TABLE t (v text); INSERT INTO t VALUES ('before')");
+                assertEquals(0, agent.client(dir, "backup").exitCode());
+                Thread.sleep(1100);
+                // The DBA's wall clock in Berlin, without a zone: read in the client's TZ, not the agent's (UTC).
+                String berlin = primary.sql("SELECT to_char(clock_timestamp() AT TIME ZONE 'Europe/Berlin', 'YYYY-MM-DD HH24:MI:SS.US')");
+                Thread.sleep(1100);
+                primary.sql("INSERT INTO t VALUES ('after')");
+                String last = primary.sql("SELECT pg_walfile_name(pg_current_wal_lsn())");
+                primary.sql("SELECT pg_switch_wal()");
+                primary.await("the WAL to be archived", Duration.ofSeconds(60),
+                        () -> last.compareTo(String.valueOf(primary.trySql("SELECT coalesce(last_archived_wal, '') FROM pg_stat_archiver"))) <= 0);
+
+                // 2. A target after everything archived: refused with what the archive reaches, and nothing written.
+                Path future = dir.resolve("future");
+                RunningAgent.ClientRun tooLate = agent.client(Map.of("WALDEN_CLIENT", walden.toString()), dir, "restore", "--pgdata",
+                        future.toString(), "--target-time", "2099-01-01 00:00:00+00");
+                assertEquals(1, tooLate.exitCode(), tooLate.stderr());
+                assertTrue(tooLate.stderr().contains("lies after everything") && tooLate.stderr().contains("latest-available"),
+                        tooLate.stderr());
+                assertFalse(Files.exists(future.resolve("global/pg_control")));
+
+                // 3. The Berlin time restores exactly the row before it.
+                Path pitr = PostgresCluster.postgresDirectory(workspace.resolve("berlin"));
+                RunningAgent.ClientRun restore = agent.client(Map.of("WALDEN_CLIENT", walden.toString(), "TZ", "Europe/Berlin"), dir,
+                        "restore", "--pgdata", pitr.toString(), "--target-time", berlin, "--target-action", "promote");
+                assertEquals(0, restore.exitCode(), restore.stderr());
+                assertTrue(restore.stderr().contains("(UTC)") && restore.stderr().contains("Europe/Berlin"), restore.stderr());
+                try (PostgresCluster copy = PostgresCluster.restored(pitr, workspace, 55516)) {
+                    copy.start();
+                    copy.awaitPromoted(Duration.ofSeconds(120));
+                    assertEquals("before", copy.sql("SELECT string_agg(v, ',') FROM t"));
+                }
+            }
+        }
+    }
+
     private static boolean exists(RunningAgent agent, String key) {
         try {
             return agent.storage().exists(key);

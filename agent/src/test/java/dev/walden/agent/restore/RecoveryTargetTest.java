@@ -2,6 +2,7 @@ package dev.walden.agent.restore;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Instant;
 import java.time.LocalDate;
@@ -37,6 +38,20 @@ class RecoveryTargetTest {
     void refusesWhatIsNotATime() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> RecoveryTarget.parseTime("soon", PARIS, TODAY));
         assertEquals(true, e.getMessage().contains("'14:30' (today)"));
+    }
+
+    @Test
+    void acceptsTheZonesAndOffsetsPostgresAccepts() {
+        Instant expected = Instant.parse("2026-12-01T13:30:00Z");
+        ZoneId utc = ZoneId.of("UTC");
+        assertEquals(expected, RecoveryTarget.parseTime("2026-12-01 14:30 Europe/Berlin", utc, TODAY).instant());
+        assertEquals(expected, RecoveryTarget.parseTime("2026-12-01 14:30:00 CET", utc, TODAY).instant());
+        assertEquals(expected, RecoveryTarget.parseTime("2026-12-01 14:30:00+0100", utc, TODAY).instant());
+        assertEquals(expected, RecoveryTarget.parseTime("2026-12-01 13:30 UTC", PARIS, TODAY).instant());
+        assertEquals(expected, RecoveryTarget.parseTime("14:30 Europe/Berlin", utc, TODAY).instant());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> RecoveryTarget.parseTime("2026-12-01 14:30 Mars/Olympus", utc, TODAY));
+        assertTrue(e.getMessage().contains("Mars/Olympus"), e.getMessage());
     }
 
     @Test
