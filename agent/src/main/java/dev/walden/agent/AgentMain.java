@@ -30,6 +30,7 @@ public final class AgentMain {
             """;
 
     public static void main(String[] args) {
+        AgentLogManager.installFirst();
         System.exit(run(args));
     }
 
@@ -89,10 +90,13 @@ public final class AgentMain {
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {
+                java.util.logging.Logger.getLogger(AgentMain.class.getName()).info("walden-agent stopping (signal or shutdown):"
+                        + " new requests are refused; push and fetch in flight get up to 30 s; a backup or restore in flight stops incomplete");
                 agent.close();
             } catch (Exception e) {
                 System.err.println("walden-agent: error while stopping: " + e.getMessage());
             } finally {
+                AgentLogManager.resetAfterStop();
                 stopped.countDown();
             }
         }, "walden-shutdown"));
