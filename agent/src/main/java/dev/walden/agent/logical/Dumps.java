@@ -215,6 +215,54 @@ public final class Dumps {
         return record;
     }
 
+    /**
+     * pg_restore restores nothing, and exits 0, for a --table or --schema the dump does not hold: checked here first
+     * against the dump's table of contents, so a misspelt name is an error that names what the dump has.
+     */
+    private void requireNamed(DumpCatalog catalog, Path bin, DumpRecord dump, RestoreRequest request) throws DumpException, IOException {
+        Process list = new ProcessBuilder(bin.resolve("pg_restore").toString(), "--list").start();
+        Stderr stderr = Stderr.collect(list);
+        Thread feed = Thread.ofPlatform().name("walden-dump-names").daemon().start(() -> {
+            try (OutputStream in = list.getOutputStream()) {
+                objects.read(catalog.dataKey(dump.id()), DumpCatalog.dataName(dump.id()), ObjectKind.DUMP_DATA, Long.MAX_VALUE,
+                        Channels.newChannel(in));
+            } catch (Exception e) {
+                // pg_restore --list stops reading after the table of contents: a broken pipe here is expected
+            }
+        });
+        java.util.Set<String> relations = new java.util.TreeSet<>();
+        java.util.Set<String> schemas = new java.util.TreeSet<>();
+        java.util.regex.Pattern entry = java.util.regex.Pattern.compile(
+                "^\\d+; \\d+ \\d+ (TABLE|VIEW|MATERIALIZED VIEW|SEQUENCE|FOREIGN TABLE|SCHEMA) (\\S+) (\\S+) .*$");
+        try (var lines = new java.io.BufferedReader(new java.io.InputStreamReader(list.getInputStream())).lines()) {
+            lines.forEach(line -> {
+                java.util.regex.Matcher m = entry.matcher(line);
+                if (m.matches()) {
+                    if (m.group(1).equals("SCHEMA")) {
+                        schemas.add(m.group(3));
+                    } else {
+                        relations.add(m.group(3));
+                        schemas.add(m.group(2));
+                    }
+                }
+            });
+        }
+        int exit = await(list);
+        feed.interrupt();
+        if (exit != 0) {
+            throw new DumpException("pg_restore --list could not read dump " + dump.id() + " (exit " + exit + "): " + stderr.text().strip());
+        }
+        List<String> missing = new ArrayList<>();
+        request.tables().stream().filter(t -> !relations.contains(t)).forEach(t -> missing.add("table " + t));
+        request.schemas().stream().filter(sc -> !schemas.contains(sc)).forEach(sc -> missing.add("schema " + sc));
+        if (!missing.isEmpty()) {
+            throw new DumpException("dump " + dump.id() + " (database " + dump.subject() + ") holds no " + String.join(", no ", missing)
+                    + "; nothing was restored. HINT: it has " + (relations.isEmpty() ? "no tables" : "tables "
+                    + String.join(", ", relations.stream().limit(20).toList()) + (relations.size() > 20 ? ", ..." : ""))
+                    + "; pg_restore --list on the file from walden dump get shows everything");
+        }
+    }
+
     /** Streams the stored dump back into {@code pg_restore --list}; returns its entries, or throws and deletes the dump. */
     private long tableOfContents(DumpCatalog catalog, Path bin, String id, String what) throws DumpException, IOException {
         Process list = new ProcessBuilder(bin.resolve("pg_restore").toString(), "--list").start();
@@ -301,6 +349,9 @@ public final class Dumps {
             } else {
                 output.progress("dump restore: verifying " + dump.id());
                 catalog.verifyData(dump.id());
+            }
+            if (dump.format().equals("custom") && (!request.tables().isEmpty() || !request.schemas().isEmpty())) {
+                requireNamed(catalog, bin, dump, request);
             }
             if (request.create()) {
                 try (PostgresSession session = PostgresSession.open(target)) {

@@ -101,6 +101,12 @@ class DumpIT extends ClusterTest {
             assertEquals("500", primary.tool("psql", "-Atq", "-d", "one_table", "-c", "SELECT count(*) FROM customers").strip());
             assertEquals("customers", primary.tool("psql", "-Atq", "-d", "one_table", "-c",
                     "SELECT string_agg(tablename, ',') FROM pg_tables WHERE schemaname = 'public'").strip());
+            // A table the dump does not hold is an error that names what it holds, and nothing is restored.
+            RunningAgent.ClientRun missing = agent.client(dir, "dump", "restore", shop, "--database", "no_table", "--create",
+                    "--table", "nosuchtable");
+            assertEquals(1, missing.exitCode(), missing.stderr());
+            assertTrue(missing.stderr().contains("holds no table nosuchtable") && missing.stderr().contains("customers"), missing.stderr());
+            assertEquals("0", primary.sql("SELECT count(*) FROM pg_database WHERE datname = 'no_table'"), "no database was created");
 
             // Parallel restore through a spool file, which is removed afterwards.
             RunningAgent.ClientRun parallel = agent.client(dir, "dump", "restore", id(dumps, "postgres"), "--database", "bench_copy",
