@@ -14,10 +14,12 @@ public final class AgentMain {
 
     static final String USAGE = """
             usage: walden-agent [--config FILE] [--OPTION VALUE ...]
+                                  (--socket PATH, and WALDEN_SOCKET, as the client takes them, mean --socket-path)
                    walden-agent keygen --keyring FILE [--id ID] [--no-activate] [--passphrase --passphrase-file FILE]
                                   add a key to a keyring (created with mode 0600 if absent); it becomes the active
                                   key unless --no-activate; --passphrase derives it with Argon2id from the file
-                                  named by keyring-passphrase-file instead of storing random bytes
+                                  --passphrase-file (which keyring-passphrase-file must then name) instead of
+                                  storing random bytes
                    walden-agent options [--markdown]     list every option (docs/configuration.md is this output)
                    walden-agent metrics --markdown       list every metric (docs/metrics.md is this output)
                    walden-agent --help | --version
@@ -66,6 +68,8 @@ public final class AgentMain {
                     }
                     if (arg.equals("--config")) {
                         configFile = Path.of(args[++i]);
+                    } else if (arg.equals("--socket")) {
+                        overrides.put("socket-path", args[++i]);  // the client's name for the same path
                     } else {
                         overrides.put(arg.substring(2), args[++i]);
                     }

@@ -29,9 +29,15 @@ final class StartupFailure {
         for (var option : paths(config).entrySet()) {
             Path configured = option.getValue().toAbsolutePath().normalize();
             if (configured.startsWith(file) || file.startsWith(configured)) {
+                // The socket is a file the agent creates: the directory to make is its parent.
+                Path directory = option.getKey().equals("socket-path") ? configured.getParent() : configured;
+                String user = System.getProperty("user.name");
                 return option.getKey() + " = " + option.getValue() + ": " + (file.equals(configured) ? "" : "at " + file + ": ")
-                        + error + ". HINT: create it for the agent's user (e.g. install -d -o postgres " + configured
-                        + "), or set " + option.getKey() + " to a directory that user may write";
+                        + error + ". HINT: create " + (option.getKey().equals("socket-path") ? "its directory" : "it")
+                        + " for the agent's user (e.g. install -d -o " + user + " " + directory
+                        + (option.getKey().equals("socket-path") ? "; systemd's RuntimeDirectory=walden does this for /run/walden" : "")
+                        + "), or set " + option.getKey() + " to a " + (option.getKey().equals("socket-path") ? "path in a directory" : "directory")
+                        + " that user may write";
             }
         }
         return file + ": " + error;

@@ -16,7 +16,7 @@ class StartupFailureTest {
         AgentConfig config = AgentConfig.load(null, Map.of(), Map.of("socket-path", "/tmp/w/walden.sock", "repo-path", "/tmp/w/repo"));
         String message = StartupFailure.describe(config, new IOException("wrapped", new AccessDeniedException("/var/lib/walden")));
         assertEquals("spool-path = /var/lib/walden/spool: at /var/lib/walden: permission denied. HINT: create it for the agent's"
-                + " user (e.g. install -d -o postgres /var/lib/walden/spool), or set spool-path to a directory that user may write", message);
+                + " user (e.g. install -d -o " + System.getProperty("user.name") + " /var/lib/walden/spool), or set spool-path to a directory that user may write", message);
     }
 
     @Test

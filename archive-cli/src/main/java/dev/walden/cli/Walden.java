@@ -221,7 +221,13 @@ public final class Walden {
     }
 
     private static void reportConnectionFailure(Path socket, Exception e, PrintStream err) {
-        if (e instanceof NoSuchFileException || e instanceof SocketException) {
+        String reason = e.getMessage() == null ? "" : e.getMessage().toLowerCase(java.util.Locale.ROOT);
+        if (e instanceof java.nio.file.AccessDeniedException || reason.contains("permission denied")) {
+            err.println("walden: permission denied on the agent's socket " + socket + ": this user ("
+                    + System.getProperty("user.name") + ") may not connect to it. HINT: run walden as the agent's user"
+                    + " (e.g. sudo -u postgres walden ...), or add this user to the socket's group (postgres) and to the"
+                    + " agent's allowed-users");
+        } else if (e instanceof NoSuchFileException || e instanceof SocketException) {
             err.println("walden: cannot reach the agent at " + socket + ": " + describe(e)
                     + " HINT: is walden-agent running, and is --socket / WALDEN_SOCKET right?");
         } else {

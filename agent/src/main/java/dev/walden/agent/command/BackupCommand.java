@@ -137,7 +137,10 @@ public final class BackupCommand {
             return;
         }
         try {
-            output.err("walden: " + ExpireCommand.summary(expiry.run(false, output::progress)) + "\n");
+            var outcome = expiry.run(false, output::progress);
+            if (!outcome.plan().expiredBackups().isEmpty() || !outcome.plan().leftovers().isEmpty() || !outcome.plan().expiredWal().isEmpty()) {
+                output.err("walden: " + ExpireCommand.summary(outcome) + "\n");  // said only when something went
+            }
         } catch (BackupException | IOException | RepositoryFormatException | BackupCatalog.CatalogException e) {
             LOG.warning("expiry after the backup failed: " + e.getMessage());
             output.err("walden: warning: the backup is complete, but expiring old backups failed: " + Replies.describe(e)

@@ -90,6 +90,10 @@ public record AgentConfig(
         if (file != null) {
             readFile(file, byKey, settings, problems);
         }
+        // WALDEN_SOCKET, the client's variable, names the same socket: one variable serves both programs.
+        if (environment.containsKey("WALDEN_SOCKET") && !environment.containsKey(AgentOptions.SOCKET_PATH.environmentVariable())) {
+            settings.put(AgentOptions.SOCKET_PATH.key(), new Setting(environment.get("WALDEN_SOCKET"), "environment WALDEN_SOCKET"));
+        }
         for (Option<?> option : AgentOptions.ALL) {
             String value = environment.get(option.environmentVariable());
             if (value != null) {
