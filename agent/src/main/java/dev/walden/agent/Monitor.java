@@ -67,6 +67,9 @@ final class Monitor implements AutoCloseable {
         return new Monitor(thread);
     }
 
+    /** Whether the start-up listing's interrupted and unusable backups were logged (once per start). */
+    private static volatile boolean loggedInterrupted;
+
     /** Fills the gauges from the repository; false when it could not (tried again next minute). */
     private static boolean load(BaseBackups backups, WaldenMetrics metrics) {
         try {
@@ -75,6 +78,16 @@ final class Monitor implements AutoCloseable {
                 return true;
             }
             BackupCatalog.Listing listing = catalog.get().list();
+            if (!loggedInterrupted) {
+                loggedInterrupted = true;
+                for (String id : listing.incomplete()) {
+                    LOG.info("backup " + id + " was interrupted (agent stopped or killed, or the database went away) and is"
+                            + " incomplete: it is never offered for restore, and the next backup or expiry removes it");
+                }
+                for (BackupCatalog.Unusable u : listing.unusable()) {
+                    LOG.warning("backup " + u.id() + " cannot be restored: " + u.reason());
+                }
+            }
             for (BackupSummary b : listing.complete()) {
                 metrics.backupSucceeded(b.type().label, b.stopped(), Duration.between(b.started(), b.stopped()).toMillis() / 1000.0,
                         b.storedBytes());

@@ -333,7 +333,9 @@ public final class Restorer {
                 && Files.exists(debianConfig)) {
             return "pg_ctlcluster " + major + " " + target.getFileName() + " start";
         }
-        String command = "/usr/lib/postgresql/" + major + "/bin/pg_ctl -D " + target + " -l " + target + "/recovery.log start";
+        // The log outside the data directory: a later restore --delta or --force would delete it with the rest.
+        Path log = target.getParent() == null ? Path.of("/tmp", "recovery.log") : target.resolveSibling(target.getFileName() + "-recovery.log");
+        String command = "/usr/lib/postgresql/" + major + "/bin/pg_ctl -D " + target + " -l " + log + " start";
         if (!Files.exists(target.resolve("postgresql.conf"))) {
             return command + " (first give it a postgresql.conf: the backed-up cluster kept its configuration outside the data"
                     + " directory; on Debian, restore into a cluster made with pg_createcluster, docs/runbook.md)";

@@ -160,6 +160,27 @@ public final class Verifier {
                 }
             }
             timelineCount = Math.max(segments.size(), histories.size());
+            // Each timeline's branch point against the WAL its parent holds: recovery onto the child replays the parent
+            // up to the switch point, so the parent's archive must reach the segment before it (a drill would fail).
+            for (TimelineHistory child : histories.values()) {
+                if (child.ancestors().isEmpty()) {
+                    continue;
+                }
+                TimelineHistory.Entry parent = child.ancestors().get(child.ancestors().size() - 1);
+                TreeSet<Long> parentSegments = segments.get(parent.timeline());
+                long needLast = Long.divideUnsigned(parent.switchLsn(), segmentSize) - 1;
+                if (parentSegments != null && !parentSegments.isEmpty() && parentSegments.last() < needLast) {
+                    String held = dev.walden.agent.backup.Lsn.segmentName(parent.timeline(), parentSegments.last(), segmentSize);
+                    String needed = dev.walden.agent.backup.Lsn.segmentName(parent.timeline(), needLast, segmentSize);
+                    problem("timeline-branch", null, List.of(), String.format("timeline %d branched from timeline %d at %s, but"
+                            + " timeline %d's archive ends at %s (it needs up to %s): recovery onto timeline %d from a backup on"
+                            + " timeline %d stops short. HINT: a timeline whose parent WAL is gone came from a restore that"
+                            + " archived its own history; restores follow the live primary's timeline (walden restore"
+                            + " --target-timeline %d); runbook, \"A stray timeline\"", child.timeline(), parent.timeline(),
+                            new dev.walden.agent.backup.Lsn(parent.switchLsn()), parent.timeline(), held, needed, child.timeline(),
+                            parent.timeline(), parent.timeline()));
+                }
+            }
             Optional<Long> live = backups.liveTimeline(system);
             if (live.isPresent()) {
                 try {
