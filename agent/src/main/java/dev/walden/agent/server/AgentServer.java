@@ -43,8 +43,10 @@ public final class AgentServer implements AutoCloseable {
     private final Path socketPath;
     private final EventLoopGroup eventLoop;
     private final Channel serverChannel;
+    private final RunningCommands running;
 
-    private AgentServer(Path socketPath, EventLoopGroup eventLoop, Channel serverChannel) {
+    private AgentServer(Path socketPath, EventLoopGroup eventLoop, Channel serverChannel, RunningCommands running) {
+        this.running = running;
         this.socketPath = socketPath;
         this.eventLoop = eventLoop;
         this.serverChannel = serverChannel;
@@ -58,6 +60,7 @@ public final class AgentServer implements AutoCloseable {
         Files.createDirectories(socketPath.getParent());
         removeStaleSocket(socketPath);
         EventLoopGroup eventLoop = new EpollEventLoopGroup(1);
+        RunningCommands running = new RunningCommands();
         try {
             Channel channel = new ServerBootstrap()
                     .group(eventLoop)
@@ -70,7 +73,7 @@ public final class AgentServer implements AutoCloseable {
                                     .addLast("frame-decoder", new LengthFieldBasedFrameDecoder(
                                             WireFormat.MAX_FRAME_LENGTH, 0, WireFormat.LENGTH_FIELD_BYTES, 0, WireFormat.LENGTH_FIELD_BYTES))
                                     .addLast("request-decoder", new RequestDecoder())
-                                    .addLast("dispatcher", new RequestDispatcher(router, workers, commands));
+                                    .addLast("dispatcher", new RequestDispatcher(router, workers, commands, running));
                         }
                     })
                     .bind(new DomainSocketAddress(socketPath.toString()))
@@ -78,7 +81,7 @@ public final class AgentServer implements AutoCloseable {
                     .channel();
             Files.setPosixFilePermissions(socketPath, permissions(socketMode));
             LOG.info("listening on " + socketPath);
-            return new AgentServer(socketPath, eventLoop, channel);
+            return new AgentServer(socketPath, eventLoop, channel, running);
         } catch (RuntimeException | IOException e) {
             eventLoop.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             throw e instanceof IOException io ? io : new IOException("cannot listen on " + socketPath + ": " + e.getMessage(), e);
@@ -124,6 +127,7 @@ public final class AgentServer implements AutoCloseable {
     @Override
     public void close() {
         serverChannel.close().syncUninterruptibly();
+        running.agentStopping();
         eventLoop.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         try {
             Files.deleteIfExists(socketPath);

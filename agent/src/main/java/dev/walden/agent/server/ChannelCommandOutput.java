@@ -54,7 +54,13 @@ final class ChannelCommandOutput implements CommandOutput {
         return cancelled || !channel.isActive();
     }
 
+    private final java.util.concurrent.atomic.AtomicBoolean finished = new java.util.concurrent.atomic.AtomicBoolean();
+
+    /** Sends the command's one result and closes; a second call (the agent stopping, then the command) does nothing. */
     void finish(Result result) {
+        if (!finished.compareAndSet(false, true)) {
+            return;
+        }
         heartbeat.cancel(false);
         if (channel.isActive()) {
             channel.writeAndFlush(Unpooled.wrappedBuffer(WireFormat.encodeResult(result))).awaitUninterruptibly(30, TimeUnit.SECONDS);

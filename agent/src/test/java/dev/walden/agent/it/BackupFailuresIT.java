@@ -83,6 +83,29 @@ class BackupFailuresIT extends ClusterTest {
     }
 
     @Test
+    void anAgentStoppedMidBackupTellsTheClientAndLogsIt() throws Exception {
+        try (PostgresCluster primary = PostgresCluster.initdb(workspace, "stopped", 55488)) {
+            Map<String, String> options = primary.agentOptions();
+            options.putAll(Map.of("backup-compress-level", "19", "backup-threads", "1", "backup-bundle-mib", "1", "backup-bundle-file-kib", "64"));
+            Path agentDirectory = dir.resolve("agent");
+            AgentProcess agent = AgentProcess.start(agentDirectory, options);
+            Path walden = ClientLauncher.write(agentDirectory, agent.socket());
+            primary.appendConfig("archive_mode = on\narchive_command = '" + walden + " push %p %f'\n");
+            primary.start();
+            primary.tool("pgbench", "-i", "-s", "3", "-q", "postgres");
+            CompletableFuture<RunningAgent.ClientRun> backup = CompletableFuture.supplyAsync(
+                    () -> RunningAgent.run(agent.socket(), Map.of(), dir, "backup"));
+            primary.await("the backup to be under way", Duration.ofSeconds(60), () -> dataObjects(agentDirectory.resolve("repo")) > 0);
+            agent.terminate();
+            RunningAgent.ClientRun stopped = backup.get();
+            assertEquals(1, stopped.exitCode());
+            assertTrue(stopped.stderr().contains("the agent is stopping") && stopped.stderr().contains("never offered for restore"),
+                    stopped.stderr());
+            assertTrue(agent.log().contains("walden-agent stopping") && agent.log().contains("walden-agent stopped"), agent.log());
+        }
+    }
+
+    @Test
     void aDatabaseThatStopsMidBackupLeavesItIncomplete() throws Exception {
         try (PostgresCluster primary = PostgresCluster.initdb(workspace, "stopping", 55487)) {
             Map<String, String> options = primary.agentOptions();

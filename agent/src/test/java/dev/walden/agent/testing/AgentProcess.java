@@ -25,7 +25,7 @@ public final class AgentProcess implements AutoCloseable {
         Path log = directory.resolve("agent-" + System.nanoTime() + ".log");
         String java = ProcessHandle.current().info().command().orElse("java");
         List<String> command = new ArrayList<>(List.of(java, "-cp", System.getProperty("java.class.path"),
-                "dev.walden.agent.AgentMain", "--socket-path", socket.toString(), "--socket-mode", "0666",
+                "-Djava.util.logging.manager=dev.walden.agent.AgentLogManager", "dev.walden.agent.AgentMain", "--socket-path", socket.toString(), "--socket-mode", "0666",
                 "--repo-path", directory.resolve("repo").toString(), "--spool-path", directory.resolve("spool").toString()));
         options.forEach((key, value) -> {
             command.add("--" + key);
@@ -53,6 +53,12 @@ public final class AgentProcess implements AutoCloseable {
         } catch (IOException e) {
             return "(no log: " + e.getMessage() + ")";
         }
+    }
+
+    /** SIGTERM, as systemctl stop sends it; waits for the agent to exit. */
+    public void terminate() throws InterruptedException {
+        process.destroy();
+        process.waitFor();
     }
 
     /** SIGKILL: no shutdown hook, nothing cleaned up. */
