@@ -268,7 +268,10 @@ public final class Restorer {
             throw new RestoreException("backup " + backup.id() + " has no global/pg_control; the directory cannot start");
         }
         String start = startCommand(target, backup.pgVersion() / 10000);
-        LOG.info("restored backup " + backup.id() + " into " + target + ": " + progress.line("restore"));
+        // The same count as the client's closing line: every file of the manifest (copied, empty or kept by --delta).
+        LOG.info("restored backup " + backup.id() + " into " + target + ": " + manifest.files().size() + " files, "
+                + TransferProgress.size(bytes) + " written" + (reused > 0 ? ", " + reused + " unchanged (--delta)" : "")
+                + String.format(", %.1f s", progress.seconds()));
         return new Outcome(backup, choice.reason(), manifest.files().size(), bytes, reused, progress.seconds(), start, target,
                 recoveryTarget);
     }
