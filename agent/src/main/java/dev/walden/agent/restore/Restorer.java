@@ -4,6 +4,7 @@ import dev.walden.agent.backup.ArchivedTimelines;
 import dev.walden.agent.backup.BackupCatalog;
 import dev.walden.agent.backup.BackupSummary;
 import dev.walden.agent.backup.FileChecksum;
+import dev.walden.agent.backup.Lsn;
 import dev.walden.agent.backup.Manifest;
 import dev.walden.agent.backup.ParallelFiles;
 import dev.walden.agent.backup.TransferProgress;
@@ -254,7 +255,8 @@ public final class Restorer {
         String existing = Files.exists(autoConf) ? Files.readString(autoConf, StandardCharsets.UTF_8) : "";
         String when = java.time.format.DateTimeFormatter.ISO_OFFSET_DATE_TIME.format(clock.instant().atZone(zone));
         writeFile(autoConf, RecoveryConfig.rewrite(existing, new RecoveryConfig.Settings(restoreCommand(request.clientPath()),
-                recoveryTarget, request.targetAction().orElse(null), request.targetTimeline().orElse(null), backup.id(), when,
+                recoveryTarget, request.targetAction().orElse(recoveryTarget != request.target() ? "promote" : null),
+                request.targetTimeline().orElse(null), backup.id(), when,
                 !request.preserveArchiving())),
                 ownership);
         Files.deleteIfExists(target.resolve("standby.signal"));
@@ -317,11 +319,20 @@ public final class Restorer {
                     + backup.id() + " can replay: " + reaches + "." + hint);
         }
         if (target instanceof RecoveryTarget.Latest && reach.beyondGap()) {
-            RecoveryTarget reachableEnd = new RecoveryTarget.Location(reach.lastSegmentStart(backup.walSegmentSize()));
-            output.err("walden: " + reaches + ", so recovery is set to stop at LSN " + reach.lastSegmentStart(backup.walSegmentSize())
-                    + " (recovery_target_lsn), the furthest point it surely reaches; rows written after it are not restored."
+            if (request.backupId().isEmpty()) {
+                // The newest backup with a hole after it: WAL is missing, which verify reports; recovery stops there.
+                output.err("walden: WARNING: " + reaches + "; recovery will end there and later transactions are not restored."
+                        + " HINT: walden verify names the missing WAL\n");
+                return target;
+            }
+            // An older backup chosen with --backup, kept by retention with its own WAL range: say what it reaches, and
+            // set the target there (never before its consistent point), so recovery ends where the DBA was told.
+            Lsn end = reach.lastSegmentStart(backup.walSegmentSize());
+            Lsn stop = end.compareTo(backup.stopLsn()) < 0 ? backup.stopLsn() : end;
+            output.err("walden: " + reaches + ", so recovery is set to stop at LSN " + stop + " (recovery_target_lsn) and"
+                    + " promote, the furthest point it surely reaches from backup " + backup.id() + "; later transactions are not restored."
                     + " HINT: a newer backup reaches further (walden backup list)\n");
-            return reachableEnd;
+            return new RecoveryTarget.Location(stop);
         }
         return target;
     }
