@@ -53,8 +53,13 @@ public final class Drill {
 
     /** What {@code walden drill} was asked. */
     /** @param dumpId a logical dump to restore into a scratch database of the drill's server, and check there */
+    /** @param zone where a --target-time without a zone is read: the caller's (the client sends its TZ) */
     public record Request(Optional<String> backupId, Optional<String> targetTime, boolean keep, String clientPath,
-                          Optional<String> dumpId) {}
+                          Optional<String> dumpId, Optional<ZoneId> zone) {
+        public Request(Optional<String> backupId, Optional<String> targetTime, boolean keep, String clientPath, Optional<String> dumpId) {
+            this(backupId, targetTime, keep, clientPath, dumpId, Optional.empty());
+        }
+    }
 
     static final String DUMP_DATABASE = "walden_drill_dump";
 
@@ -110,7 +115,8 @@ public final class Drill {
         String targetText;
         if (request.targetTime().isPresent()) {
             try {
-                target = RecoveryTarget.parseTime(request.targetTime().get(), zone, LocalDate.now(clock.withZone(zone)));
+                ZoneId readIn = request.zone().orElse(zone);
+                target = RecoveryTarget.parseTime(request.targetTime().get(), readIn, LocalDate.now(clock.withZone(readIn)));
             } catch (IllegalArgumentException e) {
                 throw new DrillException(e.getMessage());
             }
