@@ -112,6 +112,16 @@ public final class Agent implements AutoCloseable {
      */
     public static Agent start(AgentConfig config, Map<String, String> environment, Clock clock)
             throws IOException, KeyringException, RepositoryFormatException {
+        return start(config, environment, clock, java.util.function.UnaryOperator.identity());
+    }
+
+    /**
+     * @param storageWrapper wraps the opened storage: the identity, except in tests that inject storage failures
+     *                       (a full disk, an unreadable directory, an S3 answer that is garbage) into a real agent
+     */
+    public static Agent start(AgentConfig config, Map<String, String> environment, Clock clock,
+                              java.util.function.UnaryOperator<Storage> storageWrapper)
+            throws IOException, KeyringException, RepositoryFormatException {
         PeerPolicy peers;
         try {
             peers = PeerPolicy.of(config.allowedUsers(), config.operatorUsers(), PeerPolicy.currentUid(), Path.of("/etc/passwd"));
@@ -124,7 +134,7 @@ public final class Agent implements AutoCloseable {
         ObjectEncryption encryption = config.encrypted()
                 ? ObjectEncryption.aesGcm(keyring, ObjectEncryption.RandomBytes.secure())
                 : ObjectEncryption.none();
-        Storage storage = openStorage(config);
+        Storage storage = storageWrapper.apply(openStorage(config));
         PushAhead pushAhead = PushAhead.NONE;
         RestorePrefetch prefetch = RestorePrefetch.NONE;
         ThreadPoolExecutor workers = null;

@@ -35,6 +35,14 @@ public final class LocalDirectoryStorage implements Storage {
 
     @Override
     public PutOutcome putIfAbsent(String key, ObjectWriter writer) throws IOException {
+        try {
+            return put(key, writer);
+        } catch (java.nio.file.FileSystemException | java.io.UncheckedIOException e) {
+            throw StorageFailureException.local(describe(), "store " + key, e);
+        }
+    }
+
+    private PutOutcome put(String key, ObjectWriter writer) throws IOException {
         Path target = resolve(key);
         if (Files.exists(target)) {
             return PutOutcome.ALREADY_EXISTS;
@@ -77,6 +85,8 @@ public final class LocalDirectoryStorage implements Storage {
             return Files.newInputStream(resolve(key));
         } catch (NoSuchFileException e) {
             throw new ObjectNotFoundException(key);
+        } catch (java.nio.file.FileSystemException e) {
+            throw StorageFailureException.local(describe(), "read " + key, e);
         }
     }
 
@@ -96,6 +106,15 @@ public final class LocalDirectoryStorage implements Storage {
 
     @Override
     public List<StoredObject> listObjects(String prefix) throws IOException {
+        try {
+            return walk(prefix);
+        } catch (IOException | java.io.UncheckedIOException e) {
+            // A directory the walk cannot read arrives as UncheckedIOException: a storage failure, not a bug.
+            throw StorageFailureException.local(describe(), "list " + (prefix.isEmpty() ? "the repository" : prefix), e);
+        }
+    }
+
+    private List<StoredObject> walk(String prefix) throws IOException {
         // Walk from the deepest directory the prefix names, so that listing one timeline does not scan the repository.
         int slash = prefix.lastIndexOf('/');
         Path start = slash < 0 ? root : root.resolve(prefix.substring(0, slash));
@@ -128,7 +147,13 @@ public final class LocalDirectoryStorage implements Storage {
     @Override
     public void delete(String key) throws IOException {
         Path path = resolve(key);
-        if (Files.deleteIfExists(path)) {
+        boolean deleted;
+        try {
+            deleted = Files.deleteIfExists(path);
+        } catch (java.nio.file.FileSystemException e) {
+            throw StorageFailureException.local(describe(), "delete " + key, e);
+        }
+        if (deleted) {
             DurableFiles.fsyncDirectory(path.getParent());
             removeEmptyParents(path.getParent());
         }

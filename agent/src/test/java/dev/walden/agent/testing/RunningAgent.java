@@ -31,6 +31,12 @@ public final class RunningAgent implements AutoCloseable {
 
     /** As {@link #start(Path, Map)}, with the clock that backups, retention and verify take as now. */
     public static RunningAgent start(Path directory, Map<String, String> extraOptions, java.time.Clock clock) throws Exception {
+        return start(directory, extraOptions, clock, java.util.function.UnaryOperator.identity());
+    }
+
+    /** As {@link #start(Path, Map, java.time.Clock)}, with the agent's storage wrapped (to inject faults). */
+    public static RunningAgent start(Path directory, Map<String, String> extraOptions, java.time.Clock clock,
+                                     java.util.function.UnaryOperator<dev.walden.agent.storage.Storage> storageWrapper) throws Exception {
         Files.createDirectories(directory);
         Files.setPosixFilePermissions(directory, PosixFilePermissions.fromString("rwxr-xr-x"));
         Path socket = directory.resolve("walden.sock");
@@ -41,7 +47,7 @@ public final class RunningAgent implements AutoCloseable {
                 "repo-path", repository.toString(),
                 "spool-path", directory.resolve("spool").toString()));
         options.putAll(extraOptions);
-        return new RunningAgent(Agent.start(AgentConfig.load(null, Map.of(), options), Map.of(), clock), socket, repository);
+        return new RunningAgent(Agent.start(AgentConfig.load(null, Map.of(), options), Map.of(), clock, storageWrapper), socket, repository);
     }
 
     public Path socket() {

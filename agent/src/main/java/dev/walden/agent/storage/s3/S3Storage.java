@@ -154,6 +154,10 @@ public final class S3Storage implements Storage {
             throw new ObjectNotFoundException(key);
         } catch (SdkException e) {
             throw failure("read " + key, e);
+        } catch (IllegalArgumentException | IllegalStateException | java.io.UncheckedIOException e) {
+            // The SDK's HTTP client meets a response it cannot parse (a negative status, a truncated body): the
+            // store answered garbage, which is a storage failure to report and retry, not a bug in the agent.
+            throw garbage("read " + key, e);
         }
     }
 
@@ -171,6 +175,10 @@ public final class S3Storage implements Storage {
             throw failure("look up " + key, e);
         } catch (SdkException e) {
             throw failure("look up " + key, e);
+        } catch (IllegalArgumentException | IllegalStateException | java.io.UncheckedIOException e) {
+            // The SDK's HTTP client meets a response it cannot parse (a negative status, a truncated body): the
+            // store answered garbage, which is a storage failure to report and retry, not a bug in the agent.
+            throw garbage("look up " + key, e);
         }
     }
 
@@ -187,6 +195,10 @@ public final class S3Storage implements Storage {
             throw failure("look up " + key, e);
         } catch (SdkException e) {
             throw failure("look up " + key, e);
+        } catch (IllegalArgumentException | IllegalStateException | java.io.UncheckedIOException e) {
+            // The SDK's HTTP client meets a response it cannot parse (a negative status, a truncated body): the
+            // store answered garbage, which is a storage failure to report and retry, not a bug in the agent.
+            throw garbage("look up " + key, e);
         }
     }
 
@@ -199,6 +211,10 @@ public final class S3Storage implements Storage {
             }
         } catch (SdkException e) {
             throw failure("list " + keyPrefix, e);
+        } catch (IllegalArgumentException | IllegalStateException | java.io.UncheckedIOException e) {
+            // The SDK's HTTP client meets a response it cannot parse (a negative status, a truncated body): the
+            // store answered garbage, which is a storage failure to report and retry, not a bug in the agent.
+            throw garbage("list " + keyPrefix, e);
         }
         objects.sort(java.util.Comparator.comparing(StoredObject::key));
         return objects;
@@ -210,6 +226,10 @@ public final class S3Storage implements Storage {
             s3.deleteObject(b -> b.bucket(bucket).key(objectKey(key)));
         } catch (SdkException e) {
             throw failure("delete " + key, e);
+        } catch (IllegalArgumentException | IllegalStateException | java.io.UncheckedIOException e) {
+            // The SDK's HTTP client meets a response it cannot parse (a negative status, a truncated body): the
+            // store answered garbage, which is a storage failure to report and retry, not a bug in the agent.
+            throw garbage("delete " + key, e);
         }
     }
 
@@ -225,6 +245,12 @@ public final class S3Storage implements Storage {
 
     private String objectKey(String key) {
         return prefix + StorageKeys.check(key);
+    }
+
+    private IOException garbage(String what, RuntimeException e) {
+        return new dev.walden.agent.storage.StorageFailureException(dev.walden.agent.storage.StorageFailureException.Kind.UNAVAILABLE,
+                "S3 could not " + what + " in " + description + ": the store's answer could not be understood (" + e.getMessage()
+                        + "); nothing was acknowledged. HINT: a proxy or load balancer between the agent and S3? It is tried again", e);
     }
 
     private IOException failure(String what, SdkException e) {
@@ -297,6 +323,10 @@ public final class S3Storage implements Storage {
                 filled = 0;
             } catch (SdkException e) {
                 throw failure("upload part of " + objectKey, e);
+            } catch (IllegalArgumentException | IllegalStateException | java.io.UncheckedIOException e) {
+                // The SDK's HTTP client meets a response it cannot parse (a negative status, a truncated body): the
+                // store answered garbage, which is a storage failure to report and retry, not a bug in the agent.
+                throw garbage("upload part of " + objectKey, e);
             }
         }
 

@@ -1,0 +1,74 @@
+package dev.walden.agent.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.walden.agent.storage.StorageFailureException;
+import dev.walden.agent.testing.FaultyStorage;
+import dev.walden.agent.testing.RunningAgent;
+import dev.walden.agent.testing.TestSegments;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A real agent whose storage fails as a full disk, an unreadable directory or an outage makes it fail: every command
+ * answers, with the exit code its caller expects and one line that names the repository, the path and what to do.
+ */
+class StorageFaultsIT {
+    @TempDir
+    Path dir;
+
+    @Test
+    void everyCommandAnswersAStorageFailureWithItsOwnExitCode() throws Exception {
+        AtomicReference<FaultyStorage> faulty = new AtomicReference<>();
+        try (RunningAgent agent = RunningAgent.start(dir.resolve("agent"), Map.of(), Clock.systemUTC(), storage -> {
+            faulty.set(new FaultyStorage(storage));
+            return faulty.get();
+        })) {
+            Path data = dir.resolve("data");
+            String first = "000000010000000000000001";
+            TestSegments.write(data, first, TestSegments.SYSTEM_ID, 1);
+            assertEquals(0, agent.client(data, "push", "pg_wal/" + first, first).exitCode());
+            String repository = agent.storage().describe();
+
+            // An unreadable WAL directory: verify cannot check (2), and says what and where.
+            faulty.get().inject(new FaultyStorage.Fault(FaultyStorage.Operation.LIST, "/wal/", (java.io.IOException)
+                    StorageFailureException.local(repository, "list wal", new AccessDeniedException(dir + "/agent/repo/wal/00000001"))));
+            RunningAgent.ClientRun verify = agent.client(dir, "verify");
+            assertEquals(2, verify.exitCode(), verify.stdout() + verify.stderr());
+            assertTrue((verify.stdout() + verify.stderr()).contains("may not read or write"), verify.stdout() + verify.stderr());
+
+            // An unreadable backup directory: backup list answers, with the failure.
+            faulty.get().inject(new FaultyStorage.Fault(FaultyStorage.Operation.LIST, "/backup/", (java.io.IOException)
+                    StorageFailureException.local(repository, "list backups", new AccessDeniedException(dir + "/agent/repo/backup"))));
+            RunningAgent.ClientRun list = agent.client(dir, "backup", "list");
+            assertEquals(1, list.exitCode(), list.stdout() + list.stderr());
+            assertTrue(list.stderr().contains("may not read or write"), list.stderr());
+
+            // A full disk: push exits 1 and acknowledges nothing.
+            String second = "000000010000000000000002";
+            TestSegments.write(data, second, TestSegments.SYSTEM_ID, 2);
+            faulty.get().inject(new FaultyStorage.Fault(FaultyStorage.Operation.PUT, second, (java.io.IOException)
+                    StorageFailureException.local(repository, "store " + second, new FileSystemException(dir + "/agent/repo", null,
+                            "No space left on device"))));
+            RunningAgent.ClientRun full = agent.client(data, "push", "pg_wal/" + second, second);
+            assertEquals(1, full.exitCode(), full.stderr());
+            assertTrue(full.stderr().contains("file system is full"), full.stderr());
+
+            // An outage on fetch: recovery must stop (126), not take "missing" for an answer.
+            faulty.get().inject(new FaultyStorage.Fault(FaultyStorage.Operation.OPEN, first, new StorageFailureException(
+                    StorageFailureException.Kind.UNAVAILABLE, "repository " + repository + ": cannot read " + first + ": connection reset", null)));
+            RunningAgent.ClientRun fetch = agent.client(dir, "fetch", first, dir.resolve("RECOVERYXLOG").toString());
+            assertTrue(fetch.exitCode() > 125, fetch.exitCode() + " " + fetch.stderr());
+
+            faulty.get().clear();
+            assertEquals(0, agent.client(data, "push", "pg_wal/" + second, second).exitCode(), "works again once the fault is gone");
+        }
+    }
+}
