@@ -19,7 +19,7 @@ public final class AgentOptions {
             "Users (names or uids, comma-separated) besides the agent's own that may connect; checked with the peer's credentials on every connection. Refused connections are logged. They may archive and fetch WAL (push, fetch) and run the commands that only read (status, verify, backup list and show, dump list, expire --dry-run); what writes or deletes needs operator-users.");
 
     public static final Option<List<String>> OPERATOR_USERS = Option.list("operator-users",
-            "Users (names or uids, comma-separated) besides the agent's own and root that may run the commands that write or delete: backup, restore, expire, drill, dump, dump get and restore, backup keep, release and commit. They may connect whether or not allowed-users lists them. Files such a command writes for them land only where they could write themselves, and belong to the agent's user, mode 0600.");
+            "Users (names or uids, comma-separated) besides the agent's own (and root, once allowed-users lets it connect) that may run the commands that write or delete: backup, restore, expire, drill, dump, dump get and restore, backup keep, release and commit. They may connect whether or not allowed-users lists them. Files such a command writes for them land only where they could write themselves, and belong to the agent's user, mode 0600.");
 
     public static final Option<String> REPO_TYPE = Option.choice("repo-type", "local", List.of("local", "s3"),
             "Where archived files are stored. local: a directory on this host (repo-path); s3: an S3 or S3-compatible bucket (s3-*), which must be encrypted unless encryption = off.");
