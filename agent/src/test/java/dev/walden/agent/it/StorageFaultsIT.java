@@ -50,6 +50,9 @@ class StorageFaultsIT {
             RunningAgent.ClientRun list = agent.client(dir, "backup", "list");
             assertEquals(1, list.exitCode(), list.stdout() + list.stderr());
             assertTrue(list.stderr().contains("may not read or write"), list.stderr());
+            RunningAgent.ClientRun status = agent.client(dir, "status");
+            assertEquals(2, status.exitCode(), "status cannot vouch for the backups: " + status.stdout());
+            assertTrue(status.stdout().contains("may not read or write"), status.stdout());
 
             // A full disk: push exits 1 and acknowledges nothing.
             String second = "000000010000000000000002";
