@@ -85,6 +85,35 @@ class S3OutageIT {
         }
     }
 
+    @Test
+    void anAnswerNoClientCanParseIsAStorageFailureNotABug() throws Exception {
+        try (S3ProxyServer s3 = S3ProxyServer.start(); FaultyProxy proxy = new FaultyProxy(s3.port())) {
+            s3.createBucket("garbage");
+            Map<String, String> options = new HashMap<>(s3.agentOptions("garbage", ""));
+            options.put("s3-endpoint", "http://127.0.0.1:" + proxy.port());
+            options.put("s3-max-attempts", "2");
+            options.put("s3-timeout", "5");
+            options.put("encryption", "off");
+            try (RunningAgent agent = RunningAgent.start(dir.resolve("agent"), options)) {
+                Path data = dir.resolve("data");
+                String first = "000000010000000000000001";
+                dev.walden.agent.testing.TestSegments.write(data, first, dev.walden.agent.testing.TestSegments.SYSTEM_ID, 1);
+                assertEquals(0, agent.client(data, "push", "pg_wal/" + first, first).exitCode());
+                proxy.set(FaultyProxy.Mode.GARBAGE_STATUS, 0);
+                String second = "000000010000000000000002";
+                dev.walden.agent.testing.TestSegments.write(data, second, dev.walden.agent.testing.TestSegments.SYSTEM_ID, 2);
+                RunningAgent.ClientRun garbage = agent.client(data, "push", "pg_wal/" + second, second);
+                assertEquals(1, garbage.exitCode(), garbage.stderr());
+                assertTrue(!garbage.stderr().contains("internal error"), "a storage failure, not a bug: " + garbage.stderr());
+                RunningAgent.ClientRun fetch = agent.client(dir, "fetch", first, dir.resolve("x").toString());
+                assertTrue(fetch.exitCode() > 125, "recovery must not take garbage for 'missing': " + fetch.exitCode() + " " + fetch.stderr());
+                proxy.set(FaultyProxy.Mode.PASS, 0);
+                assertEquals(0, agent.client(data, "push", "pg_wal/" + second, second).exitCode(), "archived once the store answers");
+                assertEquals(0, agent.client(dir, "fetch", second, dir.resolve("y").toString()).exitCode());
+            }
+        }
+    }
+
     private static String switchWal(PostgresCluster pg) throws Exception {
         pg.sql("INSERT INTO t SELECT generate_series(1, 1000)");
         String segment = pg.sql("SELECT pg_walfile_name(pg_current_wal_lsn())");

@@ -17,7 +17,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * pooled keep-alive connections cannot dodge the fault.
  */
 public final class FaultyProxy implements AutoCloseable {
-    public enum Mode { PASS, SLOW_DOWN_503, DELAY }
+    public enum Mode { PASS, SLOW_DOWN_503, DELAY, GARBAGE_STATUS }
 
     private final ServerSocket server;
     private final int upstreamPort;
@@ -68,6 +68,14 @@ public final class FaultyProxy implements AutoCloseable {
                             + "<Message>Please reduce your request rate.</Message></Error>";
                     client.getOutputStream().write(("HTTP/1.1 503 Slow Down\r\nContent-Type: application/xml\r\nContent-Length: "
                             + body.length() + "\r\nConnection: close\r\n\r\n" + body).getBytes(StandardCharsets.US_ASCII));
+                    client.getOutputStream().flush();
+                    closeQuietly(client);
+                    return;
+                }
+                case GARBAGE_STATUS -> {
+                    // What a broken middlebox may answer: a status line no HTTP client can parse.
+                    readRequestHead(client.getInputStream());
+                    client.getOutputStream().write("HTTP/1.1 -1 Garbage\r\nConnection: close\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
                     client.getOutputStream().flush();
                     closeQuietly(client);
                     return;
