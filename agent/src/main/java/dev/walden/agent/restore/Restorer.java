@@ -310,7 +310,9 @@ public final class Restorer {
                 + (reach.beyondGap() ? "; later WAL lies beyond a gap (expired by retention, or missing) that recovery cannot cross" : "");
         String hint = " HINT: --target-time latest-available restores to the end of what is archived; if more WAL is on its"
                 + " way (SELECT pg_switch_wal() on the primary archives the current segment), wait, or use --force-target";
-        if (target instanceof RecoveryTarget.Time time && reach.lastStored().isPresent() && time.instant().isAfter(reach.lastStored().get())) {
+        // A second of slack: S3 records when an object was stored to the second only.
+        if (target instanceof RecoveryTarget.Time time && reach.lastStored().isPresent()
+                && time.instant().isAfter(reach.lastStored().get().plusSeconds(1))) {
             throw new RestoreException("the target " + time.value() + " lies after everything recovery from backup " + backup.id()
                     + " can replay: " + reaches + "." + hint);
         }
