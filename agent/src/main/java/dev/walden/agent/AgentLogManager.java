@@ -5,17 +5,11 @@ import java.util.logging.LogManager;
 /**
  * java.util.logging's own shutdown hook resets the log manager, removing every handler, while the agent's shutdown hook
  * is still stopping it: the lines that say what happened to requests in flight were lost. This manager ignores that
- * reset; the agent's hook calls {@link #resetAfterStop()} once everything is stopped and logged.
+ * reset; the agent's hook calls {@link #resetAfterStop()} once everything is stopped and logged. It must be named at
+ * JVM start ({@code -Djava.util.logging.manager}, as bin/walden-agent does): the JDK creates the log manager before main.
  */
 public final class AgentLogManager extends LogManager {
     private volatile boolean stopped;
-
-    /** The launcher (bin/walden-agent) names this class with -Djava.util.logging.manager; for other runs this tries the same, which works only when nothing touched java.util.logging yet. */
-    static void installFirst() {
-        if (System.getProperty("java.util.logging.manager") == null) {
-            System.setProperty("java.util.logging.manager", AgentLogManager.class.getName());
-        }
-    }
 
     @Override
     public void reset() {

@@ -32,7 +32,6 @@ public final class AgentMain {
             """;
 
     public static void main(String[] args) {
-        AgentLogManager.installFirst();
         System.exit(run(args));
     }
 

@@ -192,30 +192,38 @@ public final class BaseBackups {
     }
 
     /**
-     * The live primary's current timeline, when pg-data is set and the cluster answers and is the repository's own;
-     * empty otherwise (then no timeline can be judged foreign).
+     * A timeline in the archive newer than the live primary's, which the primary never had: what a promoted test
+     * restore that kept archiving (or another cluster) left, and which recovery's default, {@code latest}, would follow.
+     *
+     * @param live  the live primary's current timeline
+     * @param stray the newest timeline in the archive, which descends from none the primary had
      */
-    public Optional<Long> liveTimeline(long repositorySystem) {
+    public record StrayTimeline(long live, long stray) {}
+
+    /**
+     * The stray timeline, if any: judged only when pg-data is set and the cluster answers as a primary of the
+     * repository's own system (otherwise no timeline can be called foreign), and the histories can be read.
+     */
+    public Optional<StrayTimeline> strayTimeline(long repositorySystem) throws IOException {
         if (dataDirectory.isEmpty()) {
             return Optional.empty();
         }
+        long live;
         try (PostgresSession session = PostgresSession.open(postgres)) {
             ClusterFacts facts = session.facts();
-            return facts.systemIdentifier() == repositorySystem && !facts.inRecovery() ? Optional.of(facts.timeline()) : Optional.empty();
+            if (facts.systemIdentifier() != repositorySystem || facts.inRecovery()) {
+                return Optional.empty();
+            }
+            live = facts.timeline();
         } catch (PostgresException | RuntimeException e) {
             return Optional.empty();
         }
-    }
-
-    /**
-     * A timeline in the archive newer than the live primary's, which the primary never had: what a promoted test
-     * restore that kept archiving (or another cluster) left. Recovery's default, {@code latest}, would follow it.
-     *
-     * @return the newest such timeline, or empty when the archive's newest timeline is the primary's own
-     */
-    public Optional<Long> foreignTimeline(long liveTimeline) throws IOException, ArchivedTimelines.CatalogReadException {
-        long latest = timelines().latestFrom(liveTimeline);
-        return latest == liveTimeline ? Optional.empty() : Optional.of(latest);
+        try {
+            long latest = timelines().latestFrom(live);
+            return latest == live ? Optional.empty() : Optional.of(new StrayTimeline(live, latest));
+        } catch (ArchivedTimelines.CatalogReadException e) {
+            return Optional.empty();  // an unreadable history is reported by verify and by the restore's choice of backup
+        }
     }
 
     /** Checks the cluster as a backup would, for start-up: the refusals and warnings, or why it cannot be reached. */

@@ -39,7 +39,7 @@ public final class DrillCommand {
         DrillReport report;
         try {
             report = drill.run(new Drill.Request(arguments.value("backup"), arguments.value("target-time"), arguments.flag("keep"),
-                    command.clientPath().isEmpty() ? "walden" : command.clientPath(), arguments.value("dump"), callerZone(command)), output);
+                    command.clientPath().isEmpty() ? "walden" : command.clientPath(), arguments.value("dump"), ClientZone.of(command)), output);
         } catch (Arguments.UsageException e) {
             return new Result(CommandExit.USAGE, e.getMessage() + " (walden --help shows usage)");
         } catch (DrillException e) {
@@ -57,15 +57,6 @@ public final class DrillCommand {
                         TransferProgress.duration(report.rtoSeconds()))
                 : "drill FAILED: " + report.error().orElseGet(() -> report.checks().stream().filter(c -> !c.passed())
                         .map(c -> c.name() + ": " + c.detail()).findFirst().orElse("no check ran")));
-    }
-
-    /** The zone the client sent (its TZ), when it names one this agent knows. */
-    private static java.util.Optional<ZoneId> callerZone(dev.walden.protocol.Request.Command command) {
-        try {
-            return command.zone().isEmpty() ? java.util.Optional.empty() : java.util.Optional.of(ZoneId.of(command.zone()));
-        } catch (java.time.DateTimeException e) {
-            return java.util.Optional.empty();
-        }
     }
 
     static String summary(DrillReport r, ZoneId zone) {

@@ -57,7 +57,7 @@ public final class RestoreCommand {
 
     public Result run(Request.Command command, Caller caller, List<String> words, CommandOutput output) {
         RestoreRequest request;
-        ZoneId callerZone = callerZone(command);
+        ZoneId callerZone = ClientZone.of(command).orElse(zone);
         try {
             request = parse(command, words, callerZone);
         } catch (Arguments.UsageException | IllegalArgumentException e) {
@@ -120,40 +120,21 @@ public final class RestoreCommand {
         if (request.targetTimeline().isPresent()) {
             return request;
         }
-        Optional<Long> live = backups.liveTimeline(catalog.systemIdentifier());
-        if (live.isEmpty()) {
+        Optional<BaseBackups.StrayTimeline> stray = backups.strayTimeline(catalog.systemIdentifier());
+        if (stray.isEmpty()) {
             return request;
         }
-        try {
-            Optional<Long> foreign = backups.foreignTimeline(live.get());
-            if (foreign.isEmpty()) {
-                return request;
-            }
-            String message = "WARNING: the archive holds timeline " + foreign.get() + " (" + String.format("%08X.history", foreign.get())
-                    + "), which the live primary, on timeline " + live.get() + ", never had: it was archived by another"
-                    + " cluster, such as a promoted test restore that kept archiving. This restore follows the primary's"
-                    + " timeline " + live.get() + " (recovery_target_timeline = '" + live.get() + "'). HINT: --target-timeline "
-                    + foreign.get() + " follows the other one; walden verify reports it";
-            output.err("walden: " + message + "\n");
-            LOG.warning(message);
-            return new RestoreRequest(request.dataDirectory(), request.backupId(), request.target(), request.targetAction(),
-                    Optional.of(Long.toString(live.get())), request.tablespaceMap(), request.delta(), request.force(),
-                    request.clientPath(), request.owned(), request.tablespacesUnder(), request.preserveArchiving(), request.forceTarget());
-        } catch (dev.walden.agent.backup.ArchivedTimelines.CatalogReadException e) {
-            return request;  // the restore's own choice of backup reports an unreadable history
-        }
-    }
-
-    /** The caller's zone, as the client sent it (TZ, else its system's); the agent's when it sent none or an unknown one. */
-    private ZoneId callerZone(Request.Command command) {
-        if (!command.zone().isEmpty()) {
-            try {
-                return ZoneId.of(command.zone());
-            } catch (java.time.DateTimeException e) {
-                LOG.info("the client's time zone '" + command.zone() + "' is not known here; times are read in " + zone);
-            }
-        }
-        return zone;
+        long live = stray.get().live();
+        String message = "WARNING: the archive holds timeline " + stray.get().stray() + " (" + String.format("%08X.history", stray.get().stray())
+                + "), which the live primary, on timeline " + live + ", never had: it was archived by another"
+                + " cluster, such as a promoted test restore that kept archiving. This restore follows the primary's"
+                + " timeline " + live + " (recovery_target_timeline = '" + live + "'). HINT: --target-timeline "
+                + stray.get().stray() + " follows the other one; walden verify reports it";
+        output.err("walden: " + message + "\n");
+        LOG.warning(message);
+        return new RestoreRequest(request.dataDirectory(), request.backupId(), request.target(), request.targetAction(),
+                Optional.of(Long.toString(live)), request.tablespaceMap(), request.delta(), request.force(),
+                request.clientPath(), request.owned(), request.tablespacesUnder(), request.preserveArchiving(), request.forceTarget());
     }
 
     private RestoreRequest parse(Request.Command command, List<String> words, ZoneId zone) throws Arguments.UsageException {

@@ -146,13 +146,9 @@ public final class StatusCommand {
                 List<BackupSummary> complete = listing.complete();
                 backupNode.put("unusable", listing.unusable().size());
                 if (catalog.isPresent()) {
-                    Optional<Long> live = backups.liveTimeline(catalog.get().systemIdentifier());
-                    if (live.isPresent()) {
-                        Optional<Long> foreign = backups.foreignTimeline(live.get());
-                        foreign.ifPresent(t -> warnings.add("the archive holds timeline " + t + ", which the live primary (timeline "
-                                + live.get() + ") never had: another cluster archived it, such as a promoted test restore."
-                                + " Restores and drills follow the primary's timeline. HINT: walden verify"));
-                    }
+                    backups.strayTimeline(catalog.get().systemIdentifier()).ifPresent(t -> warnings.add("the archive holds timeline "
+                            + t.stray() + ", which the live primary (timeline " + t.live() + ") never had: another cluster archived"
+                            + " it, such as a promoted test restore. Restores and drills follow the primary's timeline. HINT: walden verify"));
                 }
                 for (BackupCatalog.Unusable unusable : listing.unusable()) {
                     warnings.add("backup " + unusable.id() + " cannot be restored: " + unusable.reason());

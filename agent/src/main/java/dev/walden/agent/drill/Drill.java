@@ -227,19 +227,12 @@ public final class Drill {
             // A drill proves what production can restore: it follows the live primary's timeline, never one that a
             // promoted test restore (or another cluster) archived here; the report says when there is such a one.
             Optional<String> timeline = Optional.empty();
-            Optional<Long> live = backups.liveTimeline(catalog.systemIdentifier());
-            if (live.isPresent()) {
-                try {
-                    Optional<Long> foreign = backups.foreignTimeline(live.get());
-                    if (foreign.isPresent()) {
-                        timeline = Optional.of(Long.toString(live.get()));
-                        checks.add(new DrillReport.Check("timeline", true, "followed the live primary's timeline " + live.get()
-                                + "; the archive also holds timeline " + foreign.get() + ", which the primary never had"
-                                + " (walden verify reports it)"));
-                    }
-                } catch (dev.walden.agent.backup.ArchivedTimelines.CatalogReadException e) {
-                    // the restore's own choice of backup reports it
-                }
+            Optional<BaseBackups.StrayTimeline> stray = backups.strayTimeline(catalog.systemIdentifier());
+            if (stray.isPresent()) {
+                timeline = Optional.of(Long.toString(stray.get().live()));
+                checks.add(new DrillReport.Check("timeline", true, "followed the live primary's timeline " + stray.get().live()
+                        + "; the archive also holds timeline " + stray.get().stray() + ", which the primary never had"
+                        + " (walden verify reports it)"));
             }
             Restorer.Outcome restored = restorer.restore(new RestoreRequest(data, request.backupId(), target, action, timeline,
                     Map.of(), false, false, request.clientPath(), owned, Optional.of(run.resolve("tablespaces"))), quiet(output));

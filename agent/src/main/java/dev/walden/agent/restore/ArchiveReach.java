@@ -8,7 +8,6 @@ import dev.walden.agent.wal.WalFileName;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.Optional;
-import java.util.TreeSet;
 
 /**
  * How far recovery from a backup can go on its own timeline: the unbroken run of archived segments from the backup's
@@ -27,28 +26,33 @@ public record ArchiveReach(String lastSegment, Lsn endLsn, Optional<Instant> las
         long segmentSize = backup.walSegmentSize();
         String timeline = String.format("%08X", backup.timeline());
         String prefix = Long.toUnsignedString(systemIdentifier) + "/wal/" + timeline + "/";
-        TreeSet<Long> segments = new TreeSet<>();
-        for (String key : storage.list(prefix)) {
-            String name = key.substring(prefix.length());
-            if (name.length() == 24) {
-                try {
-                    segments.add(WalFileName.parse(name).segmentNumber(segmentSize));
-                } catch (InvalidWalFileNameException notASegment) {
-                    // not ours to judge
-                }
-            }
-        }
+        // The listing is in name order, which within a timeline is segment order: one pass finds the unbroken run
+        // from the backup's first segment and whether anything follows a gap, holding no set of segments.
         long first = WalFileName.parse(backup.walStart()).segmentNumber(segmentSize);
         long last = first - 1;
-        while (segments.contains(last + 1)) {
-            last++;
+        boolean beyondGap = false;
+        for (String key : storage.list(prefix)) {
+            String name = key.substring(prefix.length());
+            if (name.length() != 24) {
+                continue;  // history, backup history and partial files
+            }
+            long segment;
+            try {
+                segment = WalFileName.parse(name).segmentNumber(segmentSize);
+            } catch (InvalidWalFileNameException notASegment) {
+                continue;
+            }
+            if (segment == last + 1 && !beyondGap) {
+                last = segment;
+            } else if (segment > last + 1) {
+                beyondGap = true;
+            }
         }
         if (last < first) {
-            return new ArchiveReach(backup.walStart(), backup.startLsn(), Optional.empty(), !segments.tailSet(first, true).isEmpty());
+            return new ArchiveReach(backup.walStart(), backup.startLsn(), Optional.empty(), beyondGap);
         }
         String lastName = Lsn.segmentName(backup.timeline(), last, segmentSize);
-        return new ArchiveReach(lastName, new Lsn((last + 1) * segmentSize),
-                storage.storedAt(prefix + lastName), segments.higher(last) != null);
+        return new ArchiveReach(lastName, new Lsn((last + 1) * segmentSize), storage.storedAt(prefix + lastName), beyondGap);
     }
 
     /** The start of the last segment of the run: an LSN recovery surely reaches (a record starts in every segment). */

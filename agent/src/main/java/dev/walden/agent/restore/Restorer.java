@@ -70,8 +70,12 @@ public final class Restorer {
         this.clock = clock;
     }
 
-    /** What the restore did, for the closing message. */
-    /** @param target the data directory as written: the requested one with its links resolved */
+    /**
+     * What the restore did, for the closing message.
+     *
+     * @param target         the data directory as written: the requested one with its links resolved
+     * @param recoveryTarget the target written, which the archive's reach may have set (an older backup's gap)
+     */
     public record Outcome(BackupSummary backup, String reason, long files, long bytes, long reused, double seconds,
                           String startCommand, Path target, RecoveryTarget recoveryTarget) {}
 

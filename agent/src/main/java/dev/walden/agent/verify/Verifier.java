@@ -181,21 +181,11 @@ public final class Verifier {
                             parent.timeline(), parent.timeline()));
                 }
             }
-            Optional<Long> live = backups.liveTimeline(system);
-            if (live.isPresent()) {
-                try {
-                    Optional<Long> foreign = backups.foreignTimeline(live.get());
-                    if (foreign.isPresent()) {
-                        problem("timeline-foreign", null, List.of(), String.format("timeline %d (%08X.history) is in the archive,"
-                                + " but the live primary is on timeline %d and never had it: another cluster archived it, such"
-                                + " as a promoted test restore that kept archiving. Restores and drills follow the primary's"
-                                + " timeline; recovery_target_timeline = 'latest' would follow this one. HINT: stop whatever"
-                                + " archives it; restore tests with the default --archive-mode off", foreign.get(), foreign.get(), live.get()));
-                    }
-                } catch (ArchivedTimelines.CatalogReadException e) {
-                    // reported by the histories check
-                }
-            }
+            backups.strayTimeline(system).ifPresent(t -> problem("timeline-foreign", null, List.of(), String.format("timeline %d"
+                    + " (%08X.history) is in the archive, but the live primary is on timeline %d and never had it: another cluster"
+                    + " archived it, such as a promoted test restore that kept archiving. Restores and drills follow the primary's"
+                    + " timeline; recovery_target_timeline = 'latest' would follow this one. HINT: stop whatever archives it;"
+                    + " restore tests with the default --archive-mode off", t.stray(), t.stray(), t.live())));
             for (long timeline : segments.keySet()) {
                 if (timeline > 1 && !histories.containsKey(timeline)) {
                     problem("timeline-history", null, List.of(), String.format("timeline %d has WAL but no %08X.history in the"

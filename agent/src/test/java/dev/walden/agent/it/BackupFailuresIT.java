@@ -32,16 +32,12 @@ class BackupFailuresIT extends ClusterTest {
     @Test
     void anAgentKilledMidBackupLeavesNothingCompleteAndTheNextBackupWorks() throws Exception {
         try (PostgresCluster primary = PostgresCluster.initdb(workspace, "killed", 55481)) {
-            Map<String, String> options = primary.agentOptions();
-            // zstd level 19 on one thread makes the backup slow enough to kill it half-way.
-            options.putAll(Map.of("backup-compress-level", "19", "backup-threads", "1", "backup-bundle-mib", "1", "backup-bundle-file-kib", "64"));
+            Map<String, String> options = slowBackupOptions(primary);
             Path agentDirectory = dir.resolve("agent");
             Path repository = agentDirectory.resolve("repo");
             AgentProcess agent = AgentProcess.start(agentDirectory, options);
             Path walden = ClientLauncher.write(agentDirectory, agent.socket());
-            primary.appendConfig("archive_mode = on\narchive_command = '" + walden + " push %p %f'\n");
-            primary.start();
-            primary.tool("pgbench", "-i", "-s", "3", "-q", "postgres");
+            archiveAndFill(primary, walden);
 
             CompletableFuture<RunningAgent.ClientRun> first = CompletableFuture.supplyAsync(
                     () -> RunningAgent.run(agent.socket(), Map.of(), dir, "backup"));
@@ -85,14 +81,11 @@ class BackupFailuresIT extends ClusterTest {
     @Test
     void anAgentStoppedMidBackupTellsTheClientAndLogsIt() throws Exception {
         try (PostgresCluster primary = PostgresCluster.initdb(workspace, "stopped", 55488)) {
-            Map<String, String> options = primary.agentOptions();
-            options.putAll(Map.of("backup-compress-level", "19", "backup-threads", "1", "backup-bundle-mib", "1", "backup-bundle-file-kib", "64"));
+            Map<String, String> options = slowBackupOptions(primary);
             Path agentDirectory = dir.resolve("agent");
             AgentProcess agent = AgentProcess.start(agentDirectory, options);
             Path walden = ClientLauncher.write(agentDirectory, agent.socket());
-            primary.appendConfig("archive_mode = on\narchive_command = '" + walden + " push %p %f'\n");
-            primary.start();
-            primary.tool("pgbench", "-i", "-s", "3", "-q", "postgres");
+            archiveAndFill(primary, walden);
             CompletableFuture<RunningAgent.ClientRun> backup = CompletableFuture.supplyAsync(
                     () -> RunningAgent.run(agent.socket(), Map.of(), dir, "backup"));
             primary.await("the backup to be under way", Duration.ofSeconds(60), () -> dataObjects(agentDirectory.resolve("repo")) > 0);
@@ -108,14 +101,10 @@ class BackupFailuresIT extends ClusterTest {
     @Test
     void aDatabaseThatStopsMidBackupLeavesItIncomplete() throws Exception {
         try (PostgresCluster primary = PostgresCluster.initdb(workspace, "stopping", 55487)) {
-            Map<String, String> options = primary.agentOptions();
-            options.putAll(Map.of("backup-compress-level", "19", "backup-threads", "1",
-                    "backup-bundle-mib", "1", "backup-bundle-file-kib", "64"));
+            Map<String, String> options = slowBackupOptions(primary);
             try (RunningAgent agent = RunningAgent.start(dir.resolve("agent"), options)) {
                 Path walden = ClientLauncher.write(dir.resolve("agent"), agent.socket());
-                primary.appendConfig("archive_mode = on\narchive_command = '" + walden + " push %p %f'\n");
-                primary.start();
-                primary.tool("pgbench", "-i", "-s", "3", "-q", "postgres");
+                archiveAndFill(primary, walden);
                 CompletableFuture<RunningAgent.ClientRun> backup = CompletableFuture.supplyAsync(() -> agent.client(dir, "backup"));
                 primary.await("the backup to be under way", Duration.ofSeconds(60), () -> dataObjects(agent.repository()) > 0);
                 primary.stop();
@@ -281,6 +270,20 @@ class BackupFailuresIT extends ClusterTest {
             assertTrue(corrupt.stderr().contains("cannot be read") && corrupt.stderr().contains("/data/"), corrupt.stderr());
             assertFalse(Files.exists(damaged.resolve("global/pg_control")), "a failed restore can never start");
         }
+    }
+
+    /** Agent options that make a backup slow enough to interrupt half-way: zstd level 19 on one thread, small bundles. */
+    private static Map<String, String> slowBackupOptions(PostgresCluster primary) {
+        Map<String, String> options = primary.agentOptions();
+        options.putAll(Map.of("backup-compress-level", "19", "backup-threads", "1", "backup-bundle-mib", "1", "backup-bundle-file-kib", "64"));
+        return options;
+    }
+
+    /** Starts the cluster archiving through {@code walden}, with pgbench's scale-3 tables to back up. */
+    private static void archiveAndFill(PostgresCluster primary, Path walden) throws Exception {
+        primary.appendConfig("archive_mode = on\narchive_command = '" + walden + " push %p %f'\n");
+        primary.start();
+        primary.tool("pgbench", "-i", "-s", "3", "-q", "postgres");
     }
 
     private static long dataObjects(Path repository) {
