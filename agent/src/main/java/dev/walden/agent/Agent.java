@@ -15,7 +15,9 @@ import dev.walden.agent.pipeline.PushPipeline;
 import dev.walden.agent.repository.Repository;
 import dev.walden.agent.server.AgentServer;
 import dev.walden.agent.storage.LocalDirectoryStorage;
+import dev.walden.agent.storage.ClassifiedStorage;
 import dev.walden.agent.storage.Storage;
+import dev.walden.agent.storage.StorageErrors;
 import dev.walden.agent.storage.s3.S3Storage;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -134,7 +136,8 @@ public final class Agent implements AutoCloseable {
         ObjectEncryption encryption = config.encrypted()
                 ? ObjectEncryption.aesGcm(keyring, ObjectEncryption.RandomBytes.secure())
                 : ObjectEncryption.none();
-        Storage storage = storageWrapper.apply(openStorage(config));
+        StorageErrors storageErrors = new StorageErrors(clock);
+        Storage storage = new ClassifiedStorage(storageWrapper.apply(openStorage(config)), storageErrors);
         PushAhead pushAhead = PushAhead.NONE;
         RestorePrefetch prefetch = RestorePrefetch.NONE;
         ThreadPoolExecutor workers = null;
@@ -163,7 +166,7 @@ public final class Agent implements AutoCloseable {
             Instant startedAt = clock.instant();
             Supplier<Double> readyBacklog = readyBacklog(config);
             AtomicReference<Scheduler> schedulerRef = new AtomicReference<>();
-            WaldenMetrics metrics = new WaldenMetrics(readyBacklog, 16L << 20, () -> {
+            WaldenMetrics metrics = new WaldenMetrics(readyBacklog, 16L << 20, storageErrors, () -> {
                 Scheduler s = schedulerRef.get();
                 Map<String, Instant> next = new java.util.HashMap<>();
                 if (s != null) {
@@ -229,7 +232,8 @@ public final class Agent implements AutoCloseable {
             workers = new ThreadPoolExecutor(config.workerThreads(), config.workerThreads(),
                     60, TimeUnit.SECONDS, new ArrayBlockingQueue<>(config.maxQueuedRequests()),
                     Thread.ofPlatform().name("walden-worker-", 1).daemon().factory());
-            AgentServer server = AgentServer.start(config.socketPath(), config.socketMode(), peers, router, workers, commands);
+            AgentServer server = AgentServer.start(config.socketPath(), config.socketMode(), peers, router, workers, commands,
+                    config.commandStallTimeout());
             if (config.postgres().dataDirectory().isPresent()) {
                 checkClusterInBackground(backups);
             }

@@ -18,6 +18,11 @@ public final class ExitCode {
     public static final int FAILED = 1;
     /** Bad command line on push (PostgreSQL retries and logs it). */
     public static final int USAGE = 2;
+    /**
+     * push and long commands: an unexpected failure inside the agent (a bug, logged there with its details). Below 126,
+     * so PostgreSQL retries a push; monitoring plugins read 3 as "unknown". fetch uses {@link #ABORT_RECOVERY} instead.
+     */
+    public static final int INTERNAL = 3;
     /** fetch could not tell whether the file exists, or could not read it intact: recovery must stop. */
     public static final int ABORT_RECOVERY = 126;
 
@@ -33,7 +38,7 @@ public final class ExitCode {
     }
 
     static int forPush(Status status) {
-        return status == Status.OK ? OK : FAILED;
+        return status == Status.OK ? OK : status == Status.INTERNAL ? INTERNAL : FAILED;
     }
 
     static int forFetch(Status status) {

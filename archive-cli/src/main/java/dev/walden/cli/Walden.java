@@ -164,7 +164,8 @@ public final class Walden {
         }
         boolean fetch = request instanceof Request.Fetch;
         Watchdog watchdog = Watchdog.start(timeoutSeconds, fetch ? ExitCode.ABORT_RECOVERY : ExitCode.FAILED,
-                "walden: no reply from the agent within " + timeoutSeconds + " s (socket " + socket + ")");
+                "walden: the agent stopped answering: no reply within " + timeoutSeconds + " s (socket " + socket + ")."
+                        + " HINT: is walden-agent overloaded or stuck? journalctl -u walden-agent");
         try {
             Reply reply = AgentConnection.exchange(socket, request);
             watchdog.cancel();
@@ -183,7 +184,9 @@ public final class Walden {
     private static int runCommand(Path socket, Request.Command command, int timeoutSeconds, PrintStream out, PrintStream err) {
         int unreachable = ExitCode.whenAgentUnreachable(command.arguments().get(0));
         Watchdog watchdog = Watchdog.start(timeoutSeconds, unreachable,
-                "walden: the agent said nothing for " + timeoutSeconds + " s (socket " + socket + "); giving up");
+                "walden: the agent stopped answering: not a word, not even its heartbeat, for " + timeoutSeconds
+                        + " s (socket " + socket + "); giving up. The command may still be running in the agent. HINT: is"
+                        + " walden-agent stuck or stopped (SIGSTOP, swapping)? journalctl -u walden-agent; walden status");
         boolean[] progressShown = {false};
         try {
             Result result = AgentConnection.command(socket, command, output -> {

@@ -64,7 +64,10 @@ public final class FetchCommand {
             LOG.info(message);
             return Reply.ok(message);
         } catch (CorruptObjectException e) {
-            return Replies.failure(LOG, Status.UNREADABLE, "fetch " + name.name() + ": archived object cannot be read: " + e.getMessage());
+            String message = "fetch " + name.name() + ": archived object cannot be read: " + e.getMessage();
+            metrics.storageErrors().record(new dev.walden.agent.storage.StorageFailureException(
+                    dev.walden.agent.storage.StorageFailureException.Kind.CORRUPT, message, e));
+            return Replies.failure(LOG, Status.UNREADABLE, message);
         } catch (RejectedFileException e) {
             return Replies.failure(LOG, Status.INVALID_REQUEST, "fetch " + name.name() + " refused: " + e.getMessage());
         } catch (RepositoryFormatException e) {

@@ -15,6 +15,8 @@ import dev.walden.agent.repository.Repository;
 import dev.walden.agent.retention.RetentionPolicy;
 import dev.walden.agent.retention.RetentionRules;
 import dev.walden.agent.schedule.JobKind;
+import dev.walden.agent.storage.StorageErrors;
+import dev.walden.agent.storage.StorageFailureException;
 import dev.walden.agent.schedule.RunRecord;
 import dev.walden.agent.schedule.RunRecords;
 import dev.walden.agent.schedule.Scheduler;
@@ -94,7 +96,18 @@ public final class StatusCommand {
         String repositoryError = null;
         try {
             repository.storage().exists(Repository.RECORD_KEY);
+            // A store that answers for its top may still refuse the WAL (an unreadable directory, a narrowed policy):
+            // look up the newest archived file too.
+            String newest = metrics.archiving().lastArchived();
+            java.util.OptionalLong systemIdentifier = newest.isEmpty() ? java.util.OptionalLong.empty() : repository.systemIdentifier();
+            if (systemIdentifier.isPresent()) {
+                repository.storage().exists(Repository.objectKey(systemIdentifier.getAsLong(), dev.walden.agent.wal.WalFileName.parse(newest)));
+            }
             reachable = true;
+        } catch (dev.walden.agent.repository.RepositoryFormatException | IllegalArgumentException e) {
+            reachable = false;
+            repositoryError = e.getMessage();
+            critical.add("repository " + repository.storage().describe() + " cannot be read: " + repositoryError);
         } catch (java.io.IOException e) {
             reachable = false;
             repositoryError = Replies.describe(e);
@@ -106,6 +119,7 @@ public final class StatusCommand {
         if (repositoryError != null) {
             repo.put("error", repositoryError);
         }
+        storageErrors(repo, now, critical, warnings);
 
         // Archiving
         WaldenMetrics.Archiving archiving = metrics.archiving();
@@ -300,6 +314,29 @@ public final class StatusCommand {
                 .put("age_seconds", Duration.between(b.stopped(), now).toSeconds()).put("bytes", b.bytes()).put("stored_bytes", b.storedBytes());
     }
 
+    /** How long a storage failure keeps status from calling the repository healthy. */
+    static final Duration RECENT_STORAGE_ERROR = Duration.ofMinutes(10);
+
+    /**
+     * The storage failures since start, by kind. A recent one is critical when only a person can fix it (permission,
+     * space, read-only, corrupt) and a warning when it is an outage the agent retries.
+     */
+    private void storageErrors(ObjectNode repo, Instant now, List<String> critical, List<String> warnings) {
+        StorageErrors errors = metrics.storageErrors();
+        ObjectNode counts = repo.putObject("errors_since_start");
+        for (StorageFailureException.Kind kind : StorageFailureException.Kind.values()) {
+            counts.put(kind.label(), errors.count(kind));
+        }
+        errors.last().ifPresent(last -> {
+            repo.put("last_error", last.message()).put("last_error_kind", last.kind().label()).put("last_error_at", time(last.at(), zone));
+            if (Duration.between(last.at(), now).compareTo(RECENT_STORAGE_ERROR) <= 0) {
+                String line = "the repository failed " + age(Duration.between(last.at(), now)) + " ago (" + last.kind().label().replace('_', ' ')
+                        + "): " + last.message();
+                (last.kind() == StorageFailureException.Kind.UNAVAILABLE ? warnings : critical).add(line);
+            }
+        });
+    }
+
     private void putTime(ObjectNode node, String field, long millis) {
         if (millis > 0) {
             node.put(field, time(Instant.ofEpochMilli(millis), zone));
@@ -326,6 +363,19 @@ public final class StatusCommand {
         for (var r : s.path("repositories")) {
             t.append(String.format("%-16s%s: %s%n", "repository", r.path("name").asText(), r.path("reachable").asBoolean() ? "reachable"
                     : "UNREACHABLE (" + r.path("error").asText() + ")"));
+        }
+        for (var r : s.path("repositories")) {
+            var counts = r.path("errors_since_start");
+            List<String> kinds = new ArrayList<>();
+            long total = 0;
+            for (var field : counts.properties()) {
+                if (field.getValue().asLong() > 0) {
+                    kinds.add(field.getValue().asLong() + " " + field.getKey().replace('_', ' '));
+                    total += field.getValue().asLong();
+                }
+            }
+            t.append(String.format("%-16s%s%n", "storage errors", total == 0 ? "none since start"
+                    : total + " since start (" + String.join(", ", kinds) + "); last at " + r.path("last_error_at").asText()));
         }
         var a = s.path("archiving");
         t.append(String.format("%-16s%s%s; backlog %s; %d failures since start%n", "archiving",

@@ -93,6 +93,9 @@ public final class AgentOptions {
     public static final Option<Integer> MAX_QUEUED_REQUESTS = Option.integer("max-queued-requests", 64, 1, 65536,
             "Requests that may wait for a worker. Past this the agent answers 'busy' at once and the client exits non-zero, rather than queueing without bound.");
 
+    public static final Option<Integer> COMMAND_STALL_TIMEOUT = Option.integer("command-stall-timeout", 3600, 60, 604800,
+            "Seconds a long command (backup, restore, verify, drill, dump) may go without reporting progress before the agent stops it and tells its client so, naming the step it was on. A heartbeat only shows that the agent is alive; this bounds a command that is stuck.");
+
     public static final Option<String> ENCRYPTION = Option.choice("encryption", "auto", List.of("auto", "on", "off"),
             "Encrypt archived files with AES-256-GCM (docs/encryption.md). auto: on when keyring-path is set; on: refuse to start without a keyring; off: store unencrypted, required to run an off-host repository without a keyring.");
 
@@ -202,7 +205,7 @@ public final class AgentOptions {
             SOCKET_PATH, SOCKET_MODE, ALLOWED_USERS, OPERATOR_USERS, REPO_TYPE, REPO_PATH,
             S3_BUCKET, S3_PREFIX, S3_REGION, S3_ENDPOINT, S3_PATH_STYLE, S3_ACCESS_KEY, S3_SECRET_KEY, S3_SECRET_KEY_FILE,
             S3_TLS_VERIFY, S3_MAX_ATTEMPTS, S3_TIMEOUT, S3_PART_SIZE_MIB,
-            COMPRESS_LEVEL, WORKER_THREADS, MAX_QUEUED_REQUESTS,
+            COMPRESS_LEVEL, WORKER_THREADS, MAX_QUEUED_REQUESTS, COMMAND_STALL_TIMEOUT,
             PUSH_AHEAD, PUSH_AHEAD_THREADS, MARK_READY_DONE, PREFETCH, PREFETCH_THREADS, SPOOL_MIB, SPOOL_PATH,
             ENCRYPTION, KEYRING_PATH, KEYRING_PASSPHRASE_FILE,
             PG_DATA, PG_HOST, PG_PORT, PG_USER, PG_DATABASE,

@@ -1,5 +1,7 @@
 package dev.walden.agent.metrics;
 
+import dev.walden.agent.storage.StorageErrors;
+import dev.walden.agent.storage.StorageFailureException;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
@@ -35,6 +37,7 @@ public final class WaldenMetrics {
     private final State state = new State();
     private final Timer pushTimer;
     private final Timer fetchTimer;
+    private final StorageErrors storageErrors;
     private final Counter bytesIn;
     private final Counter bytesStored;
     private final Counter bytesFetched;
@@ -66,10 +69,20 @@ public final class WaldenMetrics {
     /**
      * @param readyBacklog counts the {@code .ready} files in pg_wal/archive_status (NaN when pg-data is unset)
      * @param segmentSize the WAL segment size, for the lag in bytes
+     * @param storageErrors the repository's storage failures since start, by kind
      * @param nextRuns when each scheduled job runs next, by job name
      */
-    public WaldenMetrics(Supplier<Double> readyBacklog, long segmentSize, Supplier<Map<String, Instant>> nextRuns) {
+    public WaldenMetrics(Supplier<Double> readyBacklog, long segmentSize, StorageErrors storageErrors,
+                         Supplier<Map<String, Instant>> nextRuns) {
         MeterRegistry r = registry;
+        this.storageErrors = storageErrors;
+        for (StorageFailureException.Kind kind : StorageFailureException.Kind.values()) {
+            io.micrometer.core.instrument.FunctionCounter.builder("walden.storage.errors", storageErrors, e -> e.count(kind))
+                    .tag("kind", kind.label())
+                    .description("Repository storage failures since start, by kind: unavailable (retried, then reported), "
+                            + "permission_denied, out_of_space, read_only, corrupt (an object whose bytes are not what was stored)")
+                    .register(r);
+        }
         pushTimer = Timer.builder("walden.push.duration").description("Time to archive one WAL file (walden push), by the agent")
                 .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(60))
                 .register(r);
@@ -206,6 +219,11 @@ public final class WaldenMetrics {
         fetchTimer.record(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
     }
 
+    /** The repository's storage failures since start, for status. */
+    public StorageErrors storageErrors() {
+        return storageErrors;
+    }
+
     public void prefetchHit() {
         prefetchHits.increment();
     }
@@ -273,7 +291,7 @@ public final class WaldenMetrics {
 
     /** docs/metrics.md, written from the meters as registered, so the document cannot drift from the code. */
     public static String markdown() {
-        WaldenMetrics metrics = new WaldenMetrics(() -> Double.NaN, 16 << 20, Map::of);
+        WaldenMetrics metrics = new WaldenMetrics(() -> Double.NaN, 16 << 20, new StorageErrors(java.time.Clock.systemUTC()), Map::of);
         metrics.dumpSucceeded("postgres", Instant.EPOCH);  // registered on first use: shown here as for one database
         StringBuilder md = new StringBuilder("""
                 # Metrics

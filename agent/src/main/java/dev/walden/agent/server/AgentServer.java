@@ -53,7 +53,8 @@ public final class AgentServer implements AutoCloseable {
     }
 
     public static AgentServer start(Path socketPath, int socketMode, PeerPolicy peers, RequestRouter router,
-                                    ExecutorService workers, ExecutorService commands) throws IOException {
+                                    ExecutorService workers, ExecutorService commands, java.time.Duration stallTimeout)
+            throws IOException {
         if (!Epoll.isAvailable()) {
             throw new IOException("Netty's epoll transport is not available on this system: " + Epoll.unavailabilityCause());
         }
@@ -73,7 +74,7 @@ public final class AgentServer implements AutoCloseable {
                                     .addLast("frame-decoder", new LengthFieldBasedFrameDecoder(
                                             WireFormat.MAX_FRAME_LENGTH, 0, WireFormat.LENGTH_FIELD_BYTES, 0, WireFormat.LENGTH_FIELD_BYTES))
                                     .addLast("request-decoder", new RequestDecoder())
-                                    .addLast("dispatcher", new RequestDispatcher(router, workers, commands, running));
+                                    .addLast("dispatcher", new RequestDispatcher(router, workers, commands, running, stallTimeout));
                         }
                     })
                     .bind(new DomainSocketAddress(socketPath.toString()))

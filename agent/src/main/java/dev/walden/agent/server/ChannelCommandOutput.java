@@ -14,24 +14,53 @@ import java.util.concurrent.TimeUnit;
  * A running command's output to its client. Each write waits until the frame is written (at most one frame in
  * flight: bounded memory whatever the command prints); a heartbeat goes out from the event loop every few seconds
  * so that the client's silence timeout never fires while the agent works; a closed connection cancels the command.
+ *
+ * <p>A heartbeat proves the agent alive, not the command moving: a command that reports nothing (no output, no
+ * progress line) for {@code command-stall-timeout} is stopped here. Its client gets a result naming the step it was
+ * on, the log gets where its thread was, and the command sees {@link #cancelled()} and stops at its next check.
  */
 final class ChannelCommandOutput implements CommandOutput {
+    private static final java.util.logging.Logger LOG = java.util.logging.Logger.getLogger(ChannelCommandOutput.class.getName());
     static final int HEARTBEAT_SECONDS = 5;
     /** Text is sent in pieces that fit a frame's string, cut on character boundaries. */
     private static final int PIECE_BYTES = 3 * 1024;
 
     private final Channel channel;
     private final ScheduledFuture<?> heartbeat;
+    private final String commandLine;
+    private final long stallNanos;
+    /** The command's own thread: its stack is what the log shows when it stalls. */
+    private final Thread thread = Thread.currentThread();
     private volatile boolean cancelled;
+    private volatile long lastProgressNanos = System.nanoTime();
+    private volatile String lastStep = "starting";
 
-    ChannelCommandOutput(Channel channel) {
+    /** Made on the command's own thread, which it watches. */
+    ChannelCommandOutput(Channel channel, String commandLine, java.time.Duration stallTimeout) {
         this.channel = channel;
+        this.commandLine = commandLine;
+        this.stallNanos = stallTimeout.toNanos();
         channel.closeFuture().addListener(future -> cancelled = true);
         this.heartbeat = channel.eventLoop().scheduleAtFixedRate(() -> {
-            if (channel.isActive()) {
+            if (System.nanoTime() - lastProgressNanos > stallNanos) {
+                stalled();
+            } else if (channel.isActive()) {
                 channel.writeAndFlush(Unpooled.wrappedBuffer(WireFormat.encodeOutput(Output.heartbeat())));
             }
         }, HEARTBEAT_SECONDS, HEARTBEAT_SECONDS, TimeUnit.SECONDS);
+    }
+
+    private void stalled() {
+        cancelled = true;
+        long seconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - lastProgressNanos);
+        String message = "walden " + commandLine + " made no progress for " + seconds + " s (its last step: " + lastStep
+                + "); the agent stopped it. Nothing it had not finished is listed or offered for restore. HINT: the agent's"
+                + " log shows where it was stuck (journalctl -u walden-agent); if that step is legitimately this slow, raise"
+                + " command-stall-timeout";
+        Throwable where = new Throwable("where 'walden " + commandLine + "' was stuck");
+        where.setStackTrace(thread.getStackTrace());
+        LOG.log(java.util.logging.Level.WARNING, message, where);
+        finish(new Result(dev.walden.agent.command.CommandExit.stopped(commandLine.split(" ", 2)[0]), message));
     }
 
     @Override
@@ -46,6 +75,7 @@ final class ChannelCommandOutput implements CommandOutput {
 
     @Override
     public void progress(String line) {
+        lastStep = line;
         send(Output.Stream.PROGRESS, line);
     }
 
@@ -62,6 +92,12 @@ final class ChannelCommandOutput implements CommandOutput {
             return;
         }
         heartbeat.cancel(false);
+        if (channel.eventLoop().inEventLoop()) {
+            // Never wait on the event loop: the result goes out, then the connection closes.
+            channel.writeAndFlush(Unpooled.wrappedBuffer(WireFormat.encodeResult(result)))
+                    .addListener(io.netty.channel.ChannelFutureListener.CLOSE);
+            return;
+        }
         if (channel.isActive()) {
             channel.writeAndFlush(Unpooled.wrappedBuffer(WireFormat.encodeResult(result))).awaitUninterruptibly(30, TimeUnit.SECONDS);
         }
@@ -69,6 +105,7 @@ final class ChannelCommandOutput implements CommandOutput {
     }
 
     private void send(Output.Stream stream, String text) {
+        lastProgressNanos = System.nanoTime();
         int start = 0;
         while (start < text.length() && channel.isActive()) {
             int end = pieceEnd(text, start);

@@ -1,6 +1,7 @@
 package dev.walden.agent.server;
 
 import dev.walden.protocol.Result;
+import dev.walden.agent.command.CommandExit;
 import dev.walden.agent.command.RequestRouter;
 import dev.walden.protocol.Reply;
 import dev.walden.protocol.Request;
@@ -22,8 +23,12 @@ final class RequestDispatcher extends SimpleChannelInboundHandler<Request> {
     private final ExecutorService commands;
     private final RunningCommands running;
 
-    RequestDispatcher(RequestRouter router, ExecutorService workers, ExecutorService commands, RunningCommands running) {
+    private final java.time.Duration stallTimeout;
+
+    RequestDispatcher(RequestRouter router, ExecutorService workers, ExecutorService commands, RunningCommands running,
+                      java.time.Duration stallTimeout) {
         this.running = running;
+        this.stallTimeout = stallTimeout;
         this.router = router;
         this.workers = workers;
         this.commands = commands;
@@ -34,26 +39,7 @@ final class RequestDispatcher extends SimpleChannelInboundHandler<Request> {
         if (request instanceof Request.Command command) {
             // Long commands run on their own threads, so a backup never takes a worker that WAL needs.
             try {
-                commands.execute(() -> {
-                    ChannelCommandOutput output = new ChannelCommandOutput(ctx.channel());
-                    running.started(output, String.join(" ", command.arguments()));
-                    dev.walden.agent.command.Caller caller = ctx.channel().attr(PeerCredentialsCheck.CALLER).get();
-                    // Every connection passes PeerCredentialsCheck first; without its answer the caller gets no rights.
-                    dev.walden.agent.command.Caller who = caller == null
-                            ? new dev.walden.agent.command.Caller(-2, 0, "an unknown peer", false, false) : caller;
-                    Result result;
-                    try {
-                        result = router.run(command, who, output);
-                    } catch (RuntimeException | Error e) {
-                        // The one guard: an unexpected failure in a command still sends its client an answer.
-                        LOG.log(Level.SEVERE, "walden " + String.join(" ", command.arguments()) + " failed unexpectedly", e);
-                        result = new Result(1, "internal error in the agent: " + e + "; nothing more was done."
-                                + " HINT: the agent's log (journalctl -u walden-agent) has the details");
-                    } finally {
-                        running.ended(output);
-                    }
-                    output.finish(result);
-                });
+                commands.execute(() -> run(ctx, command));
             } catch (RejectedExecutionException e) {
                 reply(ctx, new Reply(Status.UNAVAILABLE, "agent is busy with other commands (or shutting down); try again"));
             }
@@ -66,14 +52,48 @@ final class RequestDispatcher extends SimpleChannelInboundHandler<Request> {
                     reply = router.handle(request);
                 } catch (RuntimeException | Error e) {
                     // Every request gets an answer: PostgreSQL retries a failed push; a silent one would hang it.
-                    LOG.log(Level.SEVERE, "request failed unexpectedly", e);
-                    reply = new Reply(Status.INTERNAL, "internal error in the agent: " + e);
+                    String what = request instanceof Request.Push push ? "walden push " + push.fileName()
+                            : request instanceof Request.Fetch fetch ? "walden fetch " + fetch.fileName() : "walden " + request;
+                    LOG.log(Level.SEVERE, what + " failed unexpectedly", e);
+                    reply = new Reply(Status.INTERNAL, internalError(what, e));
                 }
                 reply(ctx, reply);
             });
         } catch (RejectedExecutionException e) {
             reply(ctx, new Reply(Status.UNAVAILABLE, "agent is busy (worker queue full or shutting down); try again"));
         }
+    }
+
+    /**
+     * Runs one command to its one result, whatever it throws: the guard behind every command's own error handling.
+     * The heartbeat stops with the result (in {@code finish}), so a client is never kept waiting by a dead command.
+     */
+    private void run(ChannelHandlerContext ctx, Request.Command command) {
+        String commandLine = String.join(" ", command.arguments());
+        ChannelCommandOutput output = new ChannelCommandOutput(ctx.channel(), commandLine, stallTimeout);
+        Result result = null;
+        try {
+            running.started(output, commandLine);
+            dev.walden.agent.command.Caller caller = ctx.channel().attr(PeerCredentialsCheck.CALLER).get();
+            // Every connection passes PeerCredentialsCheck first; without its answer the caller gets no rights.
+            dev.walden.agent.command.Caller who = caller == null
+                    ? new dev.walden.agent.command.Caller(-2, 0, "an unknown peer", false, false) : caller;
+            result = router.run(command, who, output);
+        } catch (RuntimeException | Error e) {
+            LOG.log(Level.SEVERE, "walden " + commandLine + " failed unexpectedly", e);
+            result = new Result(CommandExit.INTERNAL, internalError("walden " + command.arguments().get(0), e));
+        } finally {
+            running.ended(output);
+            output.finish(result != null ? result : new Result(CommandExit.INTERNAL, "walden " + commandLine
+                    + ": the agent ended the command without an answer; nothing more was done"));
+        }
+    }
+
+    /** One line for the client: which request failed, that it is the agent's fault, and where the details are. */
+    static String internalError(String what, Throwable e) {
+        return what + ": internal error in the agent (" + e.getClass().getSimpleName()
+                + (e.getMessage() == null ? "" : ": " + e.getMessage()) + "); it stopped there. HINT: the agent's log has the"
+                + " details (journalctl -u walden-agent, the line '" + what + " failed unexpectedly'); please report it";
     }
 
     private static void reply(ChannelHandlerContext ctx, Reply reply) {

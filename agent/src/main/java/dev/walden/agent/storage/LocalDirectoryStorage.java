@@ -38,8 +38,13 @@ public final class LocalDirectoryStorage implements Storage {
         try {
             return put(key, writer);
         } catch (java.nio.file.FileSystemException | java.io.UncheckedIOException e) {
-            throw StorageFailureException.local(describe(), "store " + key, e);
+            throw StorageFailureException.classify(describe(), "store " + key, e);
         }
+    }
+
+    /** A failure to make the object durable (fsync, link) is the storage's: classified, never the writer's. */
+    private IOException storing(String key, IOException e) {
+        return StorageFailureException.classify(describe(), "store " + key, e);
     }
 
     private PutOutcome put(String key, ObjectWriter writer) throws IOException {
@@ -54,15 +59,23 @@ public final class LocalDirectoryStorage implements Storage {
             try (FileChannel channel = openTemp(temp)) {
                 OutputStream out = new BufferedOutputStream(Channels.newOutputStream(channel), 256 * 1024);
                 writer.writeTo(out);
-                out.flush();
-                channel.force(true);
+                try {
+                    out.flush();
+                    channel.force(true);
+                } catch (IOException e) {
+                    throw storing(key, e);
+                }
             }
             try {
                 Files.createLink(target, temp);
             } catch (FileAlreadyExistsException e) {
                 return PutOutcome.ALREADY_EXISTS;
             }
-            DurableFiles.fsyncDirectory(directory);
+            try {
+                DurableFiles.fsyncDirectory(directory);
+            } catch (IOException e) {
+                throw storing(key, e);
+            }
             return PutOutcome.CREATED;
         } finally {
             Files.deleteIfExists(temp);
@@ -86,13 +99,20 @@ public final class LocalDirectoryStorage implements Storage {
         } catch (NoSuchFileException e) {
             throw new ObjectNotFoundException(key);
         } catch (java.nio.file.FileSystemException e) {
-            throw StorageFailureException.local(describe(), "read " + key, e);
+            throw StorageFailureException.classify(describe(), "read " + key, e);
         }
     }
 
     @Override
-    public boolean exists(String key) {
-        return Files.isRegularFile(resolve(key));
+    public boolean exists(String key) throws IOException {
+        try {
+            return Files.readAttributes(resolve(key), java.nio.file.attribute.BasicFileAttributes.class).isRegularFile();
+        } catch (NoSuchFileException e) {
+            return false;
+        } catch (java.nio.file.FileSystemException e) {
+            // Unreadable is not absent: a fetch must not tell recovery that a file it cannot see is missing.
+            throw StorageFailureException.classify(describe(), "look up " + key, e);
+        }
     }
 
     @Override
@@ -110,7 +130,7 @@ public final class LocalDirectoryStorage implements Storage {
             return walk(prefix);
         } catch (IOException | java.io.UncheckedIOException e) {
             // A directory the walk cannot read arrives as UncheckedIOException: a storage failure, not a bug.
-            throw StorageFailureException.local(describe(), "list " + (prefix.isEmpty() ? "the repository" : prefix), e);
+            throw StorageFailureException.classify(describe(), "list " + (prefix.isEmpty() ? "the repository" : prefix), e);
         }
     }
 
@@ -151,7 +171,7 @@ public final class LocalDirectoryStorage implements Storage {
         try {
             deleted = Files.deleteIfExists(path);
         } catch (java.nio.file.FileSystemException e) {
-            throw StorageFailureException.local(describe(), "delete " + key, e);
+            throw StorageFailureException.classify(describe(), "delete " + key, e);
         }
         if (deleted) {
             DurableFiles.fsyncDirectory(path.getParent());

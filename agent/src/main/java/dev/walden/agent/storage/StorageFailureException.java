@@ -21,7 +21,14 @@ public final class StorageFailureException extends IOException {
         /** No space left on the device or quota exceeded. */
         OUT_OF_SPACE,
         /** A read-only file system (often systemd's ProtectSystem=). */
-        READ_ONLY
+        READ_ONLY,
+        /** The object is there, but its bytes are not what was stored: truncated, altered, or sealed with another key. */
+        CORRUPT;
+
+        /** The label in metrics ({@code kind="out_of_space"}) and in status. */
+        public String label() {
+            return name().toLowerCase(Locale.ROOT);
+        }
     }
 
     private final Kind kind;
@@ -35,13 +42,19 @@ public final class StorageFailureException extends IOException {
         return kind;
     }
 
+    /** Whether trying the same call again may succeed without anyone changing anything. */
+    public boolean retryable() {
+        return kind == Kind.UNAVAILABLE;
+    }
+
     /**
-     * Classifies a local file-system failure.
+     * Classifies a failure of the storage layer that its driver did not: a file-system error, an unchecked one from a
+     * directory walk, or an I/O error while reading or writing an object's bytes. Already classified ones pass.
      *
      * @param repository the repository's description, e.g. {@code local:/var/lib/walden/repo}
      * @param what       what the agent was doing, e.g. "list 7/wal/"
      */
-    public static IOException local(String repository, String what, Throwable failure) {
+    public static IOException classify(String repository, String what, Throwable failure) {
         Throwable e = failure instanceof UncheckedIOException unchecked ? unchecked.getCause() : failure;
         if (e instanceof ObjectNotFoundException || e instanceof StorageFailureException) {
             return (IOException) e;
@@ -66,6 +79,7 @@ public final class StorageFailureException extends IOException {
                     + " with ReadWritePaths= (systemctl edit walden-agent)", e);
         }
         return new StorageFailureException(Kind.UNAVAILABLE, "repository " + repository + ": cannot " + what + ": "
-                + (path.isEmpty() ? "" : path + ": ") + reason, e);
+                + (path.isEmpty() ? "" : path + ": ") + reason + "; nothing was acknowledged. HINT: check that the repository's"
+                + " disk or network share is mounted and answering; the agent tries again on the next request", e);
     }
 }

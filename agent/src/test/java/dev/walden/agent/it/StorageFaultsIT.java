@@ -39,14 +39,14 @@ class StorageFaultsIT {
 
             // An unreadable WAL directory: verify cannot check (2), and says what and where.
             faulty.get().inject(new FaultyStorage.Fault(FaultyStorage.Operation.LIST, "/wal/", (java.io.IOException)
-                    StorageFailureException.local(repository, "list wal", new AccessDeniedException(dir + "/agent/repo/wal/00000001"))));
+                    StorageFailureException.classify(repository, "list wal", new AccessDeniedException(dir + "/agent/repo/wal/00000001"))));
             RunningAgent.ClientRun verify = agent.client(dir, "verify");
             assertEquals(2, verify.exitCode(), verify.stdout() + verify.stderr());
             assertTrue((verify.stdout() + verify.stderr()).contains("may not read or write"), verify.stdout() + verify.stderr());
 
             // An unreadable backup directory: backup list answers, with the failure.
             faulty.get().inject(new FaultyStorage.Fault(FaultyStorage.Operation.LIST, "/backup/", (java.io.IOException)
-                    StorageFailureException.local(repository, "list backups", new AccessDeniedException(dir + "/agent/repo/backup"))));
+                    StorageFailureException.classify(repository, "list backups", new AccessDeniedException(dir + "/agent/repo/backup"))));
             RunningAgent.ClientRun list = agent.client(dir, "backup", "list");
             assertEquals(1, list.exitCode(), list.stdout() + list.stderr());
             assertTrue(list.stderr().contains("may not read or write"), list.stderr());
@@ -58,7 +58,7 @@ class StorageFaultsIT {
             String second = "000000010000000000000002";
             TestSegments.write(data, second, TestSegments.SYSTEM_ID, 2);
             faulty.get().inject(new FaultyStorage.Fault(FaultyStorage.Operation.PUT, second, (java.io.IOException)
-                    StorageFailureException.local(repository, "store " + second, new FileSystemException(dir + "/agent/repo", null,
+                    StorageFailureException.classify(repository, "store " + second, new FileSystemException(dir + "/agent/repo", null,
                             "No space left on device"))));
             RunningAgent.ClientRun full = agent.client(data, "push", "pg_wal/" + second, second);
             assertEquals(1, full.exitCode(), full.stderr());

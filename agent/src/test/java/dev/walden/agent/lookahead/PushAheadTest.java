@@ -54,7 +54,7 @@ class PushAheadTest {
         Repository repository = new Repository(new LocalDirectoryStorage(dir.resolve("repo")));
         PushPipeline pipeline = new PushPipeline(repository, new ZstdCompressor(3), ObjectEncryption.none(), Keyring.EMPTY);
         try (PushAhead ahead = new PushAhead(pipeline, 3, 2, true, null)) {
-            PushCommand command = new PushCommand(pipeline, ahead, new dev.walden.agent.metrics.WaldenMetrics(() -> Double.NaN, 16 << 20, java.util.Map::of));
+            PushCommand command = new PushCommand(pipeline, ahead, new dev.walden.agent.metrics.WaldenMetrics(() -> Double.NaN, 16 << 20, new dev.walden.agent.storage.StorageErrors(java.time.Clock.systemUTC()), java.util.Map::of));
             assertEquals(Status.OK, command.execute(push(wal, 1)).status());
             for (int i = 2; i <= 4; i++) {
                 if (!Files.exists(wal.resolve("archive_status/" + segment(i) + ".ready"))) {
@@ -90,7 +90,7 @@ class PushAheadTest {
         Repository repository = new Repository(new LocalDirectoryStorage(dir.resolve("repo")));
         PushPipeline pipeline = new PushPipeline(repository, new ZstdCompressor(3), ObjectEncryption.none(), Keyring.EMPTY);
         try (PushAhead ahead = new PushAhead(pipeline, 8, 2, false, null)) {
-            PushCommand command = new PushCommand(pipeline, ahead, new dev.walden.agent.metrics.WaldenMetrics(() -> Double.NaN, 16 << 20, java.util.Map::of));
+            PushCommand command = new PushCommand(pipeline, ahead, new dev.walden.agent.metrics.WaldenMetrics(() -> Double.NaN, 16 << 20, new dev.walden.agent.storage.StorageErrors(java.time.Clock.systemUTC()), java.util.Map::of));
             assertEquals(Status.OK, command.execute(push(wal, 1)).status());
             assertEquals(Status.OK, command.execute(push(wal, 6)).status());
         }

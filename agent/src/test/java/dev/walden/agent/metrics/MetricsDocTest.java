@@ -19,7 +19,7 @@ class MetricsDocTest {
 
     @Test
     void theAlertRulesAndTheDashboardUseOnlyMetricsTheAgentExposes() throws Exception {
-        String scrape = new WaldenMetrics(() -> 0.0, 16 << 20, Map::of).scrape();
+        String scrape = new WaldenMetrics(() -> 0.0, 16 << 20, new dev.walden.agent.storage.StorageErrors(java.time.Clock.systemUTC()), Map::of).scrape();
         for (String file : new String[] {"prometheus/walden-alerts.yml", "grafana/walden-dashboard.json"}) {
             String text = Files.readString(Path.of("../packaging", file));
             var names = java.util.regex.Pattern.compile("walden_[a-z_]+").matcher(text);
@@ -35,7 +35,7 @@ class MetricsDocTest {
 
     @Test
     void aPushShowsInTheScrape() {
-        WaldenMetrics metrics = new WaldenMetrics(() -> 3.0, 16 << 20, Map::of);
+        WaldenMetrics metrics = new WaldenMetrics(() -> 3.0, 16 << 20, new dev.walden.agent.storage.StorageErrors(java.time.Clock.systemUTC()), Map::of);
         metrics.pushSucceeded("000000010000000000000001", 16 << 20, 1 << 20, 5_000_000, 1_764_590_400_000L);
         String scrape = metrics.scrape();
         assertTrue(scrape.contains("walden_archive_last_success_timestamp_seconds 1.7645904E9"), scrape);

@@ -57,7 +57,7 @@ class RestorePrefetchTest {
     void followingSegmentsAreServedFromTheSpoolByteForByte() throws Exception {
         FetchPipeline pipeline = new FetchPipeline(repository, Keyring.EMPTY);
         try (RestorePrefetch prefetch = new RestorePrefetch(pipeline, dir.resolve("spool"), 4, 2, 256L << 20)) {
-            FetchCommand command = new FetchCommand(pipeline, prefetch, new dev.walden.agent.metrics.WaldenMetrics(() -> Double.NaN, 16 << 20, java.util.Map::of));
+            FetchCommand command = new FetchCommand(pipeline, prefetch, new dev.walden.agent.metrics.WaldenMetrics(() -> Double.NaN, 16 << 20, new dev.walden.agent.storage.StorageErrors(java.time.Clock.systemUTC()), java.util.Map::of));
             assertEquals(Status.OK, fetch(command, segment(1)).status());
             for (int i = 2; i <= 8; i++) {
                 Reply reply = fetch(command, segment(i));
@@ -80,7 +80,7 @@ class RestorePrefetchTest {
         Files.write(object, bytes);
         FetchPipeline pipeline = new FetchPipeline(repository, Keyring.EMPTY);
         try (RestorePrefetch prefetch = new RestorePrefetch(pipeline, dir.resolve("spool"), 4, 2, 256L << 20)) {
-            FetchCommand command = new FetchCommand(pipeline, prefetch, new dev.walden.agent.metrics.WaldenMetrics(() -> Double.NaN, 16 << 20, java.util.Map::of));
+            FetchCommand command = new FetchCommand(pipeline, prefetch, new dev.walden.agent.metrics.WaldenMetrics(() -> Double.NaN, 16 << 20, new dev.walden.agent.storage.StorageErrors(java.time.Clock.systemUTC()), java.util.Map::of));
             assertEquals(Status.OK, fetch(command, segment(1)).status());
             assertEquals(Status.OK, fetch(command, segment(2)).status());
             Reply damaged = fetch(command, segment(3));
@@ -92,7 +92,7 @@ class RestorePrefetchTest {
     void segmentsArchivedAfterAFailedPrefetchAreFetchedAheadOnTheNextCall() throws Exception {
         FetchPipeline pipeline = new FetchPipeline(repository, Keyring.EMPTY);
         try (RestorePrefetch prefetch = new RestorePrefetch(pipeline, dir.resolve("spool"), 4, 2, 256L << 20)) {
-            FetchCommand command = new FetchCommand(pipeline, prefetch, new dev.walden.agent.metrics.WaldenMetrics(() -> Double.NaN, 16 << 20, java.util.Map::of));
+            FetchCommand command = new FetchCommand(pipeline, prefetch, new dev.walden.agent.metrics.WaldenMetrics(() -> Double.NaN, 16 << 20, new dev.walden.agent.storage.StorageErrors(java.time.Clock.systemUTC()), java.util.Map::of));
             assertEquals(Status.OK, fetch(command, segment(8)).status());   // 9.. are not archived yet
             assertEquals(Status.NOT_FOUND, fetch(command, segment(9)).status());
             PushPipeline push = new PushPipeline(repository, new ZstdCompressor(3), ObjectEncryption.none(), Keyring.EMPTY);
@@ -123,7 +123,7 @@ class RestorePrefetchTest {
         Files.write(dir.resolve("spool/" + segment(2)), new byte[] {1, 2, 3});  // and left this behind
         try (RestorePrefetch prefetch = new RestorePrefetch(pipeline, dir.resolve("spool"), 8, 2, 32L << 20)) {
             assertFalse(Files.exists(dir.resolve("spool/" + segment(2))), "stale spool files are removed at start");
-            FetchCommand command = new FetchCommand(pipeline, prefetch, new dev.walden.agent.metrics.WaldenMetrics(() -> Double.NaN, 16 << 20, java.util.Map::of));
+            FetchCommand command = new FetchCommand(pipeline, prefetch, new dev.walden.agent.metrics.WaldenMetrics(() -> Double.NaN, 16 << 20, new dev.walden.agent.storage.StorageErrors(java.time.Clock.systemUTC()), java.util.Map::of));
             assertEquals(Status.OK, fetch(command, segment(1)).status());
             assertEquals(2, prefetch.pending(), "32 MiB of spool holds two 16 MiB segments, whatever prefetch says");
             assertEquals(Status.OK, fetch(command, segment(2)).status());
@@ -137,7 +137,7 @@ class RestorePrefetchTest {
         FetchPipeline pipeline = new FetchPipeline(repository, Keyring.EMPTY);
         Path spool = dir.resolve("spool");
         try (RestorePrefetch prefetch = new RestorePrefetch(pipeline, spool, 2, 2, 256L << 20)) {
-            FetchCommand command = new FetchCommand(pipeline, prefetch, new dev.walden.agent.metrics.WaldenMetrics(() -> Double.NaN, 16 << 20, java.util.Map::of));
+            FetchCommand command = new FetchCommand(pipeline, prefetch, new dev.walden.agent.metrics.WaldenMetrics(() -> Double.NaN, 16 << 20, new dev.walden.agent.storage.StorageErrors(java.time.Clock.systemUTC()), java.util.Map::of));
             assertEquals(Status.OK, fetch(command, segment(1)).status());
             for (int i = 2; i <= 8; i++) {
                 Path spooled = spool.resolve(segment(i));

@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 /** What the local driver's failures become: a kind and one line that names the repository, the path and what to do. */
 class StorageFailureTest {
     static StorageFailureException classify(Throwable e) {
-        IOException classified = StorageFailureException.local("local:/var/lib/walden/repo", "list 7/wal/", e);
+        IOException classified = StorageFailureException.classify("local:/var/lib/walden/repo", "list 7/wal/", e);
         return (StorageFailureException) classified;
     }
 
@@ -29,6 +29,6 @@ class StorageFailureTest {
         assertEquals(StorageFailureException.Kind.UNAVAILABLE, other.kind());
         assertTrue(!other.getMessage().contains("Exception"), other.getMessage());
         ObjectNotFoundException missing = new ObjectNotFoundException("k");
-        assertTrue(StorageFailureException.local("r", "read k", missing) == missing, "not found stays not found");
+        assertTrue(StorageFailureException.classify("r", "read k", missing) == missing, "not found stays not found");
     }
 }

@@ -13,11 +13,17 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A TCP proxy on 127.0.0.1 in front of a real server that can be told to fail: answer every request with
- * 503 SlowDown, or delay every connection, or pass traffic through. Switching modes drops open connections, so
- * pooled keep-alive connections cannot dodge the fault.
+ * 503 SlowDown, a status line no client can parse, a body cut short, a connection reset, or nothing at all; or delay
+ * every connection, or pass traffic through. {@link #everyNth} makes the fault intermittent, as a flaky middlebox is.
+ * Switching modes drops open connections, so pooled keep-alive connections cannot dodge the fault.
  */
 public final class FaultyProxy implements AutoCloseable {
-    public enum Mode { PASS, SLOW_DOWN_503, DELAY, GARBAGE_STATUS }
+    public enum Mode { PASS, SLOW_DOWN_503, DELAY, GARBAGE_STATUS, TRUNCATED_BODY, RESET, NO_ANSWER }
+
+    /** Bytes of an answer passed on in {@link Mode#TRUNCATED_BODY} before the connection is closed. */
+    static final int TRUNCATE_AFTER = 1500;
+    private volatile int everyNth = 1;
+    private final java.util.concurrent.atomic.AtomicLong connections = new java.util.concurrent.atomic.AtomicLong();
 
     private final ServerSocket server;
     private final int upstreamPort;
@@ -31,6 +37,11 @@ public final class FaultyProxy implements AutoCloseable {
         Thread acceptor = new Thread(this::acceptLoop, "faulty-proxy");
         acceptor.setDaemon(true);
         acceptor.start();
+    }
+
+    /** Only every n-th connection gets the fault; the others pass. 1 (the default): every connection. */
+    public void everyNth(int n) {
+        this.everyNth = n;
     }
 
     public int port() {
@@ -61,7 +72,30 @@ public final class FaultyProxy implements AutoCloseable {
 
     private void handle(Socket client) {
         try {
+            Mode mode = connections.incrementAndGet() % everyNth == 0 ? this.mode : Mode.PASS;
             switch (mode) {
+                case RESET -> {
+                    readRequestHead(client.getInputStream());
+                    client.setSoLinger(true, 0);
+                    closeQuietly(client);
+                    return;
+                }
+                case NO_ANSWER -> {
+                    // Reads the request and says nothing until the mode changes (which closes the connection).
+                    readRequestHead(client.getInputStream());
+                    client.getInputStream().transferTo(OutputStream.nullOutputStream());
+                    return;
+                }
+                case TRUNCATED_BODY -> {
+                    Socket upstream = new Socket();
+                    upstream.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), upstreamPort), 5000);
+                    open.add(upstream);
+                    Thread back = new Thread(() -> pump(upstream, client, TRUNCATE_AFTER), "faulty-proxy-back");
+                    back.setDaemon(true);
+                    back.start();
+                    pump(client, upstream, Long.MAX_VALUE);
+                    return;
+                }
                 case SLOW_DOWN_503 -> {
                     readRequestHead(client.getInputStream());
                     String body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>SlowDown</Code>"
@@ -86,21 +120,25 @@ public final class FaultyProxy implements AutoCloseable {
             Socket upstream = new Socket();
             upstream.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), upstreamPort), 5000);
             open.add(upstream);
-            Thread back = new Thread(() -> pump(upstream, client), "faulty-proxy-back");
+            Thread back = new Thread(() -> pump(upstream, client, Long.MAX_VALUE), "faulty-proxy-back");
             back.setDaemon(true);
             back.start();
-            pump(client, upstream);
+            pump(client, upstream, Long.MAX_VALUE);
         } catch (IOException | InterruptedException e) {
             closeQuietly(client);
         }
     }
 
-    private void pump(Socket from, Socket to) {
+    /** Copies until either side closes, or until {@code limit} bytes have passed, then closes both. */
+    private void pump(Socket from, Socket to, long limit) {
         byte[] buffer = new byte[64 * 1024];
+        long passed = 0;
         try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
             int read;
-            while ((read = in.read(buffer)) >= 0) {
-                out.write(buffer, 0, read);
+            while (passed < limit && (read = in.read(buffer)) >= 0) {
+                int count = (int) Math.min(read, limit - passed);
+                out.write(buffer, 0, count);
+                passed += count;
             }
         } catch (IOException e) {
             // either side closed

@@ -4,6 +4,7 @@ import dev.walden.agent.config.S3Settings;
 import dev.walden.agent.config.SecretFile;
 import dev.walden.agent.storage.ObjectNotFoundException;
 import dev.walden.agent.storage.Storage;
+import dev.walden.agent.storage.StorageFailureException;
 import dev.walden.agent.storage.StorageKeys;
 import java.io.IOException;
 import java.io.InputStream;
@@ -27,7 +28,7 @@ import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.sync.RequestBody;
-import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.http.apache.ApacheHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
@@ -59,14 +60,19 @@ public final class S3Storage implements Storage {
     private final String prefix;
     private final int partSize;
     private final String description;
+    private final int maxAttempts;
+    private final Duration apiCallTimeout;
     /**
      * Striped per-key locks: within this agent a HEAD and the upload that follows it are one step, so two pushes
      * of one name never both upload, even on a store that ignores If-None-Match (s3proxy, older Ceph).
      */
     private final Object[] keyLocks = new Object[64];
 
-    private S3Storage(S3Client s3, String bucket, String prefix, int partSize, String description) {
+    private S3Storage(S3Client s3, String bucket, String prefix, int partSize, String description, int maxAttempts,
+                      Duration apiCallTimeout) {
         this.s3 = s3;
+        this.maxAttempts = maxAttempts;
+        this.apiCallTimeout = apiCallTimeout;
         this.bucket = bucket;
         this.prefix = prefix.isEmpty() ? "" : prefix + "/";
         this.partSize = partSize;
@@ -77,12 +83,20 @@ public final class S3Storage implements Storage {
     }
 
     public static S3Storage open(S3Settings settings) throws IOException {
-        UrlConnectionHttpClient.Builder http = UrlConnectionHttpClient.builder()
+        // Apache's client reports an answer it cannot parse as an I/O error, which the SDK retries like a reset
+        // connection; the JDK's URLConnection client threw IllegalArgumentException, which nothing retried.
+        ApacheHttpClient.Builder http = ApacheHttpClient.builder()
                 .connectionTimeout(Duration.ofSeconds(10))
-                .socketTimeout(Duration.ofSeconds(Math.min(60, settings.timeoutSeconds())));
+                .socketTimeout(Duration.ofSeconds(Math.max(1, Math.min(60, settings.timeoutSeconds() / 3))))
+                .maxConnections(64);
         if (!settings.tlsVerify()) {
             http.tlsTrustManagersProvider(() -> new TrustManager[] {new TrustingManager()});
         }
+        return open(settings, http);
+    }
+
+    /** With the given HTTP client: for measuring one client against another behind a fault proxy. */
+    static S3Storage open(S3Settings settings, software.amazon.awssdk.http.SdkHttpClient.Builder<?> http) throws IOException {
         var builder = S3Client.builder()
                 .httpClientBuilder(http)
                 .region(Region.of(settings.region()))
@@ -94,13 +108,15 @@ public final class S3Storage implements Storage {
                 .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
                 .overrideConfiguration(o -> o
                         .apiCallTimeout(Duration.ofSeconds(settings.timeoutSeconds()))
-                        .apiCallAttemptTimeout(Duration.ofSeconds(Math.min(60, settings.timeoutSeconds())))
+                        // Half the deadline per attempt, so that a store which never answers is tried again in time.
+                        .apiCallAttemptTimeout(Duration.ofSeconds(Math.max(2, Math.min(60, settings.timeoutSeconds() / 2))))
                         .retryStrategy(AwsRetryStrategy.standardRetryStrategy().toBuilder()
                                 .maxAttempts(settings.maxAttempts()).build()));
         settings.endpoint().ifPresent(builder::endpointOverride);
         String description = "s3://" + settings.bucket() + "/" + settings.prefix()
                 + settings.endpoint().map(URI::toString).map(e -> " at " + e).orElse("");
-        return new S3Storage(builder.build(), settings.bucket(), settings.prefix(), settings.partSizeMib() << 20, description);
+        return new S3Storage(builder.build(), settings.bucket(), settings.prefix(), settings.partSizeMib() << 20, description,
+                settings.maxAttempts(), Duration.ofSeconds(settings.timeoutSeconds()));
     }
 
     private static AwsCredentialsProvider credentials(S3Settings settings) throws IOException {
@@ -149,7 +165,7 @@ public final class S3Storage implements Storage {
     public InputStream open(String key) throws IOException {
         try {
             ResponseInputStream<GetObjectResponse> stream = s3.getObject(b -> b.bucket(bucket).key(objectKey(key)));
-            return stream;
+            return new ResumingStream(key, stream);
         } catch (NoSuchKeyException e) {
             throw new ObjectNotFoundException(key);
         } catch (SdkException e) {
@@ -248,13 +264,42 @@ public final class S3Storage implements Storage {
     }
 
     private IOException garbage(String what, RuntimeException e) {
-        return new dev.walden.agent.storage.StorageFailureException(dev.walden.agent.storage.StorageFailureException.Kind.UNAVAILABLE,
-                "S3 could not " + what + " in " + description + ": the store's answer could not be understood (" + e.getMessage()
-                        + "); nothing was acknowledged. HINT: a proxy or load balancer between the agent and S3? It is tried again", e);
+        return new StorageFailureException(StorageFailureException.Kind.UNAVAILABLE, "S3 could not " + what + " in " + description
+                + ": the store's answer could not be understood (" + e.getMessage() + "); nothing was acknowledged."
+                + " HINT: a proxy or load balancer between the agent and S3? The next request tries again", e);
     }
 
+    /** Names an SDK failure as one of the storage failure kinds, with what to do about it. */
     private IOException failure(String what, SdkException e) {
-        return new IOException("S3 could not " + what + " in " + description + ": " + describe(e), e);
+        String head = "S3 could not " + what + " in " + description + ": " + describe(e);
+        if (e instanceof AwsServiceException service) {
+            String code = service.awsErrorDetails() == null || service.awsErrorDetails().errorCode() == null ? ""
+                    : service.awsErrorDetails().errorCode();
+            if (service.statusCode() == 401 || service.statusCode() == 403) {
+                return new StorageFailureException(StorageFailureException.Kind.PERMISSION_DENIED, head + ". HINT: the credentials"
+                        + " (s3-access-key, or the instance role) need s3:GetObject, s3:PutObject, s3:ListBucket and"
+                        + " s3:DeleteObject on bucket " + bucket + "; nothing was acknowledged", e);
+            }
+            if (service.statusCode() == 507 || code.contains("QuotaExceeded") || code.contains("StorageFull")) {
+                return new StorageFailureException(StorageFailureException.Kind.OUT_OF_SPACE, head + ". HINT: the bucket or"
+                        + " its server is out of space or quota; free some (walden expire) or raise the quota", e);
+            }
+            return new StorageFailureException(StorageFailureException.Kind.UNAVAILABLE, head + ". HINT: "
+                    + (service.statusCode() >= 500 ? "the store is failing; the agent retried it within s3-timeout and"
+                    + " tries again on the next request" : "check s3-bucket, s3-region and s3-endpoint"), e);
+        }
+        Throwable cause = e.getCause();
+        while (cause != null && cause.getCause() != null && cause.getCause() != cause
+                && !(cause instanceof java.net.UnknownHostException) && !(cause instanceof javax.net.ssl.SSLException)) {
+            cause = cause.getCause();
+        }
+        String hint = cause instanceof java.net.UnknownHostException ? "the endpoint's host name does not resolve: check"
+                + " s3-endpoint and the host's DNS"
+                : cause instanceof javax.net.ssl.SSLException ? "TLS with the endpoint failed: check its certificate, or set"
+                + " s3-tls-verify = false for a private store with a self-signed one"
+                : "the store did not answer within s3-timeout (retried); check the network path to it";
+        return new StorageFailureException(StorageFailureException.Kind.UNAVAILABLE, head + "; nothing was acknowledged. HINT: "
+                + hint, e);
     }
 
     static String describe(SdkException e) {
@@ -371,6 +416,70 @@ public final class S3Storage implements Storage {
                 } catch (SdkException ignored) {
                     // the bucket's lifecycle rule for incomplete uploads cleans up what this could not
                 }
+            }
+        }
+    }
+
+    /**
+     * An object's body that survives a connection lost halfway (a reset, a body cut short): it asks again for the rest,
+     * from where it stopped, up to {@code s3-max-attempts} times within {@code s3-timeout}. The SDK retries a request,
+     * not a body already being read. Objects are never overwritten, so the rest is of the same object.
+     */
+    private final class ResumingStream extends InputStream {
+        private final String key;
+        private final long deadline = System.nanoTime() + apiCallTimeout.toNanos();
+        private InputStream body;
+        private long position;
+        private int resumes;
+
+        ResumingStream(String key, InputStream body) {
+            this.key = key;
+            this.body = body;
+        }
+
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            while (true) {
+                try {
+                    int read = body.read(b, off, len);
+                    if (read > 0) {
+                        position += read;
+                    }
+                    return read;
+                } catch (IOException | java.io.UncheckedIOException | SdkException e) {
+                    if (++resumes >= maxAttempts || System.nanoTime() > deadline) {
+                        throw new StorageFailureException(StorageFailureException.Kind.UNAVAILABLE, "S3 could not read " + key + " in "
+                                + description + ": the connection was lost " + resumes + " times while reading it (" + e.getMessage()
+                                + "). HINT: check the network path to the store; the next request tries again", e);
+                    }
+                    closeQuietly(body);
+                    long from = position;
+                    try {
+                        body = s3.getObject(g -> g.bucket(bucket).key(objectKey(key)).range("bytes=" + from + "-"));
+                    } catch (SdkException | IllegalArgumentException | IllegalStateException again) {
+                        body = InputStream.nullInputStream();
+                        e.addSuppressed(again);
+                    }
+                }
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            body.close();
+        }
+
+        private static void closeQuietly(InputStream in) {
+            try {
+                in.close();
+            } catch (IOException | RuntimeException ignored) {
+                // the connection is already broken
             }
         }
     }
