@@ -123,8 +123,9 @@ public final class BackupCommand {
             return new Result(CommandExit.FAILED, "backup failed: repository or data directory error: " + Replies.describe(e)
                     + "; the backup is incomplete and will never be offered for restore");
         } catch (RuntimeException e) {
-            LOG.log(Level.SEVERE, "backup failed unexpectedly", e);
-            return new Result(CommandExit.FAILED, "backup failed: internal error: " + Replies.describe(e));
+            LOG.log(Level.SEVERE, "walden backup failed unexpectedly", e);
+            return new Result(CommandExit.INTERNAL, Replies.internalError("walden backup", e)
+                    + "; the backup is incomplete and will never be offered for restore");
         }
     }
 

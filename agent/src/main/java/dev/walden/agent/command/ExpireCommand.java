@@ -80,8 +80,8 @@ public final class ExpireCommand {
             return new Result(CommandExit.FAILED, "expire failed: " + Replies.describe(e) + "; what was deleted before the error"
                     + " is gone and everything else is intact. HINT: fix the repository access and run walden expire again");
         } catch (RuntimeException e) {
-            LOG.log(Level.SEVERE, "expire failed unexpectedly", e);
-            return new Result(CommandExit.FAILED, "expire failed: internal error: " + Replies.describe(e));
+            LOG.log(Level.SEVERE, "walden expire failed unexpectedly", e);
+            return new Result(CommandExit.INTERNAL, Replies.internalError("walden expire", e));
         }
     }
 

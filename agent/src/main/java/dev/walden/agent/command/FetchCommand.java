@@ -75,8 +75,8 @@ public final class FetchCommand {
         } catch (IOException e) {
             return Replies.failure(LOG, Status.UNAVAILABLE, "fetch " + name.name() + " failed: " + Replies.describe(e));
         } catch (RuntimeException e) {
-            LOG.log(Level.SEVERE, "fetch " + name.name() + " failed unexpectedly", e);
-            return new Reply(Status.INTERNAL, "fetch " + name.name() + ": internal error: " + Replies.describe(e));
+            LOG.log(Level.SEVERE, "walden fetch " + name.name() + " failed unexpectedly", e);
+            return new Reply(Status.INTERNAL, Replies.internalError("walden fetch " + name.name(), e));
         }
     }
 }

@@ -96,8 +96,8 @@ public final class PushCommand {
         } catch (IOException e) {
             return Replies.failure(LOG, Status.UNAVAILABLE, "push " + name.name() + ": repository write failed: " + Replies.describe(e));
         } catch (RuntimeException e) {
-            LOG.log(Level.SEVERE, "push " + name.name() + " failed unexpectedly", e);
-            return new Reply(Status.INTERNAL, "push " + name.name() + ": internal error: " + Replies.describe(e));
+            LOG.log(Level.SEVERE, "walden push " + name.name() + " failed unexpectedly", e);
+            return new Reply(Status.INTERNAL, Replies.internalError("walden push " + name.name(), e));
         }
     }
 }

@@ -5,7 +5,7 @@ import dev.walden.protocol.Status;
 import java.util.logging.Logger;
 
 /** Turns a failure into a reply and its one log line. */
-final class Replies {
+public final class Replies {
     private Replies() {}
 
     static Reply failure(Logger log, Status status, String message) {
@@ -45,5 +45,15 @@ final class Replies {
         }
         String type = e.getClass().getSimpleName();
         return message == null ? type : type.endsWith("Exception") && message.startsWith("/") ? type + ": " + message : message;
+    }
+
+    /**
+     * The one line a client gets for an unexpected failure inside the agent (a bug): which request, that it is the
+     * agent's fault, and the log line that holds the stack trace ({@code WHAT failed unexpectedly}).
+     */
+    public static String internalError(String what, Throwable e) {
+        return what + ": internal error in the agent (" + e.getClass().getSimpleName()
+                + (e.getMessage() == null ? "" : ": " + e.getMessage()) + "); it stopped there. HINT: the agent's log has the"
+                + " details (journalctl -u walden-agent, the line '" + what + " failed unexpectedly'); please report it";
     }
 }

@@ -105,8 +105,9 @@ public final class RestoreCommand {
             return new Result(CommandExit.FAILED, "restore failed: " + Replies.describe(e) + "; the directory has no pg_control and"
                     + " cannot start. HINT: fix the cause and run the restore again with --force (or --delta)");
         } catch (RuntimeException e) {
-            LOG.log(Level.SEVERE, "restore failed unexpectedly", e);
-            return new Result(CommandExit.FAILED, "restore failed: internal error: " + Replies.describe(e));
+            LOG.log(Level.SEVERE, "walden restore failed unexpectedly", e);
+            return new Result(CommandExit.INTERNAL, Replies.internalError("walden restore", e) + "; the directory has no pg_control"
+                    + " and cannot start");
         }
     }
 

@@ -93,7 +93,7 @@ public final class AgentOptions {
     public static final Option<Integer> MAX_QUEUED_REQUESTS = Option.integer("max-queued-requests", 64, 1, 65536,
             "Requests that may wait for a worker. Past this the agent answers 'busy' at once and the client exits non-zero, rather than queueing without bound.");
 
-    public static final Option<Integer> COMMAND_STALL_TIMEOUT = Option.integer("command-stall-timeout", 3600, 60, 604800,
+    public static final Option<Integer> COMMAND_STALL_TIMEOUT = Option.integer("command-stall-timeout", 3600, 10, 604800,
             "Seconds a long command (backup, restore, verify, drill, dump) may go without reporting progress before the agent stops it and tells its client so, naming the step it was on. A heartbeat only shows that the agent is alive; this bounds a command that is stuck.");
 
     public static final Option<String> ENCRYPTION = Option.choice("encryption", "auto", List.of("auto", "on", "off"),

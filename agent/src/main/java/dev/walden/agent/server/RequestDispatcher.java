@@ -2,6 +2,7 @@ package dev.walden.agent.server;
 
 import dev.walden.protocol.Result;
 import dev.walden.agent.command.CommandExit;
+import dev.walden.agent.command.Replies;
 import dev.walden.agent.command.RequestRouter;
 import dev.walden.protocol.Reply;
 import dev.walden.protocol.Request;
@@ -55,7 +56,7 @@ final class RequestDispatcher extends SimpleChannelInboundHandler<Request> {
                     String what = request instanceof Request.Push push ? "walden push " + push.fileName()
                             : request instanceof Request.Fetch fetch ? "walden fetch " + fetch.fileName() : "walden " + request;
                     LOG.log(Level.SEVERE, what + " failed unexpectedly", e);
-                    reply = new Reply(Status.INTERNAL, internalError(what, e));
+                    reply = new Reply(Status.INTERNAL, Replies.internalError(what, e));
                 }
                 reply(ctx, reply);
             });
@@ -81,19 +82,12 @@ final class RequestDispatcher extends SimpleChannelInboundHandler<Request> {
             result = router.run(command, who, output);
         } catch (RuntimeException | Error e) {
             LOG.log(Level.SEVERE, "walden " + commandLine + " failed unexpectedly", e);
-            result = new Result(CommandExit.INTERNAL, internalError("walden " + command.arguments().get(0), e));
+            result = new Result(CommandExit.INTERNAL, Replies.internalError("walden " + commandLine, e));
         } finally {
             running.ended(output);
             output.finish(result != null ? result : new Result(CommandExit.INTERNAL, "walden " + commandLine
                     + ": the agent ended the command without an answer; nothing more was done"));
         }
-    }
-
-    /** One line for the client: which request failed, that it is the agent's fault, and where the details are. */
-    static String internalError(String what, Throwable e) {
-        return what + ": internal error in the agent (" + e.getClass().getSimpleName()
-                + (e.getMessage() == null ? "" : ": " + e.getMessage()) + "); it stopped there. HINT: the agent's log has the"
-                + " details (journalctl -u walden-agent, the line '" + what + " failed unexpectedly'); please report it";
     }
 
     private static void reply(ChannelHandlerContext ctx, Reply reply) {

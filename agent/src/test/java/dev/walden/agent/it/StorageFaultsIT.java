@@ -74,4 +74,40 @@ class StorageFaultsIT {
             assertEquals(0, agent.client(data, "push", "pg_wal/" + second, second).exitCode(), "works again once the fault is gone");
         }
     }
+
+    @Test
+    void aBugAndAStuckCommandAreAnsweredAndNamed() throws Exception {
+        AtomicReference<FaultyStorage> faulty = new AtomicReference<>();
+        try (RunningAgent agent = RunningAgent.start(dir.resolve("agent"), Map.of("command-stall-timeout", "10"), Clock.systemUTC(),
+                storage -> {
+                    faulty.set(new FaultyStorage(storage));
+                    return faulty.get();
+                })) {
+            Path data = dir.resolve("data");
+            String first = "000000010000000000000001";
+            TestSegments.write(data, first, TestSegments.SYSTEM_ID, 1);
+            assertEquals(0, agent.client(data, "push", "pg_wal/" + first, first).exitCode());
+
+            // A bug below a command: its own exit code, one line naming the command and the log line, no hang.
+            faulty.get().inject(new FaultyStorage.Fault(FaultyStorage.Operation.LIST, "/backup/", 1, FaultyStorage.Failure.BUG));
+            RunningAgent.ClientRun list = agent.client(dir, "backup", "list");
+            assertEquals(3, list.exitCode(), list.stderr());
+            assertTrue(list.stderr().contains("walden backup list: internal error in the agent (IllegalStateException: a bug in a storage driver)")
+                    && list.stderr().contains("journalctl"), list.stderr());
+            faulty.get().inject(new FaultyStorage.Fault(FaultyStorage.Operation.OPEN, first, 1, FaultyStorage.Failure.BUG));
+            RunningAgent.ClientRun fetch = agent.client(dir, "fetch", first, dir.resolve("RECOVERYXLOG").toString());
+            assertEquals(126, fetch.exitCode(), "recovery stops on a bug, never takes it for 'missing': " + fetch.stderr());
+
+            // A store that hangs under a command: the agent stops the command and says which step it was on.
+            faulty.get().inject(new FaultyStorage.Fault(FaultyStorage.Operation.LIST, "/wal/", 1, FaultyStorage.Failure.HANG));
+            long started = System.nanoTime();
+            RunningAgent.ClientRun verify = agent.client(dir, "verify");
+            long seconds = (System.nanoTime() - started) / 1_000_000_000L;
+            assertEquals(2, verify.exitCode(), "could not check: " + verify.stderr());
+            assertTrue(verify.stderr().contains("made no progress for") && verify.stderr().contains("command-stall-timeout"), verify.stderr());
+            assertTrue(seconds < 60, "answered after the stall timeout, not the client's: " + seconds + " s");
+            faulty.get().clear();
+            assertEquals(0, agent.client(data, "push", "pg_wal/" + first, first).exitCode(), "the agent still serves WAL");
+        }
+    }
 }

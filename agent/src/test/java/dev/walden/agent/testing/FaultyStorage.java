@@ -31,7 +31,11 @@ public final class FaultyStorage implements Storage {
         /** An I/O error or a dropped connection: the store did not answer. */
         UNAVAILABLE,
         /** The object opens, but one of its bytes is not what was stored. */
-        CORRUPT;
+        CORRUPT,
+        /** The call never returns until the fault is cleared: a store that hangs. */
+        HANG,
+        /** A bug below the agent's commands: an unchecked exception no one expected. */
+        BUG;
 
         Throwable raise(Operation operation, String key) {
             String path = "/srv/walden/repo/" + key;
@@ -39,7 +43,8 @@ public final class FaultyStorage implements Storage {
                 case PERMISSION_DENIED -> new AccessDeniedException(path);
                 case OUT_OF_SPACE -> new FileSystemException(path, null, "No space left on device");
                 case READ_ONLY -> new FileSystemException(path, null, "Read-only file system");
-                case UNAVAILABLE, CORRUPT -> new IOException("Input/output error");
+                case UNAVAILABLE, CORRUPT, HANG -> new IOException("Input/output error");
+                case BUG -> throw new IllegalStateException("a bug in a storage driver");
             };
             // A directory walk reports its failures unchecked, as Files.walk does.
             return operation == Operation.LIST ? new UncheckedIOException(e) : e;
@@ -87,6 +92,12 @@ public final class FaultyStorage implements Storage {
                 }
                 if (fault.failure() == Failure.CORRUPT) {
                     return fault;
+                }
+                if (fault.failure() == Failure.HANG) {
+                    while (faults.get().contains(fault)) {
+                        java.util.concurrent.locks.LockSupport.parkNanos(50_000_000);
+                    }
+                    return null;
                 }
                 Throwable t = fault.failure().raise(operation, key);
                 if (t instanceof IOException io) {
