@@ -20,12 +20,31 @@ public final class AgentProcess implements AutoCloseable {
     }
 
     public static AgentProcess start(Path directory, Map<String, String> options) throws Exception {
+        return start(directory, options, List.of("dev.walden.agent.AgentMain"));
+    }
+
+    /**
+     * An agent that dies as under SIGKILL when the nth storage call of a kind on a key containing a fragment starts
+     * ({@code put|delete:FRAGMENT:N}, see CrashingAgentMain); {@link #awaitDeath} waits for it.
+     */
+    public static AgentProcess crashingAt(Path directory, Map<String, String> options, String crashAt) throws Exception {
+        return start(directory, options, List.of("dev.walden.agent.CrashingAgentMain", crashAt));
+    }
+
+    /** Waits until the process has ended (a crashing agent reached its point); false if it is still alive. */
+    public boolean awaitDeath(java.time.Duration timeout) throws InterruptedException {
+        return process.waitFor(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+    }
+
+    private static AgentProcess start(Path directory, Map<String, String> options, List<String> main) throws Exception {
         Files.createDirectories(directory);
         Path socket = directory.resolve("walden.sock");
         Path log = directory.resolve("agent-" + System.nanoTime() + ".log");
         String java = ProcessHandle.current().info().command().orElse("java");
         List<String> command = new ArrayList<>(List.of(java, "-cp", System.getProperty("java.class.path"),
-                "-Djava.util.logging.manager=dev.walden.agent.AgentLogManager", "dev.walden.agent.AgentMain", "--socket-path", socket.toString(), "--socket-mode", "0666",
+                "-Djava.util.logging.manager=dev.walden.agent.AgentLogManager"));
+        command.addAll(main);
+        command.addAll(List.of("--socket-path", socket.toString(), "--socket-mode", "0666",
                 "--repo-path", directory.resolve("repo").toString(), "--spool-path", directory.resolve("spool").toString()));
         options.forEach((key, value) -> {
             command.add("--" + key);
