@@ -55,6 +55,29 @@ public final class RestoreCommand {
         this.clock = clock;
     }
 
+    /**
+     * A full target disk is the target's failure, not the repository's (whose failures name themselves): says which
+     * directory, and how much room it has.
+     */
+    private static String targetSide(Exception e, RestoreRequest request) {
+        if (e instanceof dev.walden.agent.storage.StorageFailureException || !(e instanceof IOException)) {
+            return Replies.describe(e);
+        }
+        Path target = request.dataDirectory();
+        String reason = String.valueOf(e.getMessage());
+        if (reason.toLowerCase(java.util.Locale.ROOT).contains("no space left")) {
+            String free;
+            try {
+                free = TransferProgress.size(java.nio.file.Files.getFileStore(target).getUsableSpace()) + " free";
+            } catch (IOException unknown) {
+                free = "free space unknown";
+            }
+            return "the file system of " + target + " is full (" + free + ", No space left on device): the backup does not fit"
+                    + " there. HINT: restore onto a larger disk (walden backup show ID tells its size)";
+        }
+        return Replies.describe(e);
+    }
+
     public Result run(Request.Command command, Caller caller, List<String> words, CommandOutput output) {
         RestoreRequest request;
         ZoneId callerZone = ClientZone.of(command).orElse(zone);
@@ -102,7 +125,7 @@ public final class RestoreCommand {
         } catch (RestoreException e) {
             return new Result(CommandExit.FAILED, "restore refused or failed: " + e.getMessage());
         } catch (IOException | RepositoryFormatException e) {
-            return new Result(CommandExit.FAILED, "restore failed: " + Replies.describe(e) + "; the directory has no pg_control and"
+            return new Result(CommandExit.FAILED, "restore failed: " + targetSide(e, request) + "; the directory has no pg_control and"
                     + " cannot start. HINT: fix the cause and run the restore again with --force (or --delta)");
         } catch (RuntimeException e) {
             LOG.log(Level.SEVERE, "walden restore failed unexpectedly", e);
