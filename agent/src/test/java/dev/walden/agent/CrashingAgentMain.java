@@ -2,11 +2,10 @@ package dev.walden.agent;
 
 import dev.walden.agent.config.AgentConfig;
 import dev.walden.agent.storage.Storage;
+import dev.walden.agent.testing.ForwardingStorage;
 import java.io.IOException;
-import java.io.InputStream;
 import java.time.Clock;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -35,9 +34,17 @@ public final class CrashingAgentMain {
     }
 
     /** Halts the JVM when the nth matching mutation starts. */
-    private record Halting(Storage inner, String operation, String fragment, int nth, AtomicInteger calls) implements Storage {
+    private static final class Halting extends ForwardingStorage {
+        private final String operation;
+        private final String fragment;
+        private final int nth;
+        private final AtomicInteger calls = new AtomicInteger();
+
         Halting(Storage inner, String operation, String fragment, int nth) {
-            this(inner, operation, fragment, nth, new AtomicInteger());
+            super(inner);
+            this.operation = operation;
+            this.fragment = fragment;
+            this.nth = nth;
         }
 
         private void step(String op, String key) {
@@ -47,38 +54,16 @@ public final class CrashingAgentMain {
             }
         }
 
+        @Override
         public PutOutcome putIfAbsent(String key, ObjectWriter writer) throws IOException {
             step("put", key);
             return inner.putIfAbsent(key, writer);
         }
 
-        public InputStream open(String key) throws IOException {
-            return inner.open(key);
-        }
-
-        public boolean exists(String key) throws IOException {
-            return inner.exists(key);
-        }
-
-        public List<StoredObject> listObjects(String prefix) throws IOException {
-            return inner.listObjects(prefix);
-        }
-
+        @Override
         public void delete(String key) throws IOException {
             step("delete", key);
             inner.delete(key);
-        }
-
-        public java.util.Optional<java.time.Instant> storedAt(String key) throws IOException {
-            return inner.storedAt(key);
-        }
-
-        public String describe() {
-            return inner.describe();
-        }
-
-        public void close() throws IOException {
-            inner.close();
         }
     }
 }

@@ -39,13 +39,12 @@ class CatalogDamageTest {
     Path directory;
 
     /** Counts mutations and fails the n-th one, as a crash there would stop the expiry. */
-    static final class CrashingStorage implements Storage {
-        final Storage inner;
+    static final class CrashingStorage extends dev.walden.agent.testing.ForwardingStorage {
         final int crashAt;
         final AtomicInteger mutations = new AtomicInteger();
 
         CrashingStorage(Storage inner, int crashAt) {
-            this.inner = inner;
+            super(inner);
             this.crashAt = crashAt;
         }
 
@@ -55,32 +54,24 @@ class CatalogDamageTest {
             }
         }
 
+        @Override
         public PutOutcome putIfAbsent(String key, ObjectWriter writer) throws IOException {
             step();
             return inner.putIfAbsent(key, writer);
         }
 
-        public InputStream open(String key) throws IOException {
-            return inner.open(key);
-        }
-
-        public boolean exists(String key) throws IOException {
-            return inner.exists(key);
-        }
-
-        public List<StoredObject> listObjects(String prefix) throws IOException {
-            return inner.listObjects(prefix);
-        }
-
+        @Override
         public void delete(String key) throws IOException {
             step();
             inner.delete(key);
         }
 
+        @Override
         public String describe() {
             return "crashing " + inner.describe();
         }
 
+        @Override
         public void close() {}
     }
 

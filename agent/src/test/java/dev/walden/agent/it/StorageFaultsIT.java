@@ -27,10 +27,7 @@ class StorageFaultsIT {
     @Test
     void everyCommandAnswersAStorageFailureWithItsOwnExitCode() throws Exception {
         AtomicReference<FaultyStorage> faulty = new AtomicReference<>();
-        try (RunningAgent agent = RunningAgent.start(dir.resolve("agent"), Map.of(), Clock.systemUTC(), storage -> {
-            faulty.set(new FaultyStorage(storage));
-            return faulty.get();
-        })) {
+        try (RunningAgent agent = withFaults(Map.of(), faulty)) {
             Path data = dir.resolve("data");
             String first = "000000010000000000000001";
             TestSegments.write(data, first, TestSegments.SYSTEM_ID, 1);
@@ -78,11 +75,7 @@ class StorageFaultsIT {
     @Test
     void aBugAndAStuckCommandAreAnsweredAndNamed() throws Exception {
         AtomicReference<FaultyStorage> faulty = new AtomicReference<>();
-        try (RunningAgent agent = RunningAgent.start(dir.resolve("agent"), Map.of("command-stall-timeout", "10"), Clock.systemUTC(),
-                storage -> {
-                    faulty.set(new FaultyStorage(storage));
-                    return faulty.get();
-                })) {
+        try (RunningAgent agent = withFaults(Map.of("command-stall-timeout", "10"), faulty)) {
             Path data = dir.resolve("data");
             String first = "000000010000000000000001";
             TestSegments.write(data, first, TestSegments.SYSTEM_ID, 1);
@@ -109,5 +102,13 @@ class StorageFaultsIT {
             faulty.get().clear();
             assertEquals(0, agent.client(data, "push", "pg_wal/" + first, first).exitCode(), "the agent still serves WAL");
         }
+    }
+
+    /** A real agent whose storage is wrapped in a FaultyStorage, handed out through {@code faulty}. */
+    private RunningAgent withFaults(Map<String, String> options, AtomicReference<FaultyStorage> faulty) throws Exception {
+        return RunningAgent.start(dir.resolve("agent"), options, Clock.systemUTC(), storage -> {
+            faulty.set(new FaultyStorage(storage));
+            return faulty.get();
+        });
     }
 }

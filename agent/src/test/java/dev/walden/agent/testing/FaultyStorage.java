@@ -16,7 +16,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * unreadable directory, a read-only mount, an outage or a damaged object makes the driver throw or return, so that a
  * real agent can be driven through them. Faults are set and cleared while it runs.
  */
-public final class FaultyStorage implements Storage {
+public final class FaultyStorage extends ForwardingStorage {
     /** An operation of the storage contract ({@code exists} and {@code storedAt} count as {@link #OPEN}). */
     public enum Operation { PUT, OPEN, LIST, DELETE }
 
@@ -63,11 +63,10 @@ public final class FaultyStorage implements Storage {
         }
     }
 
-    private final Storage inner;
     private final AtomicReference<List<Fault>> faults = new AtomicReference<>(List.of());
 
     public FaultyStorage(Storage inner) {
-        this.inner = inner;
+        super(inner);
     }
 
     public void inject(Fault... fault) {
@@ -109,11 +108,13 @@ public final class FaultyStorage implements Storage {
         return null;
     }
 
+    @Override
     public PutOutcome putIfAbsent(String key, ObjectWriter writer) throws IOException {
         check(Operation.PUT, key);
         return inner.putIfAbsent(key, writer);
     }
 
+    @Override
     public InputStream open(String key) throws IOException {
         Fault corrupt = check(Operation.OPEN, key);
         InputStream in = inner.open(key);
@@ -147,30 +148,21 @@ public final class FaultyStorage implements Storage {
         }
     }
 
+    @Override
     public boolean exists(String key) throws IOException {
         check(Operation.OPEN, key);
         return inner.exists(key);
     }
 
+    @Override
     public List<StoredObject> listObjects(String prefix) throws IOException {
         check(Operation.LIST, prefix);
         return inner.listObjects(prefix);
     }
 
+    @Override
     public void delete(String key) throws IOException {
         check(Operation.DELETE, key);
         inner.delete(key);
-    }
-
-    public java.util.Optional<java.time.Instant> storedAt(String key) throws IOException {
-        return inner.storedAt(key);
-    }
-
-    public String describe() {
-        return inner.describe();
-    }
-
-    public void close() throws IOException {
-        inner.close();
     }
 }
