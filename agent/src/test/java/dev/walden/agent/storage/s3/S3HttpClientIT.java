@@ -74,6 +74,25 @@ class S3HttpClientIT {
         }
     }
 
+    @Test
+    void anUnknownHostAndAFailedTlsHandshakeAreNamedWithWhatToCheck() throws Exception {
+        try (S3ProxyServer s3 = S3ProxyServer.start()) {
+            s3.createBucket("names");
+            S3Settings unknownHost = new S3Settings("names", "walden", "us-east-1", Optional.of(URI.create("http://no-such-host.invalid:9000")),
+                    true, Optional.of(S3ProxyServer.ACCESS_KEY), Optional.of(S3ProxyServer.SECRET_KEY), Optional.empty(), true, 2, 5, 16);
+            S3Settings plainPortOverTls = new S3Settings("names", "walden", "us-east-1", Optional.of(URI.create("https://127.0.0.1:" + s3.port())),
+                    true, Optional.of(S3ProxyServer.ACCESS_KEY), Optional.of(S3ProxyServer.SECRET_KEY), Optional.empty(), true, 2, 5, 16);
+            for (var named : Map.of(unknownHost, "does not resolve", plainPortOverTls, "TLS with the endpoint failed").entrySet()) {
+                try (S3Storage storage = S3Storage.open(named.getKey())) {
+                    StorageFailureException e = org.junit.jupiter.api.Assertions.assertThrows(StorageFailureException.class,
+                            () -> storage.putIfAbsent("k", out -> out.write(1)));
+                    assertEquals(StorageFailureException.Kind.UNAVAILABLE, e.kind(), e.getMessage());
+                    org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains(named.getValue()), e.getMessage());
+                }
+            }
+        }
+    }
+
     private static Tally run(Storage storage) {
         Random random = new Random(7);
         int ok = 0;
