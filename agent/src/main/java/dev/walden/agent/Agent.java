@@ -177,7 +177,7 @@ public final class Agent implements AutoCloseable {
             Notifier notifier = new Notifier(config.notifications().command(), clock, hostName());
             closeFirst.add(notifier);
             Expiry expiry = new Expiry(backups, config.retention(), clock);
-            Verifier verifier = new Verifier(backups, fetchPipeline, config.retention(), config.backup().threads(), clock);
+            Verifier verifier = new Verifier(backups, fetchPipeline, config.retention(), config.backup().threads(), config.verifyAllEvery(), clock);
             Dumps dumps = new Dumps(repository, backupObjects, encryption.repositoryMode(), config.postgres(), config.drill().pgBin(),
                     config.dumpExclude(), config.spoolPath(), config.retention(), clock,
                     dump -> metrics.dumpSucceeded(dump.subject(), dump.stopped()));

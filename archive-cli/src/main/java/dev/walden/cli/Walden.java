@@ -52,7 +52,7 @@ public final class Walden {
                              does not archive unless --archive-mode preserve (it replaces the primary)
               expire [--dry-run] [--json]
                              apply the retention policy: say what is kept and why, delete the rest
-              verify [--quick] [--json]
+              verify [--quick | --all] [--json]
                              check WAL continuity, backups and every object; exit 0 ok, 1 problems, 2 cannot check
               drill [--backup ID | --target-time TS] [--dump ID] [--keep] [--json]
                              restore into drill-path, start it, check it (amcheck, row counts, your SQL); report RTO/RPO

@@ -34,14 +34,17 @@ public final class VerifyCommand {
     public Result run(List<String> words, CommandOutput output) {
         Arguments arguments;
         try {
-            arguments = Arguments.parse(words, Set.of("quick", "json"), Set.of());
+            arguments = Arguments.parse(words, Set.of("quick", "all", "json"), Set.of());
             if (!arguments.positional().isEmpty()) {
                 throw new Arguments.UsageException("verify takes no operands");
             }
         } catch (Arguments.UsageException e) {
             return new Result(CommandExit.USAGE, e.getMessage() + " (walden --help shows usage)");
         }
-        VerifyReport report = verifier.run(arguments.flag("quick"), output::progress, output::cancelled);
+        if (arguments.flag("quick") && arguments.flag("all")) {
+            return new Result(CommandExit.USAGE, "verify takes --quick or --all, not both (walden --help shows usage)");
+        }
+        VerifyReport report = verifier.run(arguments.flag("quick"), arguments.flag("all"), output::progress, output::cancelled);
         LOG.info("verify (" + (report.quick() ? "quick" : "full") + "): " + report.result() + ", " + report.problems().size()
                 + " problems" + report.error().map(e -> ", " + e).orElse(""));
         String storeWarning = store(report);
@@ -64,6 +67,9 @@ public final class VerifyCommand {
         VerifyReport.Counts c = report.checked();
         String checked = c.backups() + " backups, " + c.walFiles() + " WAL files, " + c.objects() + " objects"
                 + (report.quick() ? " (presence and sizes only)" : ", " + TransferProgress.size(c.bytesRead()) + " read")
+                + (c.unchanged() > 0 ? "; " + c.unchanged() + " objects stored before " + report.readSince().map(t -> dev.walden.agent.backup
+                        .ManifestJson.time(t.truncatedTo(java.time.temporal.ChronoUnit.SECONDS), zone)).orElse("?")
+                        + " were not read again (an earlier verify read them whole; walden verify --all reads everything)" : "")
                 + " in " + TransferProgress.duration(Duration.between(report.started(), report.finished()).toMillis() / 1000.0);
         String message = switch (report.exitCode()) {
             case 0 -> "verify: everything holds: " + checked;

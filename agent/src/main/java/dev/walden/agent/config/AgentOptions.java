@@ -96,6 +96,9 @@ public final class AgentOptions {
     public static final Option<Integer> COMMAND_STALL_TIMEOUT = Option.integer("command-stall-timeout", 3600, 10, 604800,
             "Seconds a long command (backup, restore, verify, drill, dump) may go without reporting progress before the agent stops it and tells its client so, naming the step it was on. A heartbeat only shows that the agent is alive; this bounds a command that is stuck.");
 
+    public static final Option<Integer> VERIFY_ALL_DAYS = Option.integer("verify-all-days", 30, 1, 3650,
+            "Days after which walden verify reads every object again. In between, a verify reads only what was stored since the last one that found everything whole (objects are never rewritten), so a verify of an unchanged repository reads no data; walden verify --all reads everything at once.");
+
     public static final Option<String> ENCRYPTION = Option.choice("encryption", "auto", List.of("auto", "on", "off"),
             "Encrypt archived files with AES-256-GCM (docs/encryption.md). auto: on when keyring-path is set; on: refuse to start without a keyring; off: store unencrypted, required to run an off-host repository without a keyring.");
 
@@ -205,7 +208,7 @@ public final class AgentOptions {
             SOCKET_PATH, SOCKET_MODE, ALLOWED_USERS, OPERATOR_USERS, REPO_TYPE, REPO_PATH,
             S3_BUCKET, S3_PREFIX, S3_REGION, S3_ENDPOINT, S3_PATH_STYLE, S3_ACCESS_KEY, S3_SECRET_KEY, S3_SECRET_KEY_FILE,
             S3_TLS_VERIFY, S3_MAX_ATTEMPTS, S3_TIMEOUT, S3_PART_SIZE_MIB,
-            COMPRESS_LEVEL, WORKER_THREADS, MAX_QUEUED_REQUESTS, COMMAND_STALL_TIMEOUT,
+            COMPRESS_LEVEL, WORKER_THREADS, MAX_QUEUED_REQUESTS, COMMAND_STALL_TIMEOUT, VERIFY_ALL_DAYS,
             PUSH_AHEAD, PUSH_AHEAD_THREADS, MARK_READY_DONE, PREFETCH, PREFETCH_THREADS, SPOOL_MIB, SPOOL_PATH,
             ENCRYPTION, KEYRING_PATH, KEYRING_PASSPHRASE_FILE,
             PG_DATA, PG_HOST, PG_PORT, PG_USER, PG_DATABASE,

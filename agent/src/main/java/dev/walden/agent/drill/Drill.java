@@ -562,6 +562,7 @@ public final class Drill {
 
         void cleanUp() {
             stopServer();
+            stopStragglers(data);
             if (request.keep()) {
                 output.err("walden: the drill's directory is kept for investigation: " + run + " (remove it when done)\n");
                 return;
@@ -572,6 +573,49 @@ public final class Drill {
                 }
             } catch (IOException | java.io.UncheckedIOException e) {
                 output.err("walden: warning: could not remove the drill's directory " + run + ": " + e.getMessage() + "\n");
+            }
+        }
+    }
+
+    /**
+     * Ends what is left of a scratch server whose postmaster died (killed, OOM): its children outlive it for a while,
+     * reparented, and would write into a directory being removed. They are found by their working directory, which
+     * PostgreSQL sets to the data directory.
+     */
+    static void stopStragglers(Path data) {
+        Path real;
+        try {
+            real = data.toRealPath();
+        } catch (IOException gone) {
+            return;
+        }
+        List<ProcessHandle> left = new ArrayList<>();
+        try (Stream<Path> processes = Files.list(Path.of("/proc"))) {
+            for (Path process : (Iterable<Path>) processes::iterator) {
+                String name = process.getFileName().toString();
+                if (!name.chars().allMatch(Character::isDigit)) {
+                    continue;
+                }
+                try {
+                    if (Files.readSymbolicLink(process.resolve("cwd")).equals(real)) {
+                        ProcessHandle.of(Long.parseLong(name)).ifPresent(left::add);
+                    }
+                } catch (IOException | UnsupportedOperationException | SecurityException notOurs) {
+                    // another user's process, or gone meanwhile
+                }
+            }
+        } catch (IOException | java.io.UncheckedIOException noProc) {
+            return;
+        }
+        left.forEach(ProcessHandle::destroyForcibly);
+        for (ProcessHandle process : left) {
+            try {
+                process.onExit().get(10, TimeUnit.SECONDS);
+            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                LOG.warning("drill: process " + process.pid() + " of the scratch server did not exit: " + e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
             }
         }
     }

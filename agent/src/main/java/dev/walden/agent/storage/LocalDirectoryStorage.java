@@ -152,7 +152,7 @@ public final class LocalDirectoryStorage implements Storage {
                     try {
                         var attributes = Files.readAttributes(path, java.nio.file.attribute.BasicFileAttributes.class);
                         if (attributes.isRegularFile()) {
-                            objects.add(new StoredObject(key, attributes.size()));
+                            objects.add(new StoredObject(key, attributes.size(), java.util.Optional.of(attributes.lastModifiedTime().toInstant())));
                         }
                     } catch (java.nio.file.NoSuchFileException deletedMeanwhile) {
                         // gone between the walk and the stat: not listed

@@ -59,8 +59,16 @@ public interface Storage extends AutoCloseable {
         return listObjects(prefix).stream().map(StoredObject::key).toList();
     }
 
-    /** An object as a listing shows it: its key and its size in bytes, as stored. */
-    record StoredObject(String key, long size) {}
+    /**
+     * An object as a listing shows it: its key, its size in bytes as stored, and when it was stored as the store
+     * records it (empty when the store does not say). Objects are never rewritten, so that time does not change: verify
+     * uses it to tell what it has already read from what is new.
+     */
+    record StoredObject(String key, long size, java.util.Optional<java.time.Instant> storedAt) {
+        public StoredObject(String key, long size) {
+            this(key, size, java.util.Optional.empty());
+        }
+    }
 
     /**
      * The objects whose keys start with {@code prefix}, with their stored sizes, in ascending key order; one listing

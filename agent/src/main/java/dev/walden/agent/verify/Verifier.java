@@ -52,19 +52,29 @@ public final class Verifier {
     private final RetentionPolicy policy;
     private final int threads;
     private final Clock clock;
+    private final java.time.Duration allEvery;
 
-    public Verifier(BaseBackups backups, FetchPipeline fetch, RetentionPolicy policy, int threads, Clock clock) {
+    /** @param allEvery how often a full verify reads every object again, not only those stored since the last pass */
+    public Verifier(BaseBackups backups, FetchPipeline fetch, RetentionPolicy policy, int threads, java.time.Duration allEvery,
+                    Clock clock) {
         this.backups = backups;
+        this.allEvery = allEvery;
         this.fetch = fetch;
         this.policy = policy;
         this.threads = threads;
         this.clock = clock;
     }
 
-    /** Runs every check; never throws for what it finds, which is in the report, nor for storage failures (exit code 2). */
-    public VerifyReport run(boolean quick, Consumer<String> progress, BooleanSupplier cancelled) {
+    /**
+     * Runs every check; never throws for what it finds, which is in the report, nor for storage failures (exit code 2).
+     *
+     * @param all read every object, even those an earlier verify read whole (objects are never rewritten, so a full
+     *            verify otherwise reads only what was stored since the last one that found everything whole, and every
+     *            object once per {@code verify-all-days})
+     */
+    public VerifyReport run(boolean quick, boolean all, Consumer<String> progress, BooleanSupplier cancelled) {
         Instant started = clock.instant();
-        Run run = new Run(quick, progress, cancelled);
+        Run run = new Run(quick, all, progress, cancelled);
         String repository = "?";
         Optional<String> error = Optional.empty();
         Optional<String> system = Optional.empty();
@@ -89,8 +99,9 @@ public final class Verifier {
                     + " it" + (run.walCount > 0 ? " (its " + run.walCount + " WAL files need a base backup to start from)" : "")
                     + ". HINT: walden backup");
         }
-        VerifyReport report = new VerifyReport(started, clock.instant(), quick, repository, system,
-                new VerifyReport.Counts(run.backupCount, run.walCount, run.objects.get(), run.bytesRead.get(), run.timelineCount),
+        VerifyReport report = new VerifyReport(started, clock.instant(), quick, run.readSince, repository, system,
+                new VerifyReport.Counts(run.backupCount, run.walCount, run.objects.get(), run.bytesRead.get(), run.timelineCount,
+                        run.unchanged.get()),
                 run.problems, error);
         return report;
     }
@@ -100,6 +111,10 @@ public final class Verifier {
     /** The state of one verify run. */
     private final class Run {
         final boolean quick;
+        final boolean all;
+        /** Objects stored before this, and used only by backups that ended before it, were read whole by an earlier verify. */
+        Optional<Instant> readSince = Optional.empty();
+        final AtomicInteger unchanged = new AtomicInteger();
         final Consumer<String> progress;
         final BooleanSupplier cancelled;
         final List<VerifyReport.Problem> problems = Collections.synchronizedList(new ArrayList<>());
@@ -109,8 +124,9 @@ public final class Verifier {
         int walCount;
         int timelineCount;
 
-        Run(boolean quick, Consumer<String> progress, BooleanSupplier cancelled) {
+        Run(boolean quick, boolean all, Consumer<String> progress, BooleanSupplier cancelled) {
             this.quick = quick;
+            this.all = all;
             this.progress = progress;
             this.cancelled = cancelled;
         }
@@ -119,22 +135,38 @@ public final class Verifier {
             problems.add(VerifyReport.Problem.of(kind, object, affected, message));
         }
 
+        /** Whether an object stored at {@code storedAt} was read whole by an earlier verify (never, when the store gives no time). */
+        boolean readBefore(Optional<Instant> storedAt) {
+            return readSince.isPresent() && storedAt.isPresent() && storedAt.get().isBefore(readSince.get());
+        }
+
         void check(BackupCatalog catalog) throws IOException, Cancelled {
             long system = catalog.systemIdentifier();
+            if (!quick && !all) {
+                try {
+                    readSince = new VerifyResults(catalog.objects(), system).readSince(clock.instant(), allEvery);
+                } catch (CorruptObjectException | VerifyJson.FormatException unreadable) {
+                    readSince = Optional.empty();  // read everything: no earlier pass can be vouched for
+                }
+            }
             Storage storage = catalog.objects().storage();
             String systemPrefix = Long.toUnsignedString(system) + "/";
             Map<String, Long> stored = new HashMap<>();
+            Map<String, Instant> storedTimes = new HashMap<>();
             List<WalObject> wal = new ArrayList<>();
             for (Storage.StoredObject object : storage.listObjects(systemPrefix + "wal/")) {
                 String name = object.key().substring(object.key().lastIndexOf('/') + 1);
                 try {
-                    wal.add(new WalObject(WalFileName.parse(name), object.key(), object.size()));
+                    wal.add(new WalObject(WalFileName.parse(name), object.key(), object.size(), object.storedAt()));
                 } catch (InvalidWalFileNameException notWal) {
                     // not ours to judge
                 }
             }
             walCount = wal.size();
-            storage.listObjects(systemPrefix + "backup/").forEach(o -> stored.put(o.key(), o.size()));
+            storage.listObjects(systemPrefix + "backup/").forEach(o -> {
+                stored.put(o.key(), o.size());
+                o.storedAt().ifPresent(t -> storedTimes.put(o.key(), t));
+            });
 
             BackupCatalog.Listing listing;
             try {
@@ -196,7 +228,7 @@ public final class Verifier {
             backupWal(complete, segments, segmentSize);
             continuity(complete, segments, segmentSize, history);
             walObjects(system, wal, segmentSize);
-            backups(catalog, complete, stored);
+            backups(catalog, complete, stored, storedTimes);
             dumps(new dev.walden.agent.logical.DumpCatalog(catalog.objects(), system));
         }
 
@@ -210,8 +242,10 @@ public final class Verifier {
                 return;
             }
             Map<String, Long> sizes = new HashMap<>();
+            Map<String, Instant> times = new HashMap<>();
             for (Storage.StoredObject o : dumps.objects().storage().listObjects(dumps.dataPrefix())) {
                 sizes.put(o.key(), o.size());
+                o.storedAt().ifPresent(t -> times.put(o.key(), t));
             }
             List<dev.walden.agent.logical.DumpRecord> toRead = new ArrayList<>();
             for (dev.walden.agent.logical.DumpRecord d : complete) {
@@ -224,6 +258,9 @@ public final class Verifier {
                             + ": dump " + d.id() + " cannot be restored");
                 } else if (quick) {
                     objects.incrementAndGet();
+                } else if (readBefore(Optional.ofNullable(times.get(key)))) {
+                    objects.incrementAndGet();
+                    unchanged.incrementAndGet();
                 } else {
                     toRead.add(d);
                 }
@@ -406,7 +443,18 @@ public final class Verifier {
                 }
                 return;
             }
-            List<WalObject> toRead = wal.stream().filter(w -> w.name().kind() != WalFileKind.TIMELINE_HISTORY).toList();
+            List<WalObject> toRead = new ArrayList<>();
+            for (WalObject w : wal) {
+                if (w.name().kind() == WalFileKind.TIMELINE_HISTORY) {
+                    continue;
+                }
+                if (readBefore(w.storedAt())) {
+                    objects.incrementAndGet();
+                    unchanged.incrementAndGet();
+                } else {
+                    toRead.add(w);
+                }
+            }
             AtomicInteger done = new AtomicInteger();
             parallel("walden-verify-wal", toRead, w -> {
                 try {
@@ -427,7 +475,8 @@ public final class Verifier {
             }, () -> "verify: WAL " + done.get() + " of " + toRead.size() + " files read");
         }
 
-        void backups(BackupCatalog catalog, List<BackupSummary> complete, Map<String, Long> stored) throws IOException, Cancelled {
+        void backups(BackupCatalog catalog, List<BackupSummary> complete, Map<String, Long> stored, Map<String, Instant> storedTimes)
+                throws IOException, Cancelled {
             Map<String, BackupSummary> byId = new HashMap<>();
             complete.forEach(b -> byId.put(b.id(), b));
             String prefix = Long.toUnsignedString(catalog.systemIdentifier()) + "/backup/";
@@ -508,6 +557,11 @@ public final class Verifier {
                 }
                 if (quick) {
                     objects.incrementAndGet();
+                } else if (readBefore(Optional.ofNullable(storedTimes.get(key)))
+                        && affected.stream().allMatch(id -> readBefore(Optional.of(byId.get(id).stopped())))) {
+                    // Read whole by an earlier verify, against the manifests of every backup that uses it now.
+                    objects.incrementAndGet();
+                    unchanged.incrementAndGet();
                 } else {
                     toRead.add(key);
                 }
@@ -569,5 +623,5 @@ public final class Verifier {
         }
     }
 
-    private record WalObject(WalFileName name, String key, long size) {}
+    private record WalObject(WalFileName name, String key, long size, Optional<Instant> storedAt) {}
 }

@@ -30,13 +30,18 @@ public final class VerifyJson {
         ObjectNode root = MAPPER.createObjectNode();
         root.put("format", VerifyReport.FORMAT).put("version", VerifyReport.VERSION);
         root.put("result", report.result()).put("exit_code", report.exitCode()).put("mode", report.quick() ? "quick" : "full");
+        if (report.readSince().isPresent()) {
+            root.put("read_since", ManifestJson.time(report.readSince().get(), zone));
+        } else {
+            root.putNull("read_since");
+        }
         root.put("started", ManifestJson.time(report.started(), zone)).put("finished", ManifestJson.time(report.finished(), zone));
         root.put("repository", report.repository());
         ManifestJson.putOptional(root, "system_identifier", report.systemIdentifier());
         ManifestJson.putOptional(root, "error", report.error());
         VerifyReport.Counts c = report.checked();
         root.putObject("checked").put("backups", c.backups()).put("wal_files", c.walFiles()).put("objects", c.objects())
-                .put("bytes_read", c.bytesRead()).put("timelines", c.timelines());
+                .put("bytes_read", c.bytesRead()).put("timelines", c.timelines()).put("unchanged_objects", c.unchanged());
         ArrayNode problems = root.putArray("problems");
         for (VerifyReport.Problem p : report.problems()) {
             ObjectNode node = problems.addObject().put("kind", p.kind());
@@ -77,9 +82,10 @@ public final class VerifyJson {
                         ManifestJson.optionalText(p, "last"), p.path("message").asText()));
             }
             return new VerifyReport(ManifestJson.parseTime(root.path("started").asText()), ManifestJson.parseTime(root.path("finished").asText()), "quick".equals(root.path("mode").asText()),
+                    root.path("read_since").isTextual() ? Optional.of(ManifestJson.parseTime(root.path("read_since").asText())) : Optional.empty(),
                     root.path("repository").asText(), ManifestJson.optionalText(root, "system_identifier"),
                     new VerifyReport.Counts(c.path("backups").asInt(), c.path("wal_files").asInt(), c.path("objects").asInt(),
-                            c.path("bytes_read").asLong(), c.path("timelines").asInt()), problems, ManifestJson.optionalText(root, "error"));
+                            c.path("bytes_read").asLong(), c.path("timelines").asInt(), c.path("unchanged_objects").asInt()), problems, ManifestJson.optionalText(root, "error"));
         } catch (java.io.IOException | java.time.DateTimeException e) {
             throw new FormatException("verify report is malformed: " + e.getMessage());
         }

@@ -8,10 +8,13 @@ import java.util.Optional;
  * The outcome of one {@code walden verify}: what was checked, every problem found, and whether the check could run
  * at all. Stored in the repository and printed with {@code --json}, in the schema of docs/runbook.md.
  *
+ * @param readSince in a full verify, objects stored before this were not read again: a verify that found everything whole
+ *                  read them since they were stored (objects are never rewritten). Empty: every object was read (or, with
+ *                  {@code quick}, none)
  * @param error why the check could not be completed (storage unreachable, ...): then the exit code is 2
  */
-public record VerifyReport(Instant started, Instant finished, boolean quick, String repository, Optional<String> systemIdentifier,
-                           Counts checked, List<Problem> problems, Optional<String> error) {
+public record VerifyReport(Instant started, Instant finished, boolean quick, Optional<Instant> readSince, String repository,
+                           Optional<String> systemIdentifier, Counts checked, List<Problem> problems, Optional<String> error) {
 
     public static final String FORMAT = "walden-verify-report";
     public static final int VERSION = 1;
@@ -20,8 +23,17 @@ public record VerifyReport(Instant started, Instant finished, boolean quick, Str
         problems = List.copyOf(problems);
     }
 
-    /** What was looked at. */
-    public record Counts(int backups, int walFiles, int objects, long bytesRead, int timelines) {}
+    /**
+     * What was looked at.
+     *
+     * @param unchanged objects a full verify did not read again, because an earlier one had read them whole
+     */
+    public record Counts(int backups, int walFiles, int objects, long bytesRead, int timelines, int unchanged) {}
+
+    /** Whether this verify read every object: a pass that the next verifies can build on, and count from. */
+    public boolean readEverything() {
+        return !quick && readSince.isEmpty();
+    }
 
     /**
      * One problem.

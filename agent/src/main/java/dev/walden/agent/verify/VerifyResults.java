@@ -6,6 +6,7 @@ import dev.walden.agent.pipeline.ObjectKind;
 import java.io.IOException;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 
@@ -42,6 +43,44 @@ public final class VerifyResults {
         for (int i = 0; i < all.size() - KEPT; i++) {
             objects.storage().delete(all.get(i));
         }
+    }
+
+    /**
+     * What a full verify now need not read again: objects stored before the start of the newest verify that found
+     * everything whole, provided a verify that read everything did so within {@code allEvery}. Empty when everything
+     * must be read: no such verify is kept, or the last read-everything pass is older than {@code allEvery}.
+     */
+    public Optional<Instant> readSince(Instant now, java.time.Duration allEvery)
+            throws IOException, CorruptObjectException, VerifyJson.FormatException {
+        Optional<Instant> lastWhole = Optional.empty();
+        Optional<Instant> lastAll = Optional.empty();
+        List<String> all = objects.storage().list(prefix());
+        for (int i = all.size() - 1; i >= 0 && lastAll.isEmpty(); i--) {
+            VerifyReport report = read(all.get(i));
+            if (report.quick() || report.exitCode() != 0) {
+                continue;
+            }
+            if (lastWhole.isEmpty()) {
+                lastWhole = Optional.of(report.started());
+            }
+            if (report.readEverything()) {
+                lastAll = Optional.of(report.started());
+            }
+        }
+        if (lastAll.isEmpty() || lastAll.get().isBefore(now.minus(allEvery))) {
+            return Optional.empty();
+        }
+        // A margin for a store's clock that runs behind the agent's: an object stored just before the pass started
+        // might not have been listed by it.
+        return lastWhole.map(t -> t.minus(STORE_CLOCK_MARGIN));
+    }
+
+    /** How far a store's clock may run behind the agent's before an object could be taken for one already read. */
+    static final java.time.Duration STORE_CLOCK_MARGIN = java.time.Duration.ofHours(1);
+
+    private VerifyReport read(String key) throws IOException, CorruptObjectException, VerifyJson.FormatException {
+        String name = key.substring(Long.toUnsignedString(systemIdentifier).length() + 1);
+        return VerifyJson.decode(objects.readBytes(key, name, ObjectKind.VERIFY_REPORT, 64L << 20));
     }
 
     /** The newest stored report, if any. */

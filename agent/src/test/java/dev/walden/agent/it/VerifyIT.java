@@ -1,6 +1,7 @@
 package dev.walden.agent.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -10,6 +11,7 @@ import dev.walden.agent.testing.ClientLauncher;
 import dev.walden.agent.testing.ClusterTest;
 import dev.walden.agent.testing.PostgresCluster;
 import dev.walden.agent.testing.RunningAgent;
+import dev.walden.agent.testing.TestClock;
 import dev.walden.agent.testing.S3ProxyServer;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
@@ -47,6 +49,56 @@ class VerifyIT extends ClusterTest {
             }
         }
         return false;
+    }
+
+    /**
+     * Objects are never rewritten: a verify reads only what was stored since the last one that found everything whole,
+     * so a second verify of an unchanged repository reads no data; damage to an old object waits for --all (or for
+     * verify-all-days). The agent's clock runs hours ahead of the store's, as if the backup were old.
+     */
+    @Test
+    void aSecondVerifyReadsOnlyWhatIsNewAndAllReadsEverything() throws Exception {
+        try (PostgresCluster primary = PostgresCluster.initdb(workspace, "incremental-verify", 55493)) {
+            TestClock clock = new TestClock();
+            clock.lag(java.time.Duration.ofHours(-2));
+            Map<String, String> options = primary.agentOptions("backup-bundle-mib", "1", "backup-bundle-file-kib", "64");
+            try (RunningAgent agent = RunningAgent.start(dir.resolve("agent"), options, clock)) {
+                Path walden = ClientLauncher.write(dir.resolve("agent"), agent.socket());
+                primary.appendConfig("archive_mode = on\narchive_command = '" + walden + " push %p %f'\n");
+                primary.start();
+                primary.tool("pgbench", "-i", "-s", "1", "-q", "postgres");
+                JsonNode backup = JSON.readTree(agent.client(dir, "backup", "--json").stdout());
+                String system = backup.get("system_identifier").asText();
+                clock.lag(java.time.Duration.ofHours(-4));
+
+                JsonNode first = verify(agent, dir, 0);
+                assertTrue(first.get("read_since").isNull(), "the first verify reads everything: " + first);
+                assertTrue(first.get("checked").get("bytes_read").asLong() > 1_000_000, first.toString());
+
+                JsonNode second = verify(agent, dir, 0);
+                assertFalse(second.get("read_since").isNull(), second.toString());
+                assertTrue(second.get("checked").get("unchanged_objects").asInt() >= first.get("checked").get("objects").asInt() - 2,
+                        "nothing is read again: " + second);
+                assertTrue(second.get("checked").get("bytes_read").asLong() < 100_000, "only manifests and histories: " + second);
+
+                // Damage to an old object: not read again until --all.
+                List<Path> objects = dataObjects(agent.repository().resolve(system + "/backup/" + backup.get("id").asText() + "/data"));
+                Path tampered = objects.get(0);
+                try (RandomAccessFile file = new RandomAccessFile(tampered.toFile(), "rw")) {
+                    file.seek(file.length() / 2);
+                    int b = file.read();
+                    file.seek(file.length() / 2);
+                    file.write(b ^ 0x40);
+                }
+                java.nio.file.Files.setLastModifiedTime(tampered, java.nio.file.attribute.FileTime.from(
+                        java.time.Instant.now().minus(java.time.Duration.ofHours(3))));
+                verify(agent, dir, 0);
+                JsonNode all = verify(agent, dir, 1, "--all");
+                assertTrue(all.get("read_since").isNull(), all.toString());
+                assertTrue(hasProblem(all, "object-damaged", tampered.getFileName().toString()), all.toPrettyString());
+                assertEquals(2, agent.client(dir, "verify", "--quick", "--all").exitCode(), "one mode at a time");
+            }
+        }
     }
 
     @Test

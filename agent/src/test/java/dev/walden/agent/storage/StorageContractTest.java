@@ -110,11 +110,16 @@ public abstract class StorageContractTest {
     }
 
     @Test
-    void listsSizesAsStored() throws IOException {
+    void listsSizesAndStorageTimesAsStored() throws IOException {
+        java.time.Instant before = java.time.Instant.now().minusSeconds(5);
         put("1/backup/a/data/000001", "12345");
         put("1/backup/a/commit", "");
-        assertEquals(List.of(new Storage.StoredObject("1/backup/a/commit", 0), new Storage.StoredObject("1/backup/a/data/000001", 5)),
-                storage.listObjects("1/backup/"));
+        List<Storage.StoredObject> listed = storage.listObjects("1/backup/");
+        assertEquals(List.of("1/backup/a/commit=0", "1/backup/a/data/000001=5"),
+                listed.stream().map(o -> o.key() + "=" + o.size()).toList());
+        for (Storage.StoredObject o : listed) {
+            assertTrue(o.storedAt().isPresent() && o.storedAt().get().isAfter(before), "when it was stored: " + o);
+        }
     }
 
     @Test

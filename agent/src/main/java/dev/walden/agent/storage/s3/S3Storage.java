@@ -223,7 +223,8 @@ public final class S3Storage implements Storage {
         List<StoredObject> objects = new ArrayList<>();
         try {
             for (S3Object object : s3.listObjectsV2Paginator(b -> b.bucket(bucket).prefix(prefix + keyPrefix)).contents()) {
-                objects.add(new StoredObject(object.key().substring(prefix.length()), object.size()));
+                objects.add(new StoredObject(object.key().substring(prefix.length()), object.size(),
+                        java.util.Optional.ofNullable(object.lastModified())));
             }
         } catch (SdkException e) {
             throw failure("list " + keyPrefix, e);
