@@ -66,7 +66,7 @@ class WaldenTest {
         String help = out.toString(StandardCharsets.UTF_8);
         assertTrue(help.contains("push %p %f"));
         assertTrue(help.contains("else " + Walden.DEFAULT_SOCKET) && help.contains("else " + Walden.DEFAULT_TIMEOUT_SECONDS), help);
-        assertTrue(help.contains("expire [--dry-run]") && help.contains("verify [--quick]"), help);
+        assertTrue(help.contains("expire [--dry-run]") && help.contains("verify [--quick | --all]"), help);
         assertEquals(ExitCode.OK, run("--version"));
     }
 

@@ -226,14 +226,10 @@ public final class BackupCatalog {
      */
     public void removeIncomplete(String id) throws IOException {
         String marker = prefix() + id + "/" + EXPIRING;
-        boolean marked = false;
-        for (String key : objects.storage().list(prefix() + id + "/")) {
-            if (key.equals(marker)) {
-                marked = true;
-            } else {
-                objects.storage().delete(key);
-            }
-        }
+        List<String> keys = new ArrayList<>(objects.storage().list(prefix() + id + "/"));
+        boolean marked = keys.remove(marker);
+        // Without a commit record the backup is no longer listed complete, so its objects go in any order, in batches.
+        objects.storage().deleteAll(keys);
         if (marked) {
             objects.storage().delete(marker);
         }

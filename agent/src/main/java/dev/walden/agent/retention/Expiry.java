@@ -29,6 +29,8 @@ import java.util.logging.Logger;
  */
 public final class Expiry {
     private static final Logger LOG = Logger.getLogger(Expiry.class.getName());
+    /** Expired WAL files removed per batch: one S3 DeleteObjects call, and one progress line. */
+    static final int WAL_DELETE_BATCH = 1000;
 
     private final BaseBackups backups;
     private final RetentionPolicy policy;
@@ -122,12 +124,12 @@ public final class Expiry {
             catalog.removeIncomplete(leftover);
             LOG.info("removed what the interrupted backup " + leftover + " left");
         }
-        int done = 0;
-        for (ArchivedFile file : expiredWal) {
-            storage.delete(dev.walden.agent.repository.Repository.objectKey(catalog.systemIdentifier(), file.name()));
-            if (++done % 1000 == 0) {
-                progress.accept("expired " + done + " of " + expiredWal.size() + " WAL files");
-            }
+        // Every expired file lies outside the recovery window, so the order they go in does not matter: in batches.
+        for (int from = 0; from < expiredWal.size(); from += WAL_DELETE_BATCH) {
+            List<String> keys = expiredWal.subList(from, Math.min(expiredWal.size(), from + WAL_DELETE_BATCH)).stream()
+                    .map(file -> dev.walden.agent.repository.Repository.objectKey(catalog.systemIdentifier(), file.name())).toList();
+            storage.deleteAll(keys);
+            progress.accept("expired " + (from + keys.size()) + " of " + expiredWal.size() + " WAL files");
         }
         if (!expiredWal.isEmpty()) {
             LOG.info("expired " + expiredWal.size() + " WAL files, " + expiredWal.get(0).name().name() + " .. "

@@ -164,6 +164,15 @@ public final class ClassifiedStorage implements Storage {
     }
 
     @Override
+    public void deleteAll(List<String> keys) throws IOException {
+        try {
+            inner.deleteAll(keys);
+        } catch (IOException | UncheckedIOException e) {
+            throw classified("delete " + keys.size() + " objects" + (keys.isEmpty() ? "" : " from " + keys.get(0)), e);
+        }
+    }
+
+    @Override
     public String describe() {
         return inner.describe();
     }

@@ -79,6 +79,17 @@ public interface Storage extends AutoCloseable {
     /** Removes an object; succeeds when there is none. */
     void delete(String key) throws IOException;
 
+    /**
+     * Removes objects, as many per call to the store as it takes (S3: 1,000 per DeleteObjects); succeeds for keys with
+     * none. The keys are not removed in any promised order, and on an exception some may be gone: callers pass only
+     * keys whose order of removal does not matter (the data of a backup whose commit record is already gone).
+     */
+    default void deleteAll(List<String> keys) throws IOException {
+        for (String key : keys) {
+            delete(key);
+        }
+    }
+
     /** A short description for log lines, e.g. {@code local:/var/lib/walden/repo}. */
     String describe();
 

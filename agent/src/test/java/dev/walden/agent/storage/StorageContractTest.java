@@ -123,6 +123,21 @@ public abstract class StorageContractTest {
     }
 
     @Test
+    void deleteAllRemovesEveryKeyInBatchesAndIgnoresMissingOnes() throws IOException {
+        List<String> keys = new java.util.ArrayList<>();
+        for (int i = 0; i < 1203; i++) {
+            String key = String.format("1/backup/b/data/%06d", i);
+            put(key, "x");
+            keys.add(key);
+        }
+        put("1/backup/c/commit", "kept");
+        keys.add("1/backup/b/never-stored");
+        storage.deleteAll(keys);
+        assertEquals(List.of("1/backup/c/commit"), storage.list("1/backup/"));
+        storage.deleteAll(List.of());
+    }
+
+    @Test
     void deleteIsIdempotent() throws IOException {
         put("d", "x");
         storage.delete("d");

@@ -250,6 +250,52 @@ public final class S3Storage implements Storage {
         }
     }
 
+    /** S3's DeleteObjects takes up to this many keys a call. */
+    static final int DELETE_BATCH = 1000;
+
+    /** False once the store refused DeleteObjects as the SDK sends it (s3proxy, MinIO, Ceph): one DELETE per key. */
+    private volatile boolean batchDelete = true;
+
+    @Override
+    public void deleteAll(List<String> keys) throws IOException {
+        for (int from = 0; from < keys.size(); from += DELETE_BATCH) {
+            if (!batchDelete) {
+                for (String key : keys.subList(from, keys.size())) {
+                    delete(key);
+                }
+                return;
+            }
+            List<software.amazon.awssdk.services.s3.model.ObjectIdentifier> batch = keys.subList(from, Math.min(keys.size(),
+                    from + DELETE_BATCH)).stream().map(k -> software.amazon.awssdk.services.s3.model.ObjectIdentifier.builder()
+                    .key(objectKey(k)).build()).toList();
+            String first = keys.get(from);
+            try {
+                var response = s3.deleteObjects(b -> b.bucket(bucket).delete(d -> d.objects(batch).quiet(true)));
+                if (response.hasErrors() && !response.errors().isEmpty()) {
+                    var error = response.errors().get(0);
+                    throw new StorageFailureException("AccessDenied".equals(error.code()) ? StorageFailureException.Kind.PERMISSION_DENIED
+                            : StorageFailureException.Kind.UNAVAILABLE, "S3 could not delete " + response.errors().size() + " of "
+                            + batch.size() + " objects in " + description + ", e.g. " + error.key() + ": " + error.code() + " "
+                            + error.message() + ". HINT: the credentials need s3:DeleteObject; the next expiry tries again", null);
+                }
+            } catch (AwsServiceException e) {
+                // 501 (s3proxy: the SDK's CRC32 checksum header) or 400 "Missing required header: Content-MD5" (MinIO,
+                // Ceph: SDK 2.30 and later send CRC32 where they want MD5; aws-sdk-java-v2#5805): delete one by one.
+                if (e.statusCode() != 501 && !(e.statusCode() == 400 && String.valueOf(e.getMessage()).contains("Content-M"))) {
+                    throw failure("delete " + batch.size() + " objects from " + first, e);
+                }
+                java.util.logging.Logger.getLogger(S3Storage.class.getName()).info(description + " has no DeleteObjects ("
+                        + describe(e) + "): deleting one object per request");
+                batchDelete = false;
+                from -= DELETE_BATCH;
+            } catch (SdkException e) {
+                throw failure("delete " + batch.size() + " objects from " + first, e);
+            } catch (IllegalArgumentException | IllegalStateException | java.io.UncheckedIOException e) {
+                throw garbage("delete " + batch.size() + " objects from " + first, e);
+            }
+        }
+    }
+
     @Override
     public String describe() {
         return description;
