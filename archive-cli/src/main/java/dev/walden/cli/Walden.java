@@ -32,7 +32,7 @@ public final class Walden {
               push %p %f     archive WAL file %p under the name %f   (archive_command)
               fetch %f %p    restore archived file %f to path %p     (restore_command)
               ping           check that the agent answers
-              backup [--type full|incr] [--json]
+              backup [--type full|incr] [--checksum-all] [--json]
                              take a base backup into the repository (the agent does the work)
               backup list [--json]
                              list the backups; only 'complete' ones can be restored

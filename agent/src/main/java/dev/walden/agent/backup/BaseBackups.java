@@ -239,6 +239,15 @@ public final class BaseBackups {
      * @throws BackupException anything that keeps the backup from completing, with what to do about it
      */
     public BackupSummary take(BackupType requested, CommandOutput output) throws BackupException, IOException {
+        return take(requested, false, output);
+    }
+
+    /**
+     * @param checksumAll an incremental reads every file and compares checksums, instead of taking a file whose size and
+     *                    modification time are those the parent recorded as unchanged (a tool that rewrites a file and
+     *                    restores its time would otherwise go unseen)
+     */
+    public BackupSummary take(BackupType requested, boolean checksumAll, CommandOutput output) throws BackupException, IOException {
         Path pgData = dataDirectory.orElseThrow(() -> new BackupException(
                 "pg-data is not set, so the agent cannot back up. HINT: set pg-data to the cluster's data directory,"
                         + " e.g. pg-data = /var/lib/postgresql/15/main, and restart walden-agent"));
@@ -247,7 +256,7 @@ public final class BaseBackups {
                     + " (walden backup list shows a running backup)");
         }
         try (PostgresSession session = PostgresSession.open(postgres)) {
-            return take(requested, output, pgData, session);
+            return take(requested, checksumAll, output, pgData, session);
         } catch (PostgresException e) {
             throw new BackupException(e.getMessage(), e);
         } catch (RepositoryFormatException | BackupCatalog.CatalogException | ArchivedTimelines.CatalogReadException e) {
@@ -257,7 +266,7 @@ public final class BaseBackups {
         }
     }
 
-    private BackupSummary take(BackupType requested, CommandOutput output, Path pgData, PostgresSession session)
+    private BackupSummary take(BackupType requested, boolean checksumAll, CommandOutput output, Path pgData, PostgresSession session)
             throws BackupException, IOException, PostgresException, RepositoryFormatException, BackupCatalog.CatalogException,
             ArchivedTimelines.CatalogReadException {
         ClusterFacts facts = session.facts();
@@ -303,7 +312,7 @@ public final class BaseBackups {
                 LOG.info("removing what the interrupted backup " + leftover + " left");
                 catalog.removeIncomplete(leftover);
             }
-            return run(id, type, parent, facts, pgData, session, catalog, output);
+            return run(id, type, parent, facts, pgData, session, catalog, checksumAll, output);
         }
     }
 
@@ -333,7 +342,7 @@ public final class BaseBackups {
     }
 
     private BackupSummary run(String id, BackupType type, Optional<Manifest> parent, ClusterFacts facts, Path pgData,
-                              PostgresSession session, BackupCatalog catalog, CommandOutput output)
+                              PostgresSession session, BackupCatalog catalog, boolean checksumAll, CommandOutput output)
             throws BackupException, IOException, PostgresException {
         Instant started = clock.instant();
         PostgresMajor major = PostgresMajor.ofVersionNumber(facts.versionNumber()).orElseThrow();
@@ -368,8 +377,9 @@ public final class BaseBackups {
             Manifest.FileEntry before = parentFiles.get(file.path());
             if (before == null) {
                 toCopy.add(file);
-            } else if (before.size() == file.size() && before.mtimeNanos() == file.mtimeNanos()
+            } else if (!checksumAll && before.size() == file.size() && before.mtimeNanos() == file.mtimeNanos()
                     && file.mtimeNanos() < parentStartNanos - MTIME_SAFETY_NANOS) {
+                // Unchanged size and modification time, older than the parent's start (as pgBackRest judges it): not read.
                 entries.add(reused(before, file));
                 progress.addBytes(file.size());
                 progress.fileDone();

@@ -45,14 +45,15 @@ public final class BackupCommand {
 
     public Result run(List<String> words, CommandOutput output) {
         try {
-            Arguments arguments = Arguments.parse(words, Set.of("json"), Set.of("type", "until"));
+            Arguments arguments = Arguments.parse(words, Set.of("json", "checksum-all"), Set.of("type", "until"));
             List<String> positional = arguments.positional();
             if (positional.isEmpty()) {
                 BackupType type = BackupType.parse(arguments.value("type").orElse("full"));
-                return take(type, arguments.flag("json"), output);
+                return take(type, arguments.flag("checksum-all"), arguments.flag("json"), output);
             }
-            if (arguments.value("type").isPresent()) {
-                throw new Arguments.UsageException("--type is for taking a backup, not for backup " + positional.get(0));
+            if (arguments.value("type").isPresent() || arguments.flag("checksum-all")) {
+                throw new Arguments.UsageException("--type and --checksum-all are for taking a backup, not for backup "
+                        + positional.get(0));
             }
             if (arguments.value("until").isPresent() && !positional.get(0).equals("keep")) {
                 throw new Arguments.UsageException("--until is for backup keep");
@@ -96,11 +97,11 @@ public final class BackupCommand {
         }
     }
 
-    private Result take(BackupType type, boolean json, CommandOutput output) {
+    private Result take(BackupType type, boolean checksumAll, boolean json, CommandOutput output) {
         try {
             BackupSummary summary;
             try {
-                summary = backups.take(type, output);
+                summary = backups.take(type, checksumAll, output);
             } catch (BackupException | IOException | RuntimeException e) {
                 metrics.backupFailed(type.label, clock.instant());
                 throw e;
