@@ -1,6 +1,5 @@
 package dev.walden.agent.backup;
 
-import java.io.IOException;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -35,7 +34,7 @@ public final class ParallelFiles {
     public static <T> void run(String threadName, int threads, List<T> items, Task<T> task, AtomicBoolean stop,
                                BooleanSupplier cancelled, Tick tick) throws Exception {
         AtomicInteger next = new AtomicInteger();
-        AtomicReference<Exception> failure = new AtomicReference<>();
+        AtomicReference<Throwable> failure = new AtomicReference<>();
         int count = Math.max(1, Math.min(threads, items.size()));
         CountDownLatch finished = new CountDownLatch(count);
         for (int t = 0; t < count; t++) {
@@ -49,7 +48,8 @@ public final class ParallelFiles {
                     failure.compareAndSet(null, e);
                     stop.set(true);
                 } catch (Error e) {
-                    failure.compareAndSet(null, new IOException("internal error: " + e, e));
+                    // Out of memory, a bug: rethrown as it is on the calling thread, for the command's one guard.
+                    failure.compareAndSet(null, e);
                     stop.set(true);
                 } finally {
                     finished.countDown();
@@ -74,8 +74,12 @@ public final class ParallelFiles {
         if (tickFailure != null) {
             throw tickFailure;
         }
-        if (failure.get() != null) {
-            throw failure.get();
+        Throwable failed = failure.get();
+        if (failed instanceof Error error) {
+            throw error;
+        }
+        if (failed != null) {
+            throw (Exception) failed;
         }
         if (stop.get() && cancelled.getAsBoolean()) {
             throw new BackupException("cancelled: the client went away");
