@@ -473,6 +473,14 @@ public final class Agent implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        try {
+            // Cancelled commands stop at their next check; the repository is not closed under one still writing.
+            if (!commands.awaitTermination(10, TimeUnit.SECONDS)) {
+                LOG.warning("commands still running 10 s after they were stopped; closing the repository anyway");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         pushAhead.close();
         prefetch.close();
         storage.close();
