@@ -137,7 +137,8 @@ public final class Agent implements AutoCloseable {
                 ? ObjectEncryption.aesGcm(keyring, ObjectEncryption.RandomBytes.secure())
                 : ObjectEncryption.none();
         StorageErrors storageErrors = new StorageErrors(clock);
-        Storage storage = new ClassifiedStorage(storageWrapper.apply(openStorage(config)), storageErrors);
+        Storage driver = openStorage(config);
+        Storage storage = new ClassifiedStorage(storageWrapper.apply(driver), storageErrors);
         PushAhead pushAhead = PushAhead.NONE;
         RestorePrefetch prefetch = RestorePrefetch.NONE;
         ThreadPoolExecutor workers = null;
@@ -239,7 +240,7 @@ public final class Agent implements AutoCloseable {
             }
             SystemdNotifier systemd = SystemdNotifier.fromEnvironment(environment, server.eventLoop());
             linkSpoolForLauncher(config, prefetch);
-            removeLeftoversInBackground(config, storage);
+            removeLeftoversInBackground(config, driver);
             LOG.info("walden-agent " + VERSION + " started: repository " + storage.describe() + ", compress zstd-"
                     + config.compressLevel() + ", encryption " + encryption.repositoryMode()
                     + (keyring.isEmpty() ? "" : " (active key " + keyring.activeId() + ", " + keyring.ids().size() + " keys)")
@@ -302,6 +303,7 @@ public final class Agent implements AutoCloseable {
      * What killed runs left: temporary files of unfinished puts in a local repository (a killed backup or dump), and
      * dump restore spool files. On a thread of its own, as walking a large repository takes a while.
      */
+    /** @param storage the driver itself, not the agent's door to it: only the local driver has temporary files */
     private static void removeLeftoversInBackground(AgentConfig config, Storage storage) {
         Thread.ofPlatform().name("walden-leftovers").daemon().start(() -> {
             try (var spooled = Files.newDirectoryStream(config.spoolPath(), "{dump-*.restore,.dump-*.walden-*}")) {

@@ -42,11 +42,6 @@ public final class StorageFailureException extends IOException {
         return kind;
     }
 
-    /** Whether trying the same call again may succeed without anyone changing anything. */
-    public boolean retryable() {
-        return kind == Kind.UNAVAILABLE;
-    }
-
     /**
      * Classifies a failure of the storage layer that its driver did not: a file-system error, an unchecked one from a
      * directory walk, or an I/O error while reading or writing an object's bytes. Already classified ones pass.

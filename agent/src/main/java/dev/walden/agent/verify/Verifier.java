@@ -151,8 +151,7 @@ public final class Verifier {
             }
             Storage storage = catalog.objects().storage();
             String systemPrefix = Long.toUnsignedString(system) + "/";
-            Map<String, Long> stored = new HashMap<>();
-            Map<String, Instant> storedTimes = new HashMap<>();
+            Map<String, Storage.StoredObject> stored = new HashMap<>();
             List<WalObject> wal = new ArrayList<>();
             for (Storage.StoredObject object : storage.listObjects(systemPrefix + "wal/")) {
                 String name = object.key().substring(object.key().lastIndexOf('/') + 1);
@@ -163,10 +162,7 @@ public final class Verifier {
                 }
             }
             walCount = wal.size();
-            storage.listObjects(systemPrefix + "backup/").forEach(o -> {
-                stored.put(o.key(), o.size());
-                o.storedAt().ifPresent(t -> storedTimes.put(o.key(), t));
-            });
+            storage.listObjects(systemPrefix + "backup/").forEach(o -> stored.put(o.key(), o));
 
             BackupCatalog.Listing listing;
             try {
@@ -228,7 +224,7 @@ public final class Verifier {
             backupWal(complete, segments, segmentSize);
             continuity(complete, segments, segmentSize, history);
             walObjects(system, wal, segmentSize);
-            backups(catalog, complete, stored, storedTimes);
+            backups(catalog, complete, stored);
             dumps(new dev.walden.agent.logical.DumpCatalog(catalog.objects(), system));
         }
 
@@ -241,24 +237,22 @@ public final class Verifier {
                 problem("catalog", null, List.of(), "the dump catalog cannot be read: " + e.getMessage());
                 return;
             }
-            Map<String, Long> sizes = new HashMap<>();
-            Map<String, Instant> times = new HashMap<>();
+            Map<String, Storage.StoredObject> stored = new HashMap<>();
             for (Storage.StoredObject o : dumps.objects().storage().listObjects(dumps.dataPrefix())) {
-                sizes.put(o.key(), o.size());
-                o.storedAt().ifPresent(t -> times.put(o.key(), t));
+                stored.put(o.key(), o);
             }
             List<dev.walden.agent.logical.DumpRecord> toRead = new ArrayList<>();
             for (dev.walden.agent.logical.DumpRecord d : complete) {
                 String key = dumps.dataKeyOf(d.id());
-                Long size = sizes.get(key);
-                if (size == null) {
+                Storage.StoredObject object = stored.get(key);
+                if (object == null) {
                     problem("object-missing", key, List.of(d.id()), key + " is missing: dump " + d.id() + " cannot be restored");
-                } else if (size != d.storedBytes()) {
-                    problem("object-size", key, List.of(d.id()), key + " is " + size + " bytes but was stored as " + d.storedBytes()
+                } else if (object.size() != d.storedBytes()) {
+                    problem("object-size", key, List.of(d.id()), key + " is " + object.size() + " bytes but was stored as " + d.storedBytes()
                             + ": dump " + d.id() + " cannot be restored");
                 } else if (quick) {
                     objects.incrementAndGet();
-                } else if (readBefore(Optional.ofNullable(times.get(key)))) {
+                } else if (readBefore(object.storedAt())) {
                     objects.incrementAndGet();
                     unchanged.incrementAndGet();
                 } else {
@@ -475,7 +469,7 @@ public final class Verifier {
             }, () -> "verify: WAL " + done.get() + " of " + toRead.size() + " files read");
         }
 
-        void backups(BackupCatalog catalog, List<BackupSummary> complete, Map<String, Long> stored, Map<String, Instant> storedTimes)
+        void backups(BackupCatalog catalog, List<BackupSummary> complete, Map<String, Storage.StoredObject> stored)
                 throws IOException, Cancelled {
             Map<String, BackupSummary> byId = new HashMap<>();
             complete.forEach(b -> byId.put(b.id(), b));
@@ -489,7 +483,7 @@ public final class Verifier {
                 try {
                     manifest = catalog.manifest(b.id());
                     objects.incrementAndGet();
-                    bytesRead.addAndGet(stored.getOrDefault(manifestKey, 0L));
+                    bytesRead.addAndGet(stored.containsKey(manifestKey) ? stored.get(manifestKey).size() : 0);
                 } catch (BackupCatalog.CatalogException e) {
                     boolean missing = !stored.containsKey(manifestKey);
                     problem(missing ? "manifest-missing" : "manifest-damaged", manifestKey, List.of(b.id()), "backup " + b.id()
@@ -543,21 +537,21 @@ public final class Verifier {
             List<String> toRead = new ArrayList<>();
             for (String key : keys) {
                 List<String> affected = List.copyOf(usedBy.getOrDefault(key, Set.of()));
-                Long size = stored.get(key);
-                if (size == null) {
+                Storage.StoredObject object = stored.get(key);
+                if (object == null) {
                     problem("object-missing", key, affected, key + " is missing; it holds data of backup"
                             + (affected.size() == 1 ? " " : "s ") + String.join(", ", affected) + ", which cannot be restored");
                     continue;
                 }
                 Manifest.DataObject expected = recorded.get(key);
-                if (expected != null && expected.storedBytes() != size) {
-                    problem("object-size", key, affected, key + " is " + size + " bytes but was stored as " + expected.storedBytes()
+                if (expected != null && expected.storedBytes() != object.size()) {
+                    problem("object-size", key, affected, key + " is " + object.size() + " bytes but was stored as " + expected.storedBytes()
                             + " (truncated or replaced); backups " + String.join(", ", affected) + " cannot be restored");
                     continue;
                 }
                 if (quick) {
                     objects.incrementAndGet();
-                } else if (readBefore(Optional.ofNullable(storedTimes.get(key)))
+                } else if (readBefore(object.storedAt())
                         && affected.stream().allMatch(id -> readBefore(Optional.of(byId.get(id).stopped())))) {
                     // Read whole by an earlier verify, against the manifests of every backup that uses it now.
                     objects.incrementAndGet();
@@ -600,7 +594,7 @@ public final class Verifier {
                             + " more stretches that do not match");
                 }
                 objects.incrementAndGet();
-                bytesRead.addAndGet(stored.get(key));
+                bytesRead.addAndGet(stored.get(key).size());
                 done.incrementAndGet();
             }, () -> "verify: backup objects " + done.get() + " of " + toRead.size() + " read, "
                     + dev.walden.agent.backup.TransferProgress.size(bytesRead.get()) + " in all");

@@ -48,4 +48,29 @@ class AnswersAfterRestartIT {
             assertTrue(to == null || to.isNull() || to.asText().matches("\\d{4}-.*"), "a time or null: " + status.toPrettyString());
         }
     }
+
+    @Test
+    void aRestartRemovesWhatAKilledWriteLeftAndKeepsAWriteInProgress() throws Exception {
+        Path data = dir.resolve("data");
+        String first = "000000010000000000000001";
+        TestSegments.write(data, first, TestSegments.SYSTEM_ID, 1);
+        try (RunningAgent agent = RunningAgent.start(dir.resolve("agent"), Map.of())) {
+            assertEquals(0, agent.client(data, "push", "pg_wal/" + first, first).exitCode());
+        }
+        Path repository = dir.resolve("agent/repo");
+        Path abandoned = repository.resolve(".tmp-abandoned-1");
+        Path recent = repository.resolve(".tmp-in-progress-2");
+        java.nio.file.Files.writeString(abandoned, "left by a killed agent");
+        java.nio.file.Files.setLastModifiedTime(abandoned, java.nio.file.attribute.FileTime.from(
+                java.time.Instant.now().minus(java.time.Duration.ofHours(1))));
+        java.nio.file.Files.writeString(recent, "still being written");
+        try (RunningAgent restarted = RunningAgent.start(dir.resolve("agent"), Map.of())) {
+            long deadline = System.nanoTime() + 30_000_000_000L;
+            while (java.nio.file.Files.exists(abandoned) && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            assertTrue(!java.nio.file.Files.exists(abandoned), "an abandoned temporary file is removed at start-up");
+            assertTrue(java.nio.file.Files.exists(recent), "a recent one may belong to a write in progress");
+        }
+    }
 }

@@ -13,19 +13,30 @@ import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.time.Instant;
 import java.util.Map;
-import org.junit.jupiter.api.Test;
+import dev.walden.agent.testing.PostgresVersion;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * What an incremental reads: a file whose size and modification time the parent recorded (and older than the
  * parent's start) is taken as unchanged without being read; --checksum-all reads and compares every file. Shown with
- * a file rewritten in place and given its old time back, the one case the rule cannot see (docs/runbook.md).
+ * a file rewritten in place and given its old time back, the one case the rule cannot see (docs/runbook.md). On every
+ * PostgreSQL major the tests cover: the rule is the agent's, but the backup API around it is each server's.
  */
 class IncrementalReadsIT extends ClusterTest {
     static final ObjectMapper JSON = new ObjectMapper();
 
-    @Test
-    void sizeAndTimeDecideWhatIsReadAndChecksumAllReadsEverything() throws Exception {
-        try (PostgresCluster primary = PostgresCluster.initdb(workspace, "incremental", 55477);
+    static Stream<PostgresVersion> versions() {
+        return PostgresVersion.all().stream();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("versions")
+    void sizeAndTimeDecideWhatIsReadAndChecksumAllReadsEverything(PostgresVersion version) throws Exception {
+        Assumptions.assumeTrue(version.available(), version.missing());
+        try (PostgresCluster primary = PostgresCluster.initdb(version, workspace, "incremental", 55700 + version.major());
              RunningAgent agent = RunningAgent.start(dir.resolve("agent"), primary.agentOptions())) {
             Path walden = ClientLauncher.write(dir.resolve("agent"), agent.socket());
             Map<String, String> env = Map.of("WALDEN_CLIENT", walden.toString());

@@ -163,91 +163,47 @@ public final class S3Storage implements Storage {
 
     @Override
     public InputStream open(String key) throws IOException {
-        try {
-            ResponseInputStream<GetObjectResponse> stream = s3.getObject(b -> b.bucket(bucket).key(objectKey(key)));
-            return new ResumingStream(key, stream);
-        } catch (NoSuchKeyException e) {
-            throw new ObjectNotFoundException(key);
-        } catch (SdkException e) {
-            throw failure("read " + key, e);
-        } catch (IllegalArgumentException | IllegalStateException | java.io.UncheckedIOException e) {
-            // The SDK's HTTP client meets a response it cannot parse (a negative status, a truncated body): the
-            // store answered garbage, which is a storage failure to report and retry, not a bug in the agent.
-            throw garbage("read " + key, e);
-        }
+        ResponseInputStream<GetObjectResponse> stream = call("read " + key, key, () -> s3.getObject(b -> b.bucket(bucket).key(objectKey(key))));
+        return new ResumingStream(key, stream);
     }
 
     @Override
     public boolean exists(String key) throws IOException {
         try {
-            s3.headObject(b -> b.bucket(bucket).key(objectKey(key)));
+            call("look up " + key, key, () -> s3.headObject(b -> b.bucket(bucket).key(objectKey(key))));
             return true;
-        } catch (NoSuchKeyException e) {
+        } catch (ObjectNotFoundException e) {
             return false;
-        } catch (AwsServiceException e) {
-            if (e.statusCode() == 404) {
-                return false;
-            }
-            throw failure("look up " + key, e);
-        } catch (SdkException e) {
-            throw failure("look up " + key, e);
-        } catch (IllegalArgumentException | IllegalStateException | java.io.UncheckedIOException e) {
-            // The SDK's HTTP client meets a response it cannot parse (a negative status, a truncated body): the
-            // store answered garbage, which is a storage failure to report and retry, not a bug in the agent.
-            throw garbage("look up " + key, e);
         }
     }
 
     @Override
     public java.util.Optional<java.time.Instant> storedAt(String key) throws IOException {
         try {
-            return java.util.Optional.ofNullable(s3.headObject(b -> b.bucket(bucket).key(objectKey(key))).lastModified());
-        } catch (NoSuchKeyException e) {
+            return java.util.Optional.ofNullable(call("look up " + key, key,
+                    () -> s3.headObject(b -> b.bucket(bucket).key(objectKey(key)))).lastModified());
+        } catch (ObjectNotFoundException e) {
             return java.util.Optional.empty();
-        } catch (AwsServiceException e) {
-            if (e.statusCode() == 404) {
-                return java.util.Optional.empty();
-            }
-            throw failure("look up " + key, e);
-        } catch (SdkException e) {
-            throw failure("look up " + key, e);
-        } catch (IllegalArgumentException | IllegalStateException | java.io.UncheckedIOException e) {
-            // The SDK's HTTP client meets a response it cannot parse (a negative status, a truncated body): the
-            // store answered garbage, which is a storage failure to report and retry, not a bug in the agent.
-            throw garbage("look up " + key, e);
         }
     }
 
     @Override
     public List<StoredObject> listObjects(String keyPrefix) throws IOException {
-        List<StoredObject> objects = new ArrayList<>();
-        try {
+        List<StoredObject> objects = call("list " + keyPrefix, keyPrefix, () -> {
+            List<StoredObject> page = new ArrayList<>();
             for (S3Object object : s3.listObjectsV2Paginator(b -> b.bucket(bucket).prefix(prefix + keyPrefix)).contents()) {
-                objects.add(new StoredObject(object.key().substring(prefix.length()), object.size(),
+                page.add(new StoredObject(object.key().substring(prefix.length()), object.size(),
                         java.util.Optional.ofNullable(object.lastModified())));
             }
-        } catch (SdkException e) {
-            throw failure("list " + keyPrefix, e);
-        } catch (IllegalArgumentException | IllegalStateException | java.io.UncheckedIOException e) {
-            // The SDK's HTTP client meets a response it cannot parse (a negative status, a truncated body): the
-            // store answered garbage, which is a storage failure to report and retry, not a bug in the agent.
-            throw garbage("list " + keyPrefix, e);
-        }
+            return page;
+        });
         objects.sort(java.util.Comparator.comparing(StoredObject::key));
         return objects;
     }
 
     @Override
     public void delete(String key) throws IOException {
-        try {
-            s3.deleteObject(b -> b.bucket(bucket).key(objectKey(key)));
-        } catch (SdkException e) {
-            throw failure("delete " + key, e);
-        } catch (IllegalArgumentException | IllegalStateException | java.io.UncheckedIOException e) {
-            // The SDK's HTTP client meets a response it cannot parse (a negative status, a truncated body): the
-            // store answered garbage, which is a storage failure to report and retry, not a bug in the agent.
-            throw garbage("delete " + key, e);
-        }
+        call("delete " + key, key, () -> s3.deleteObject(b -> b.bucket(bucket).key(objectKey(key))));
     }
 
     /** S3's DeleteObjects takes up to this many keys a call. */
@@ -308,6 +264,36 @@ public final class S3Storage implements Storage {
 
     private String objectKey(String key) {
         return prefix + StorageKeys.check(key);
+    }
+
+    /** One call to S3. */
+    @FunctionalInterface
+    private interface S3Call<T> {
+        T run();
+    }
+
+    /**
+     * Makes one call and names what can go wrong with it: a missing object is {@link ObjectNotFoundException}, every
+     * other failure a classified {@link StorageFailureException}.
+     */
+    private <T> T call(String what, String key, S3Call<T> call) throws IOException {
+        try {
+            return call.run();
+        } catch (NoSuchKeyException e) {
+            throw new ObjectNotFoundException(key);
+        } catch (AwsServiceException e) {
+            // A HEAD has no body to say NoSuchKey: a 404 that is not about the bucket is a missing object.
+            if (e.statusCode() == 404 && (e.awsErrorDetails() == null || !"NoSuchBucket".equals(e.awsErrorDetails().errorCode()))) {
+                throw new ObjectNotFoundException(key);
+            }
+            throw failure(what, e);
+        } catch (SdkException e) {
+            throw failure(what, e);
+        } catch (IllegalArgumentException | IllegalStateException | java.io.UncheckedIOException e) {
+            // The SDK's HTTP client meets a response it cannot parse (a negative status, a truncated body): the
+            // store answered garbage, which is a storage failure to report and retry, not a bug in the agent.
+            throw garbage(what, e);
+        }
     }
 
     private IOException garbage(String what, RuntimeException e) {
@@ -404,22 +390,15 @@ public final class S3Storage implements Storage {
         }
 
         private void sendPart() throws IOException {
-            try {
-                if (uploadId == null) {
-                    uploadId = s3.createMultipartUpload(b -> b.bucket(bucket).key(objectKey)).uploadId();
-                }
-                int number = parts.size() + 1;
-                String etag = s3.uploadPart(b -> b.bucket(bucket).key(objectKey).uploadId(uploadId).partNumber(number),
-                        body()).eTag();
-                parts.add(CompletedPart.builder().partNumber(number).eTag(etag).build());
-                filled = 0;
-            } catch (SdkException e) {
-                throw failure("upload part of " + objectKey, e);
-            } catch (IllegalArgumentException | IllegalStateException | java.io.UncheckedIOException e) {
-                // The SDK's HTTP client meets a response it cannot parse (a negative status, a truncated body): the
-                // store answered garbage, which is a storage failure to report and retry, not a bug in the agent.
-                throw garbage("upload part of " + objectKey, e);
+            if (uploadId == null) {
+                uploadId = call("start the upload of " + objectKey, objectKey,
+                        () -> s3.createMultipartUpload(b -> b.bucket(bucket).key(objectKey)).uploadId());
             }
+            int number = parts.size() + 1;
+            String etag = call("upload part of " + objectKey, objectKey, () -> s3.uploadPart(
+                    b -> b.bucket(bucket).key(objectKey).uploadId(uploadId).partNumber(number), body()).eTag());
+            parts.add(CompletedPart.builder().partNumber(number).eTag(etag).build());
+            filled = 0;
         }
 
         /**
@@ -451,6 +430,8 @@ public final class S3Storage implements Storage {
                     return PutOutcome.ALREADY_EXISTS;
                 }
                 throw failure("store " + objectKey, e);
+            } catch (IllegalArgumentException | IllegalStateException | java.io.UncheckedIOException e) {
+                throw garbage("store " + objectKey, e);
             }
         }
 
@@ -507,12 +488,9 @@ public final class S3Storage implements Storage {
                     }
                     closeQuietly(body);
                     long from = position;
-                    try {
-                        body = s3.getObject(g -> g.bucket(bucket).key(objectKey(key)).range("bytes=" + from + "-"));
-                    } catch (SdkException | IllegalArgumentException | IllegalStateException again) {
-                        body = InputStream.nullInputStream();
-                        e.addSuppressed(again);
-                    }
+                    // A failed request for the rest is a storage failure of its own (never an early end of the object).
+                    body = call("read " + key + " from byte " + from, key,
+                            () -> s3.getObject(g -> g.bucket(bucket).key(objectKey(key)).range("bytes=" + from + "-")));
                 }
             }
         }
