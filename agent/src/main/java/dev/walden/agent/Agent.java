@@ -157,7 +157,8 @@ public final class Agent implements AutoCloseable {
                 prefetch = new RestorePrefetch(fetchPipeline, config.spoolPath(), config.prefetch(), config.prefetchThreads(),
                         (long) config.spoolMib() << 20);
             }
-            BackupObjects backupObjects = new BackupObjects(storage, new ZstdCompressor(config.backup().compressLevel()), encryption, keyring);
+            BackupObjects backupObjects = new BackupObjects(storage, new ZstdCompressor(config.backup().compressLevel()), encryption, keyring,
+                    config.spoolPath());
             if (!keyring.isEmpty()) {
                 KeyringCheck.check(backupObjects, keyring);
             }
@@ -306,10 +307,10 @@ public final class Agent implements AutoCloseable {
     /** @param storage the driver itself, not the agent's door to it: only the local driver has temporary files */
     private static void removeLeftoversInBackground(AgentConfig config, Storage storage) {
         Thread.ofPlatform().name("walden-leftovers").daemon().start(() -> {
-            try (var spooled = Files.newDirectoryStream(config.spoolPath(), "{dump-*.restore,.dump-*.walden-*}")) {
+            try (var spooled = Files.newDirectoryStream(config.spoolPath(), "{dump-*.restore,.dump-*.walden-*,.manifest-*.walden-tmp}")) {
                 for (Path file : spooled) {
                     Files.deleteIfExists(file);
-                    LOG.info("removed " + file + ", left by an interrupted dump restore");
+                    LOG.info("removed " + file + ", left by an interrupted dump restore or backup");
                 }
             } catch (java.nio.file.NoSuchFileException noSpool) {
                 // nothing spooled yet

@@ -27,7 +27,8 @@ import java.util.TreeMap;
  */
 public final class BackupCatalog {
     /** Manifests name every file of a data directory; a million files make about 300 MB of JSON. */
-    static final long MAX_MANIFEST_BYTES = 1L << 30;
+    /** Manifests are streamed, never held: the limit only stops a runaway object filling the scratch disk. */
+    static final long MAX_MANIFEST_BYTES = 64L << 30;
     static final long MAX_COMMIT_BYTES = 1 << 20;
     private static final String HOLD_PREFIX = "hold-";
     private static final String COMMIT = "commit";
@@ -195,22 +196,67 @@ public final class BackupCatalog {
         }
     }
 
-    public Manifest manifest(String id) throws IOException, CatalogException {
+    /**
+     * Opens a backup's manifest for reading as a stream. The object is first read, authenticated and checked whole into
+     * a compressed scratch file (so nothing of a damaged or forged manifest is acted on), then parsed from there.
+     */
+    public ManifestReader openManifest(String id) throws IOException, CatalogException {
+        java.nio.file.Files.createDirectories(objects.scratch());
+        java.nio.file.Path scratch = java.nio.file.Files.createTempFile(objects.scratch(), ".manifest-", ".walden-tmp",
+                java.nio.file.attribute.PosixFilePermissions.asFileAttribute(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+        java.io.InputStream input = null;
         try {
-            return ManifestJson.decodeManifest(objects.readBytes(prefix() + id + "/manifest", id + "/manifest",
-                    ObjectKind.BACKUP_MANIFEST, MAX_MANIFEST_BYTES));
+            try (java.io.OutputStream out = new com.github.luben.zstd.ZstdOutputStream(
+                    new java.io.BufferedOutputStream(java.nio.file.Files.newOutputStream(scratch), 1 << 16), 1)) {
+                objects.read(prefix() + id + "/manifest", id + "/manifest", ObjectKind.BACKUP_MANIFEST, MAX_MANIFEST_BYTES,
+                        java.nio.channels.Channels.newChannel(out));
+            }
+            input = new com.github.luben.zstd.ZstdInputStream(new java.io.BufferedInputStream(java.nio.file.Files.newInputStream(scratch), 1 << 16));
+            java.nio.file.Files.delete(scratch);  // open, so readable until closed, and nothing is left behind by a crash
+            return ManifestReader.open(input);
         } catch (ObjectNotFoundException e) {
             throw new CatalogException("backup " + id + " has no manifest (it never completed)");
         } catch (CorruptObjectException | ManifestJson.FormatException e) {
             throw new CatalogException("the manifest of backup " + id + " cannot be read: " + e.getMessage());
+        } finally {
+            java.nio.file.Files.deleteIfExists(scratch);
         }
     }
 
-    /** Stores the manifest; returns the bytes stored. */
+    /** A manifest's header, without its files. */
+    public Manifest.Header manifestHeader(String id) throws IOException, CatalogException {
+        try (ManifestReader reader = openManifest(id)) {
+            return reader.header();
+        }
+    }
+
+    /** A whole manifest in memory: for tests and tools only, never for a backup of any size. */
+    public Manifest manifest(String id) throws IOException, CatalogException {
+        try (ManifestReader reader = openManifest(id)) {
+            java.util.List<Manifest.FileEntry> files = new java.util.ArrayList<>();
+            for (Manifest.FileEntry f = reader.next(); f != null; f = reader.next()) {
+                files.add(f);
+            }
+            Manifest.Header h = reader.header();
+            return new Manifest(h.summary(), h.backupLabel(), h.tablespaceMap(), h.tablespaces(), h.directories(), files,
+                    h.objects(), h.rowCounts());
+        } catch (ManifestJson.FormatException e) {
+            throw new CatalogException("the manifest of backup " + id + " cannot be read: " + e.getMessage());
+        }
+    }
+
+    /** Stores a manifest held in memory; returns the bytes stored. */
     long writeManifest(Manifest manifest) throws IOException {
         String id = manifest.summary().id();
         return objects.writeBytes(prefix() + id + "/manifest", id + "/manifest", ObjectKind.BACKUP_MANIFEST,
                 ManifestJson.encode(manifest)).storedBytes();
+    }
+
+    /** Stores a manifest whose files {@code writer} spooled; returns the bytes stored. */
+    long writeManifest(Manifest.Header header, ManifestWriter writer) throws IOException {
+        String id = header.summary().id();
+        return objects.write(prefix() + id + "/manifest", id + "/manifest", ObjectKind.BACKUP_MANIFEST, writer.source(header))
+                .storedBytes();
     }
 
     /** Makes the backup complete. Called last, once its data, manifest and WAL are durable. */

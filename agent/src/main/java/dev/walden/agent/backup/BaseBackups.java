@@ -145,7 +145,7 @@ public final class BaseBackups {
                 throw new BackupException("backup " + id + " has no manifest waiting for a commit record"
                         + unusable.map(u -> " (" + u.reason() + ")").orElse("") + ". HINT: walden backup list");
             }
-            Manifest manifest = catalog.manifest(id);
+            Manifest.Header manifest = catalog.manifestHeader(id);
             BackupSummary draft = manifest.summary();
             if (!draft.id().equals(id) || draft.systemIdentifier() != catalog.systemIdentifier()) {
                 throw new BackupException("the manifest under " + id + " describes backup " + draft.id() + " of system "
@@ -291,7 +291,7 @@ public final class BaseBackups {
         BackupCatalog catalog = new BackupCatalog(objects, facts.systemIdentifier());
         BackupCatalog.Listing listing = catalog.list();
         BackupType type = requested;
-        Optional<Manifest> parent = Optional.empty();
+        Optional<BackupSummary> parent = Optional.empty();
         if (type == BackupType.INCR) {
             Optional<BackupSummary> candidate = parentFor(listing, facts.timeline());
             if (candidate.isEmpty()) {
@@ -299,7 +299,7 @@ public final class BaseBackups {
                         + " taking a full backup instead\n");
                 type = BackupType.FULL;
             } else {
-                parent = Optional.of(catalog.manifest(candidate.get().id()));
+                parent = candidate;
             }
         }
         Set<String> taken = new TreeSet<>(listing.incomplete());
@@ -341,18 +341,17 @@ public final class BaseBackups {
         }
     }
 
-    private BackupSummary run(String id, BackupType type, Optional<Manifest> parent, ClusterFacts facts, Path pgData,
+    private BackupSummary run(String id, BackupType type, Optional<BackupSummary> parent, ClusterFacts facts, Path pgData,
                               PostgresSession session, BackupCatalog catalog, boolean checksumAll, CommandOutput output)
-            throws BackupException, IOException, PostgresException {
+            throws BackupException, IOException, PostgresException, BackupCatalog.CatalogException {
         Instant started = clock.instant();
         PostgresMajor major = PostgresMajor.ofVersionNumber(facts.versionNumber()).orElseThrow();
         Lsn startLsn = Lsn.parse(session.backupStart(id, major));
-        LOG.info("backup " + id + " (" + type.label + (parent.map(p -> ", parent " + p.summary().id()).orElse("")) + ") started at "
+        LOG.info("backup " + id + " (" + type.label + (parent.map(p -> ", parent " + p.id()).orElse("")) + ") started at "
                 + startLsn);
         List<Manifest.Tablespace> tablespaces = facts.tablespaces().stream()
                 .map(t -> new Manifest.Tablespace(t.oid(), t.name(), t.location())).toList();
-        DataDirectoryScan.Listing listing = DataDirectoryScan.scan(pgData, tablespaces, major.walDirectories());
-        TransferProgress progress = new TransferProgress(listing.bytes(), listing.files().size());
+        TransferProgress progress = new TransferProgress();
         AtomicBoolean stop = new AtomicBoolean();
         long[] lastLivenessCheck = {System.nanoTime()};
         ParallelFiles.Tick tick = () -> {
@@ -365,96 +364,14 @@ public final class BaseBackups {
                 }
             }
         };
-
-        List<Manifest.FileEntry> entries = new ArrayList<>();
-        List<DataDirectoryScan.ListedFile> toCopy = new ArrayList<>();
-        List<DataDirectoryScan.ListedFile> toCompare = new ArrayList<>();
-        Map<String, Manifest.FileEntry> parentFiles = new HashMap<>();
-        parent.ifPresent(p -> p.files().forEach(f -> parentFiles.put(f.path(), f)));
-        long parentStartNanos = parent.map(p -> p.summary().started().getEpochSecond() * 1_000_000_000L
-                + p.summary().started().getNano()).orElse(0L);
-        for (DataDirectoryScan.ListedFile file : listing.files()) {
-            Manifest.FileEntry before = parentFiles.get(file.path());
-            if (before == null) {
-                toCopy.add(file);
-            } else if (!checksumAll && before.size() == file.size() && before.mtimeNanos() == file.mtimeNanos()
-                    && file.mtimeNanos() < parentStartNanos - MTIME_SAFETY_NANOS) {
-                // Unchanged size and modification time, older than the parent's start (as pgBackRest judges it): not read.
-                entries.add(reused(before, file));
-                progress.addBytes(file.size());
-                progress.fileDone();
-            } else if (file.size() > settings.bundleFileLimit() || before.size() != file.size()) {
-                toCopy.add(file);  // a large file is compared block by block as it is copied (BlockSource)
-            } else {
-                toCompare.add(file);
-            }
-        }
-        try {
-            if (!toCompare.isEmpty()) {
-                // Same size but possibly changed: re-use only when the checksum says the bytes are the same.
-                List<Manifest.FileEntry> same = java.util.Collections.synchronizedList(new ArrayList<>());
-                List<DataDirectoryScan.ListedFile> changed = java.util.Collections.synchronizedList(new ArrayList<>());
-                ParallelFiles.run("walden-backup-compare", settings.threads(), toCompare, file -> {
-                    Optional<String> checksum = FileChecksum.of(file.location(), file.size());
-                    Manifest.FileEntry before = parentFiles.get(file.path());
-                    if (checksum.isPresent() && checksum.get().equals(before.sha256())) {
-                        same.add(reused(before, file));
-                        progress.addBytes(file.size());
-                        progress.fileDone();
-                    } else if (checksum.isPresent()) {
-                        changed.add(file);
-                    }
-                }, stop, output::cancelled, tick);
-                entries.addAll(same);
-                toCopy.addAll(changed);
-            }
-            List<Job> jobs = plan(toCopy);
-            long[] storedBytes = new long[1];
-            List<Manifest.DataObject> stored = new ArrayList<>();
-            Map<String, java.util.TreeMap<Integer, BlockSource.Range>> ranges = new HashMap<>();
-            ParallelFiles.run("walden-backup", settings.threads(), jobs, job -> {
-                String key = catalog.dataKey(id, job.number());
-                String name = BackupCatalog.dataName(id, job.number());
-                if (job.range() >= 0) {
-                    DataDirectoryScan.ListedFile file = job.files().get(0);
-                    BlockSource source = new BlockSource(file, job.range(), Optional.ofNullable(parentFiles.get(file.path())), id,
-                            job.number(), progress, stop);
-                    try {
-                        BackupObjects.Stored written = objects.write(key, name, ObjectKind.BACKUP_DATA, source);
-                        synchronized (entries) {
-                            storedBytes[0] += written.storedBytes();
-                            stored.add(new Manifest.DataObject(job.number(), written.originalBytes(), written.storedBytes()));
-                            ranges.computeIfAbsent(file.path(), k -> new java.util.TreeMap<>()).put(job.range(), source.range());
-                        }
-                    } finally {
-                        source.close();
-                    }
-                    return;
-                }
-                BundleSource source = new BundleSource(job.files(), progress, stop);
-                try {
-                    BackupObjects.Stored written = objects.write(key, name, ObjectKind.BACKUP_DATA, source);
-                    synchronized (entries) {
-                        storedBytes[0] += written.storedBytes();
-                        stored.add(new Manifest.DataObject(job.number(), written.originalBytes(), written.storedBytes()));
-                        for (BundleSource.Copied copied : source.copied()) {
-                            DataDirectoryScan.ListedFile f = copied.file();
-                            entries.add(new Manifest.FileEntry(f.path(), copied.length(), f.mtimeNanos(), f.mode(), copied.sha256(), id,
-                                    copied.length() == 0 ? -1 : job.number(), copied.offset()));
-                        }
-                    }
-                } finally {
-                    source.close();
-                }
-            }, stop, output::cancelled, tick);
-            for (Job job : jobs) {
-                if (job.range() == 0) {
-                    DataDirectoryScan.ListedFile file = job.files().get(0);
-                    var fileRanges = ranges.get(file.path());
-                    BlockSource.entry(file, List.copyOf(fileRanges.values()), id, job.number()).ifPresent(entries::add);
-                    progress.fileDone();
-                }
-            }
+        long parentStartNanos = parent.map(p -> p.started().getEpochSecond() * 1_000_000_000L + p.started().getNano()).orElse(0L);
+        try (ManifestWriter manifest = new ManifestWriter(objects.scratch());
+             ParentFiles parentFiles = parent.isPresent() ? ParentFiles.of(catalog.openManifest(parent.get().id())) : ParentFiles.none();
+             DataCopy copy = new DataCopy(id, catalog, objects, settings, parentFiles, parentStartNanos, checksumAll, progress, manifest,
+                     stop, output::cancelled, tick)) {
+            // Listed, compared with the parent and copied in one pass, in path order: nothing per file is held.
+            List<Manifest.Directory> directories = DataDirectoryScan.walk(pgData, tablespaces, major.walDirectories(), copy::add);
+            copy.finish();
             if (!session.alive()) {
                 throw new BackupException("the database session ended during the backup (did PostgreSQL stop?);"
                         + " backup " + id + " is incomplete and will never be offered for restore");
@@ -468,33 +385,24 @@ public final class BaseBackups {
             long timeline = startTimeline(stopped.backupLabel()).orElse(facts.timeline());
             awaitWal(id, timeline, startLsn, stopLsn, facts.walSegmentSize(), output);
 
-            entries.sort(Comparator.comparing(Manifest.FileEntry::path));
-            TreeSet<String> references = new TreeSet<>();
+            TreeSet<String> references = new TreeSet<>(manifest.references());
             references.add(id);
-            for (Manifest.FileEntry e : entries) {
-                if (e.blocks().isPresent()) {
-                    e.blocks().get().parts().forEach(part -> references.add(part.backup()));
-                } else if (e.object() >= 0) {
-                    references.add(e.backup());
-                }
-            }
-            long bytes = entries.stream().mapToLong(Manifest.FileEntry::size).sum();
-            BackupSummary draft = new BackupSummary(id, type, parent.map(p -> p.summary().id()), List.copyOf(references), started,
-                    clock.instant(), startLsn, stopLsn, timeline, facts.walSegmentSize(), bytes, storedBytes[0],
+            long bytes = manifest.bytes();
+            BackupSummary draft = new BackupSummary(id, type, parent.map(BackupSummary::id), List.copyOf(references), started,
+                    clock.instant(), startLsn, stopLsn, timeline, facts.walSegmentSize(), bytes, copy.storedBytes(),
                     facts.versionNumber(), facts.systemIdentifier());
-            Manifest manifest = new Manifest(draft, stopped.backupLabel(), stopped.tablespaceMap(), listing.tablespaces(),
-                    listing.directories(), entries, stored.stream().sorted(Comparator.comparingInt(Manifest.DataObject::number)).toList(),
-                    rowCounts);
-            long manifestBytes = catalog.writeManifest(manifest);
+            output.progress(progress.line("backup " + id) + "; writing the manifest (" + manifest.count() + " files)");
+            long manifestBytes = catalog.writeManifest(new Manifest.Header(draft, stopped.backupLabel(), stopped.tablespaceMap(),
+                    tablespaces, directories, copy.stored(), rowCounts, manifest.count()), manifest);
             BackupSummary summary = new BackupSummary(id, type, draft.parent(), draft.references(), started, draft.stopped(),
-                    startLsn, stopLsn, timeline, facts.walSegmentSize(), bytes, storedBytes[0] + manifestBytes,
+                    startLsn, stopLsn, timeline, facts.walSegmentSize(), bytes, copy.storedBytes() + manifestBytes,
                     facts.versionNumber(), facts.systemIdentifier());
             catalog.commit(summary);
-            LOG.info("backup " + id + " complete: " + TransferProgress.size(bytes) + " backed up, "
+            LOG.info("backup " + id + " complete: " + manifest.count() + " files, " + TransferProgress.size(bytes) + " backed up, "
                     + TransferProgress.size(summary.storedBytes()) + " stored, WAL " + summary.walStart() + " .. " + summary.walStop()
                     + ", " + String.format("%.1f", progress.seconds()) + " s");
             return summary;
-        } catch (BackupException | IOException | PostgresException | RuntimeException e) {
+        } catch (BackupException | IOException | PostgresException | BackupCatalog.CatalogException | RuntimeException e) {
             LOG.warning("backup " + id + " failed: " + e.getMessage());
             throw e;
         } catch (Exception e) {
@@ -531,46 +439,6 @@ public final class BaseBackups {
             }
         }
         return counts;
-    }
-
-    private static Manifest.FileEntry reused(Manifest.FileEntry before, DataDirectoryScan.ListedFile now) {
-        return new Manifest.FileEntry(now.path(), before.size(), now.mtimeNanos(), now.mode(), before.sha256(), before.backup(),
-                before.object(), before.offset(), before.blocks());
-    }
-
-    /** One data object to write: a range of a large file ({@code range} >= 0), or a bundle of small files (-1). */
-    record Job(int number, List<DataDirectoryScan.ListedFile> files, long bytes, int range) {}
-
-    /** Groups files into objects, largest first so that the last thread to finish is not the one with the biggest file. */
-    List<Job> plan(List<DataDirectoryScan.ListedFile> files) {
-        List<DataDirectoryScan.ListedFile> sorted = new ArrayList<>(files);
-        sorted.sort(Comparator.comparing(DataDirectoryScan.ListedFile::path));
-        List<Job> jobs = new ArrayList<>();
-        List<DataDirectoryScan.ListedFile> bundle = new ArrayList<>();
-        long bundleBytes = 0;
-        int number = 0;
-        for (DataDirectoryScan.ListedFile file : sorted) {
-            if (file.size() > settings.bundleFileLimit()) {
-                long rangeCount = Math.max(1, (file.size() + BlockSource.RANGE_BYTES - 1) / BlockSource.RANGE_BYTES);
-                for (int range = 0; range < rangeCount; range++) {
-                    jobs.add(new Job(++number, List.of(file), Math.min(BlockSource.RANGE_BYTES,
-                            file.size() - range * BlockSource.RANGE_BYTES), range));
-                }
-                continue;
-            }
-            bundle.add(file);
-            bundleBytes += file.size();
-            if (bundleBytes >= settings.bundleBytes()) {
-                jobs.add(new Job(++number, List.copyOf(bundle), bundleBytes, -1));
-                bundle.clear();
-                bundleBytes = 0;
-            }
-        }
-        if (!bundle.isEmpty()) {
-            jobs.add(new Job(++number, List.copyOf(bundle), bundleBytes, -1));
-        }
-        jobs.sort(Comparator.comparingLong(Job::bytes).reversed());
-        return jobs;
     }
 
     static Optional<Long> startTimeline(String backupLabel) {

@@ -11,7 +11,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.regex.Pattern;
 
 /**
@@ -47,38 +46,71 @@ public final class DataDirectoryScan {
         return scan(dataDirectory, tablespaces, List.of("pg_wal/archive_status"));
     }
 
-    /**
-     * @param tablespaces    the cluster's tablespaces (OID and location), as the server reports them
-     * @param walDirectories the directories under pg_wal to recreate empty (the major's, from PostgresMajor)
-     */
+    /** The whole listing in memory; for tests and small directories (a backup streams with {@link #walk}). */
     public static Listing scan(Path dataDirectory, List<Manifest.Tablespace> tablespaces, List<String> walDirectories)
             throws IOException {
-        List<Manifest.Directory> directories = new ArrayList<>();
         List<ListedFile> files = new ArrayList<>();
-        walk(dataDirectory, "", true, directories, files, walDirectories);
-        for (Manifest.Tablespace tablespace : tablespaces) {
-            String base = "pg_tblspc/" + tablespace.oid();
-            Path location = Path.of(tablespace.location());
-            directories.add(new Manifest.Directory(base, mode(location)));
-            walk(location, base + "/", false, directories, files, walDirectories);
+        try {
+            List<Manifest.Directory> directories = walk(dataDirectory, tablespaces, walDirectories, files::add);
+            return new Listing(directories, files, tablespaces);
+        } catch (IOException | RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
         }
-        return new Listing(directories, files, tablespaces);
+    }
+
+    /** Receives each file as it is listed. */
+    @FunctionalInterface
+    public interface FileVisitor {
+        void file(ListedFile file) throws Exception;
+    }
+
+    /**
+     * Lists the data directory and its tablespaces, handing each file to {@code visitor} in strictly increasing path
+     * order ({@link String#compareTo} of the manifest paths, the order manifests keep): each directory's entries are
+     * sorted by name, a directory's as NAME/, and the tablespaces are listed where pg_tblspc sorts, by OID as text.
+     * Only one directory's names are held at a time.
+     *
+     * @param tablespaces    the cluster's tablespaces (OID and location), as the server reports them
+     * @param walDirectories the directories under pg_wal to recreate empty (the major's, from PostgresMajor)
+     * @return the directories to recreate, which are few whatever the number of files
+     */
+    public static List<Manifest.Directory> walk(Path dataDirectory, List<Manifest.Tablespace> tablespaces, List<String> walDirectories,
+                                                FileVisitor visitor) throws Exception {
+        List<Manifest.Directory> directories = new ArrayList<>();
+        walk(dataDirectory, "", true, directories, visitor, walDirectories, tablespaces);
+        return directories;
     }
 
     private static void walk(Path directory, String prefix, boolean top, List<Manifest.Directory> directories,
-                             List<ListedFile> files, List<String> walDirectories) throws IOException {
-        Map<String, Path> entries = new TreeMap<>();
+                             FileVisitor visitor, List<String> walDirectories, List<Manifest.Tablespace> tablespaces)
+            throws Exception {
+        // Sorted as their paths will sort: a directory's contents follow NAME/, so "a.b" comes before "a/x". The names
+        // are packed, so that a database directory of a million files costs some 15 MB, not a hundred.
+        SortedNames entries = new SortedNames();
+        Set<String> unloggedRelations = new java.util.HashSet<>();
         try (DirectoryStream<Path> stream = Files.newDirectoryStream(directory)) {
             for (Path entry : stream) {
-                entries.put(entry.getFileName().toString(), entry);
+                String name = entry.getFileName().toString();
+                boolean directoryLike = Files.isDirectory(entry, LinkOption.NOFOLLOW_LINKS)
+                        || (top && (name.equals("pg_wal") || name.equals("pg_tblspc")));
+                entries.add(directoryLike ? name + "/" : name);
+                if (name.endsWith("_init")) {
+                    var matcher = RELATION.matcher(name);
+                    if (matcher.matches()) {
+                        unloggedRelations.add(matcher.group(1));
+                    }
+                }
             }
         } catch (NoSuchFileException vanished) {
             return;
         }
-        Set<String> unloggedRelations = unloggedRelations(entries.keySet());
-        for (var entry : entries.entrySet()) {
-            String name = entry.getKey();
-            Path path = entry.getValue();
+        entries.sort();
+        for (int index = 0; index < entries.size(); index++) {
+            String key = entries.get(index);
+            String name = key.endsWith("/") ? key.substring(0, key.length() - 1) : key;
+            Path path = directory.resolve(name);
             String relative = prefix + name;
             Map<String, Object> attributes;
             try {
@@ -93,6 +125,14 @@ public final class DataDirectoryScan {
             }
             if (top && relative.equals("pg_tblspc")) {
                 directories.add(new Manifest.Directory(relative, mode));  // links recreated from the tablespace list
+                List<Manifest.Tablespace> byOid = new ArrayList<>(tablespaces);
+                byOid.sort(java.util.Comparator.comparing(t -> Long.toString(t.oid())));
+                for (Manifest.Tablespace tablespace : byOid) {
+                    String base = "pg_tblspc/" + tablespace.oid();
+                    Path location = Path.of(tablespace.location());
+                    directories.add(new Manifest.Directory(base, mode(location)));
+                    walk(location, base + "/", false, directories, visitor, walDirectories, tablespaces);
+                }
                 continue;
             }
             boolean directoryLike = (Boolean) attributes.get("isDirectory")
@@ -105,7 +145,7 @@ public final class DataDirectoryScan {
                     }
                     continue;
                 }
-                walk(path, relative + "/", false, directories, files, walDirectories);
+                walk(path, relative + "/", false, directories, visitor, walDirectories, tablespaces);
                 continue;
             }
             if (!(Boolean) attributes.get("isRegularFile")) {
@@ -119,22 +159,84 @@ public final class DataDirectoryScan {
             }
             FileTime modified = (FileTime) attributes.get("lastModifiedTime");
             long nanos = modified.toInstant().getEpochSecond() * 1_000_000_000L + modified.toInstant().getNano();
-            files.add(new ListedFile(relative, path, (Long) attributes.get("size"), nanos, mode));
+            visitor.file(new ListedFile(relative, path, (Long) attributes.get("size"), nanos, mode));
         }
     }
 
-    /** Relations with an init fork are unlogged: only the init fork is backed up, the rest is reset at recovery. */
-    private static Set<String> unloggedRelations(Set<String> names) {
-        Set<String> unlogged = new java.util.HashSet<>();
-        for (String name : names) {
-            if (name.endsWith("_init")) {
-                var matcher = RELATION.matcher(name);
-                if (matcher.matches()) {
-                    unlogged.add(matcher.group(1));
+    /**
+     * One directory's names, packed as UTF-8 in one array and sorted by their bytes: the order of code points, which
+     * {@link PathOrder} keeps for whole paths.
+     */
+    static final class SortedNames {
+        private byte[] bytes = new byte[4096];
+        private int[] starts = new int[64];
+        private int count;
+        private int end;
+
+        void add(String name) {
+            byte[] utf8 = name.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            if (end + utf8.length > bytes.length) {
+                bytes = java.util.Arrays.copyOf(bytes, Math.max(bytes.length * 2, end + utf8.length));
+            }
+            if (count + 2 > starts.length) {
+                starts = java.util.Arrays.copyOf(starts, starts.length * 2);
+            }
+            System.arraycopy(utf8, 0, bytes, end, utf8.length);
+            starts[count++] = end;
+            end += utf8.length;
+            starts[count] = end;
+        }
+
+        int size() {
+            return count;
+        }
+
+        /** The name at {@code index} in sorted order. */
+        String get(int index) {
+            int at = order[index];
+            return new String(bytes, starts[at], length(at), java.nio.charset.StandardCharsets.UTF_8);
+        }
+
+        private int[] order = new int[0];
+        private int[] ends;
+
+        private int length(int at) {
+            return ends[at] - starts[at];
+        }
+
+        void sort() {
+            ends = new int[count];
+            for (int i = 0; i < count; i++) {
+                ends[i] = i + 1 < count ? starts[i + 1] : end;
+            }
+            order = new int[count];
+            for (int i = 0; i < count; i++) {
+                order[i] = i;
+            }
+            int[] scratch = new int[count];
+            for (int width = 1; width < count; width *= 2) {  // bottom-up merge sort: stable, no boxing
+                for (int low = 0; low < count - width; low += 2 * width) {
+                    merge(low, low + width, Math.min(low + 2 * width, count), scratch);
                 }
             }
         }
-        return unlogged;
+
+        private void merge(int low, int middle, int high, int[] scratch) {
+            System.arraycopy(order, low, scratch, low, high - low);
+            int left = low;
+            int right = middle;
+            for (int out = low; out < high; out++) {
+                if (left < middle && (right >= high || compare(scratch[left], scratch[right]) <= 0)) {
+                    order[out] = scratch[left++];
+                } else {
+                    order[out] = scratch[right++];
+                }
+            }
+        }
+
+        private int compare(int a, int b) {
+            return java.util.Arrays.compareUnsigned(bytes, starts[a], ends[a], bytes, starts[b], ends[b]);
+        }
     }
 
     private static boolean isUnloggedFork(String name, Set<String> unloggedRelations) {

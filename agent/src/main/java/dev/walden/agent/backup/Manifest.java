@@ -18,7 +18,8 @@ public record Manifest(
         List<TableCount> rowCounts) {
 
     public static final String FORMAT = "walden-backup-manifest";
-    public static final int VERSION = 1;
+    /** Version 2 puts the files last, in path order, so that they are written and read as a stream; 1 is still read. */
+    public static final int VERSION = 2;
 
     public Manifest {
         tablespaces = List.copyOf(tablespaces);
@@ -31,6 +32,26 @@ public record Manifest(
     public Manifest(BackupSummary summary, String backupLabel, String tablespaceMap, List<Tablespace> tablespaces,
                     List<Directory> directories, List<FileEntry> files, List<DataObject> objects) {
         this(summary, backupLabel, tablespaceMap, tablespaces, directories, files, objects, List.of());
+    }
+
+    /** Everything but the files: what a reader holds in memory while the files stream past. */
+    public Header header() {
+        return new Header(summary, backupLabel, tablespaceMap, tablespaces, directories, objects, rowCounts, files.size());
+    }
+
+    /**
+     * A manifest's parts other than its files, which are few whatever the size of the cluster.
+     *
+     * @param fileCount how many files follow (for progress; a reader does not trust it for anything else)
+     */
+    public record Header(BackupSummary summary, String backupLabel, String tablespaceMap, List<Tablespace> tablespaces,
+                         List<Directory> directories, List<DataObject> objects, List<TableCount> rowCounts, long fileCount) {
+        public Header {
+            tablespaces = List.copyOf(tablespaces);
+            directories = List.copyOf(directories);
+            objects = List.copyOf(objects);
+            rowCounts = List.copyOf(rowCounts);
+        }
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.walden.agent.backup;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -30,101 +31,182 @@ public final class ManifestJson {
         }
     }
 
+    /**
+     * A whole manifest held in memory, as the streaming writer lays it out: the header, then the files in path order.
+     * For small manifests and tests; backups write theirs with {@link ManifestWriter}.
+     */
     public static byte[] encode(Manifest manifest) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        out.writeBytes(headerPrefix(manifest.header()));
+        try (JsonGenerator generator = MAPPER.getFactory().createGenerator(out)) {
+            generator.setRootValueSeparator(new com.fasterxml.jackson.core.io.SerializedString(","));
+            for (Manifest.FileEntry f : manifest.files().stream().sorted(java.util.Comparator.comparing(Manifest.FileEntry::path, PathOrder.PATHS)).toList()) {
+                writeFile(generator, f);
+            }
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("writing to memory", e);
+        }
+        out.writeBytes(FILES_END);
+        return out.toByteArray();
+    }
+
+    /** Closes the files array and the manifest. */
+    static final byte[] FILES_END = "]}".getBytes(StandardCharsets.UTF_8);
+
+    /**
+     * Everything of a version-2 manifest before its first file: the header's fields, then {@code "files":[}. The
+     * files follow, separated by commas, and {@link #FILES_END} ends it.
+     */
+    static byte[] headerPrefix(Manifest.Header header) {
         ObjectNode root = MAPPER.createObjectNode();
         root.put("format", Manifest.FORMAT).put("version", Manifest.VERSION);
-        root.set("backup", summaryNode(manifest.summary(), "complete", ZoneId.of("UTC")));
-        root.put("backup_label", manifest.backupLabel());
-        root.put("tablespace_map", manifest.tablespaceMap());
+        root.set("backup", summaryNode(header.summary(), "complete", ZoneId.of("UTC")));
+        root.put("backup_label", header.backupLabel());
+        root.put("tablespace_map", header.tablespaceMap());
         ArrayNode tablespaces = root.putArray("tablespaces");
-        for (Manifest.Tablespace t : manifest.tablespaces()) {
+        for (Manifest.Tablespace t : header.tablespaces()) {
             tablespaces.addObject().put("oid", t.oid()).put("name", t.name()).put("location", t.location());
         }
         ArrayNode directories = root.putArray("directories");
-        for (Manifest.Directory d : manifest.directories()) {
+        for (Manifest.Directory d : header.directories()) {
             directories.addObject().put("path", d.path()).put("mode", d.mode());
         }
-        ArrayNode files = root.putArray("files");
-        for (Manifest.FileEntry f : manifest.files()) {
-            ObjectNode file = files.addObject().put("path", f.path()).put("size", f.size()).put("mtime_ns", f.mtimeNanos())
-                    .put("mode", f.mode()).put("sha256", f.sha256()).put("backup", f.backup()).put("object", f.object())
-                    .put("offset", f.offset());
-            if (f.blocks().isPresent()) {
-                Manifest.Blocks b = f.blocks().get();
-                ObjectNode blocks = file.putObject("blocks").put("size", b.size())
-                        .put("checksums", java.util.Base64.getEncoder().encodeToString(b.checksums()));
-                ArrayNode ranges = blocks.putArray("ranges");
-                b.rangeSha256().forEach(ranges::add);
-                ArrayNode parts = blocks.putArray("parts");
-                for (Manifest.Part part : b.parts()) {
-                    parts.addArray().add(part.first()).add(part.count()).add(part.backup()).add(part.object()).add(part.offset());
-                }
-            }
-        }
         ArrayNode objects = root.putArray("objects");
-        for (Manifest.DataObject o : manifest.objects()) {
+        for (Manifest.DataObject o : header.objects()) {
             objects.addArray().add(o.number()).add(o.originalBytes()).add(o.storedBytes());
         }
         ArrayNode counts = root.putArray("row_counts");
-        for (Manifest.TableCount t : manifest.rowCounts()) {
+        for (Manifest.TableCount t : header.rowCounts()) {
             counts.addArray().add(t.database()).add(t.schema()).add(t.table()).add(t.rows());
         }
-        return bytes(root);
+        root.put("file_count", header.fileCount());
+        byte[] object = bytes(root);  // {...}: drop the closing brace, open the files array
+        byte[] open = ",\"files\":[".getBytes(StandardCharsets.UTF_8);
+        byte[] prefix = java.util.Arrays.copyOf(object, object.length - 1 + open.length);
+        System.arraycopy(open, 0, prefix, object.length - 1, open.length);
+        return prefix;
     }
 
-    public static Manifest decodeManifest(byte[] bytes) throws FormatException {
-        JsonNode root = parse(bytes, Manifest.FORMAT, Manifest.VERSION);
-        try {
-            BackupSummary summary = summary(require(root, "backup"));
-            List<Manifest.Tablespace> tablespaces = new ArrayList<>();
-            for (JsonNode t : require(root, "tablespaces")) {
-                tablespaces.add(new Manifest.Tablespace(require(t, "oid").asLong(), text(t, "name"), text(t, "location")));
+    /** One file of the files array. */
+    static void writeFile(JsonGenerator g, Manifest.FileEntry f) throws java.io.IOException {
+        g.writeStartObject();
+        g.writeStringField("path", f.path());
+        g.writeNumberField("size", f.size());
+        g.writeNumberField("mtime_ns", f.mtimeNanos());
+        g.writeNumberField("mode", f.mode());
+        g.writeStringField("sha256", f.sha256());
+        g.writeStringField("backup", f.backup());
+        g.writeNumberField("object", f.object());
+        g.writeNumberField("offset", f.offset());
+        if (f.blocks().isPresent()) {
+            Manifest.Blocks b = f.blocks().get();
+            g.writeObjectFieldStart("blocks");
+            g.writeNumberField("size", b.size());
+            g.writeStringField("checksums", java.util.Base64.getEncoder().encodeToString(b.checksums()));
+            g.writeArrayFieldStart("ranges");
+            for (String range : b.rangeSha256()) {
+                g.writeString(range);
             }
-            List<Manifest.Directory> directories = new ArrayList<>();
-            for (JsonNode d : require(root, "directories")) {
-                directories.add(new Manifest.Directory(text(d, "path"), require(d, "mode").asInt()));
+            g.writeEndArray();
+            g.writeArrayFieldStart("parts");
+            for (Manifest.Part part : b.parts()) {
+                g.writeStartArray();
+                g.writeNumber(part.first());
+                g.writeNumber(part.count());
+                g.writeString(part.backup());
+                g.writeNumber(part.object());
+                g.writeNumber(part.offset());
+                g.writeEndArray();
             }
-            List<Manifest.FileEntry> files = new ArrayList<>();
-            for (JsonNode f : require(root, "files")) {
-                Optional<Manifest.Blocks> blocks = Optional.empty();
-                JsonNode b = f.get("blocks");
-                if (b != null) {
-                    List<Manifest.Part> parts = new ArrayList<>();
-                    for (JsonNode part : require(b, "parts")) {
-                        if (part.size() != 5) {
-                            throw new IllegalArgumentException("a block part has " + part.size() + " fields, not 5");
-                        }
-                        parts.add(new Manifest.Part(part.get(0).asInt(), part.get(1).asInt(), part.get(2).asText(),
-                                part.get(3).asInt(), part.get(4).asLong()));
-                    }
-                    List<String> ranges = new ArrayList<>();
-                    require(b, "ranges").forEach(r -> ranges.add(r.asText()));
-                    blocks = Optional.of(new Manifest.Blocks(require(b, "size").asInt(),
-                            java.util.Base64.getDecoder().decode(text(b, "checksums")), parts, ranges));
-                }
-                files.add(new Manifest.FileEntry(text(f, "path"), require(f, "size").asLong(), require(f, "mtime_ns").asLong(),
-                        require(f, "mode").asInt(), text(f, "sha256"), text(f, "backup"), require(f, "object").asInt(),
-                        require(f, "offset").asLong(), blocks));
-            }
-            List<Manifest.DataObject> objects = new ArrayList<>();
-            for (JsonNode o : root.path("objects")) {
-                if (o.size() != 3) {
-                    throw new IllegalArgumentException("an object entry has " + o.size() + " fields, not 3");
-                }
-                objects.add(new Manifest.DataObject(o.get(0).asInt(), o.get(1).asLong(), o.get(2).asLong()));
-            }
-            List<Manifest.TableCount> counts = new ArrayList<>();
-            for (JsonNode t : root.path("row_counts")) {
-                if (t.size() != 4) {
-                    throw new IllegalArgumentException("a row count has " + t.size() + " fields, not 4");
-                }
-                counts.add(new Manifest.TableCount(t.get(0).asText(), t.get(1).asText(), t.get(2).asText(), t.get(3).asLong()));
-            }
-            return new Manifest(summary, text(root, "backup_label"), text(root, "tablespace_map"), tablespaces, directories, files,
-                    objects, counts);
-        } catch (IllegalArgumentException e) {
-            throw new FormatException("manifest is malformed: " + e.getMessage());
+            g.writeEndArray();
+            g.writeEndObject();
         }
+        g.writeEndObject();
+    }
+
+    /** One file, from its JSON object (the same for every version). */
+    static Manifest.FileEntry file(JsonNode f) {
+        Optional<Manifest.Blocks> blocks = Optional.empty();
+        JsonNode b = f.get("blocks");
+        if (b != null) {
+            List<Manifest.Part> parts = new ArrayList<>();
+            for (JsonNode part : require(b, "parts")) {
+                if (part.size() != 5) {
+                    throw new IllegalArgumentException("a block part has " + part.size() + " fields, not 5");
+                }
+                parts.add(new Manifest.Part(part.get(0).asInt(), part.get(1).asInt(), part.get(2).asText(),
+                        part.get(3).asInt(), part.get(4).asLong()));
+            }
+            List<String> ranges = new ArrayList<>();
+            require(b, "ranges").forEach(r -> ranges.add(r.asText()));
+            blocks = Optional.of(new Manifest.Blocks(require(b, "size").asInt(),
+                    java.util.Base64.getDecoder().decode(text(b, "checksums")), parts, ranges));
+        }
+        return new Manifest.FileEntry(text(f, "path"), require(f, "size").asLong(), require(f, "mtime_ns").asLong(),
+                require(f, "mode").asInt(), text(f, "sha256"), text(f, "backup"), require(f, "object").asInt(),
+                require(f, "offset").asLong(), blocks);
+    }
+
+    /** The header from its fields, as read before the files (version 2) or around them (version 1). */
+    static Manifest.Header header(JsonNode root, long fileCount) {
+        BackupSummary summary = summary(require(root, "backup"));
+        List<Manifest.Tablespace> tablespaces = new ArrayList<>();
+        for (JsonNode t : require(root, "tablespaces")) {
+            tablespaces.add(new Manifest.Tablespace(require(t, "oid").asLong(), text(t, "name"), text(t, "location")));
+        }
+        List<Manifest.Directory> directories = new ArrayList<>();
+        for (JsonNode d : require(root, "directories")) {
+            directories.add(new Manifest.Directory(text(d, "path"), require(d, "mode").asInt()));
+        }
+        List<Manifest.DataObject> objects = new ArrayList<>();
+        for (JsonNode o : root.path("objects")) {
+            if (o.size() != 3) {
+                throw new IllegalArgumentException("an object entry has " + o.size() + " fields, not 3");
+            }
+            objects.add(new Manifest.DataObject(o.get(0).asInt(), o.get(1).asLong(), o.get(2).asLong()));
+        }
+        List<Manifest.TableCount> counts = new ArrayList<>();
+        for (JsonNode t : root.path("row_counts")) {
+            if (t.size() != 4) {
+                throw new IllegalArgumentException("a row count has " + t.size() + " fields, not 4");
+            }
+            counts.add(new Manifest.TableCount(t.get(0).asText(), t.get(1).asText(), t.get(2).asText(), t.get(3).asLong()));
+        }
+        return new Manifest.Header(summary, text(root, "backup_label"), text(root, "tablespace_map"), tablespaces, directories,
+                objects, counts, root.has("file_count") ? root.get("file_count").asLong() : fileCount);
+    }
+
+    /** A whole manifest read into memory (either version); for tests and small manifests. */
+    public static Manifest decodeManifest(byte[] bytes) throws FormatException {
+        try (ManifestReader reader = ManifestReader.open(new java.io.ByteArrayInputStream(bytes))) {
+            List<Manifest.FileEntry> files = new ArrayList<>();
+            for (Manifest.FileEntry f = reader.next(); f != null; f = reader.next()) {
+                files.add(f);
+            }
+            Manifest.Header h = reader.header();
+            return new Manifest(h.summary(), h.backupLabel(), h.tablespaceMap(), h.tablespaces(), h.directories(), files,
+                    h.objects(), h.rowCounts());
+        } catch (java.io.IOException e) {
+            throw new FormatException("manifest cannot be read: " + e.getMessage());
+        }
+    }
+
+    /** The mapper's factory, for streaming readers and writers of this package. */
+    static com.fasterxml.jackson.core.JsonFactory factory() {
+        return MAPPER.getFactory();
+    }
+
+    /** Checks a document's format and version fields, as every reader does first. */
+    static int checkFormat(JsonNode root, String format, int version) throws FormatException {
+        if (root == null || !format.equals(root.path("format").asText())) {
+            throw new FormatException("not a " + format);
+        }
+        int found = root.path("version").asInt(-1);
+        if (found < 1 || found > version) {
+            throw new FormatException(format + " version " + found + " is not readable by this agent (reads up to " + version
+                    + "). HINT: upgrade walden-agent");
+        }
+        return found;
     }
 
     public static byte[] encodeCommit(BackupSummary summary) {
@@ -252,18 +334,11 @@ public final class ManifestJson {
         } catch (java.io.IOException e) {
             throw new FormatException(format + " is not valid JSON: " + e.getMessage());
         }
-        if (root == null || !format.equals(root.path("format").asText())) {
-            throw new FormatException("not a " + format);
-        }
-        int found = root.path("version").asInt(-1);
-        if (found < 1 || found > version) {
-            throw new FormatException(format + " version " + found + " is not readable by this agent (reads up to " + version
-                    + "). HINT: upgrade walden-agent");
-        }
+        checkFormat(root, format, version);
         return root;
     }
 
-    private static JsonNode require(JsonNode node, String field) {
+    static JsonNode require(JsonNode node, String field) {
         JsonNode value = node.get(field);
         if (value == null) {
             throw new IllegalArgumentException("field '" + field + "' is missing");

@@ -4,15 +4,26 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /** Bytes and files done of a known total, and the line a terminal shows for it: done, rate and ETA. */
 public final class TransferProgress {
-    private final long totalBytes;
-    private final long totalFiles;
+    private final AtomicLong totalBytes = new AtomicLong();
+    private final AtomicLong totalFiles = new AtomicLong();
     private final long startedNanos = System.nanoTime();
     private final AtomicLong bytes = new AtomicLong();
     private final AtomicLong files = new AtomicLong();
 
     public TransferProgress(long totalBytes, long totalFiles) {
-        this.totalBytes = totalBytes;
-        this.totalFiles = totalFiles;
+        this.totalBytes.set(totalBytes);
+        this.totalFiles.set(totalFiles);
+    }
+
+    /** A total learnt as the work is listed ({@link #plan}). */
+    public TransferProgress() {
+        this(0, 0);
+    }
+
+    /** One more file of {@code size} bytes to do. */
+    public void plan(long size) {
+        totalBytes.addAndGet(size);
+        totalFiles.incrementAndGet();
     }
 
     public void addBytes(long count) {
@@ -34,6 +45,8 @@ public final class TransferProgress {
     /** e.g. {@code 1.2 GB of 2.4 GB (50%), 1234/2500 files, 350 MB/s, ETA 4 s} */
     public String line(String what) {
         long done = bytes.get();
+        long totalBytes = this.totalBytes.get();
+        long totalFiles = this.totalFiles.get();
         double seconds = Math.max(seconds(), 0.001);
         double rate = done / seconds;
         String eta = rate > 0 && totalBytes > done ? ", ETA " + duration((totalBytes - done) / rate) : "";

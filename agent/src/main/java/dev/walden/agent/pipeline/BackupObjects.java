@@ -20,12 +20,29 @@ public final class BackupObjects {
     private final Compressor compressor;
     private final ObjectEncryption encryption;
     private final Keyring keyring;
+    private final java.nio.file.Path scratch;
 
-    public BackupObjects(Storage storage, Compressor compressor, ObjectEncryption encryption, Keyring keyring) {
+    /**
+     * @param scratch a local directory for what is too large to hold in memory while it is written or read (a
+     *                manifest's files); the agent's spool
+     */
+    public BackupObjects(Storage storage, Compressor compressor, ObjectEncryption encryption, Keyring keyring,
+                         java.nio.file.Path scratch) {
         this.storage = storage;
         this.compressor = compressor;
         this.encryption = encryption;
         this.keyring = keyring;
+        this.scratch = scratch;
+    }
+
+    /** With the system's temporary directory as scratch space (tests and tools). */
+    public BackupObjects(Storage storage, Compressor compressor, ObjectEncryption encryption, Keyring keyring) {
+        this(storage, compressor, encryption, keyring, java.nio.file.Path.of(System.getProperty("java.io.tmpdir")));
+    }
+
+    /** The local directory for scratch files. */
+    public java.nio.file.Path scratch() {
+        return scratch;
     }
 
     public Storage storage() {
