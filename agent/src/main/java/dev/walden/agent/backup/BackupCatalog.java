@@ -197,29 +197,70 @@ public final class BackupCatalog {
     }
 
     /**
-     * Opens a backup's manifest for reading as a stream. The object is first read, authenticated and checked whole into
-     * a compressed scratch file (so nothing of a damaged or forged manifest is acted on), then parsed from there.
+     * Opens a backup's manifest for reading as a stream, once. The object is first read, authenticated and checked
+     * whole into a compressed scratch file (so nothing of a damaged or forged manifest is acted on), then parsed from
+     * there.
      */
     public ManifestReader openManifest(String id) throws IOException, CatalogException {
+        try (LocalManifest local = fetchManifest(id)) {
+            return local.open();  // the open file stays readable; its name is gone
+        }
+    }
+
+    /**
+     * A manifest fetched into a local scratch file, to be read as often as needed (a restore checks it whole before
+     * it writes a file, then restores from it); the file is removed on close.
+     */
+    public LocalManifest fetchManifest(String id) throws IOException, CatalogException {
         java.nio.file.Files.createDirectories(objects.scratch());
         java.nio.file.Path scratch = java.nio.file.Files.createTempFile(objects.scratch(), ".manifest-", ".walden-tmp",
                 java.nio.file.attribute.PosixFilePermissions.asFileAttribute(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
-        java.io.InputStream input = null;
+        boolean fetched = false;
         try {
             try (java.io.OutputStream out = new com.github.luben.zstd.ZstdOutputStream(
                     new java.io.BufferedOutputStream(java.nio.file.Files.newOutputStream(scratch), 1 << 16), 1)) {
                 objects.read(prefix() + id + "/manifest", id + "/manifest", ObjectKind.BACKUP_MANIFEST, MAX_MANIFEST_BYTES,
                         java.nio.channels.Channels.newChannel(out));
             }
-            input = new com.github.luben.zstd.ZstdInputStream(new java.io.BufferedInputStream(java.nio.file.Files.newInputStream(scratch), 1 << 16));
-            java.nio.file.Files.delete(scratch);  // open, so readable until closed, and nothing is left behind by a crash
-            return ManifestReader.open(input);
+            LocalManifest local = new LocalManifest(id, scratch);
+            local.open().close();  // the header is readable: a manifest of another format fails here, not later
+            fetched = true;
+            return local;
         } catch (ObjectNotFoundException e) {
             throw new CatalogException("backup " + id + " has no manifest (it never completed)");
-        } catch (CorruptObjectException | ManifestJson.FormatException e) {
+        } catch (CorruptObjectException e) {
             throw new CatalogException("the manifest of backup " + id + " cannot be read: " + e.getMessage());
         } finally {
-            java.nio.file.Files.deleteIfExists(scratch);
+            if (!fetched) {
+                java.nio.file.Files.deleteIfExists(scratch);
+            }
+        }
+    }
+
+    /** A manifest in a local scratch file. */
+    public static final class LocalManifest implements AutoCloseable {
+        private final String id;
+        private final java.nio.file.Path file;
+
+        LocalManifest(String id, java.nio.file.Path file) {
+            this.id = id;
+            this.file = file;
+        }
+
+        /** A reader from the first file on. */
+        public ManifestReader open() throws IOException, CatalogException {
+            java.io.InputStream input = new com.github.luben.zstd.ZstdInputStream(
+                    new java.io.BufferedInputStream(java.nio.file.Files.newInputStream(file), 1 << 16));
+            try {
+                return ManifestReader.open(input);
+            } catch (ManifestJson.FormatException e) {
+                throw new CatalogException("the manifest of backup " + id + " cannot be read: " + e.getMessage());
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            java.nio.file.Files.deleteIfExists(file);
         }
     }
 

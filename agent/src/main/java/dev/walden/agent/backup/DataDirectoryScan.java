@@ -167,13 +167,13 @@ public final class DataDirectoryScan {
      * One directory's names, packed as UTF-8 in one array and sorted by their bytes: the order of code points, which
      * {@link PathOrder} keeps for whole paths.
      */
-    static final class SortedNames {
+    public static final class SortedNames {
         private byte[] bytes = new byte[4096];
         private int[] starts = new int[64];
         private int count;
         private int end;
 
-        void add(String name) {
+        public void add(String name) {
             byte[] utf8 = name.getBytes(java.nio.charset.StandardCharsets.UTF_8);
             if (end + utf8.length > bytes.length) {
                 bytes = java.util.Arrays.copyOf(bytes, Math.max(bytes.length * 2, end + utf8.length));
@@ -187,12 +187,12 @@ public final class DataDirectoryScan {
             starts[count] = end;
         }
 
-        int size() {
+        public int size() {
             return count;
         }
 
         /** The name at {@code index} in sorted order. */
-        String get(int index) {
+        public String get(int index) {
             int at = order[index];
             return new String(bytes, starts[at], length(at), java.nio.charset.StandardCharsets.UTF_8);
         }
@@ -204,7 +204,7 @@ public final class DataDirectoryScan {
             return ends[at] - starts[at];
         }
 
-        void sort() {
+        public void sort() {
             ends = new int[count];
             for (int i = 0; i < count; i++) {
                 ends[i] = i + 1 < count ? starts[i + 1] : end;

@@ -18,64 +18,80 @@ public final class ManifestCheck {
     /** At most this many problems are named; the rest are counted. */
     static final int NAMED = 5;
 
-    private ManifestCheck() {}
+    private final List<String> problems = new ArrayList<>();
+    private final String id;
+    private final int objects;
+    private int count;
 
-    /** The problems of {@code manifest}, empty when it is sound. */
-    public static List<String> problems(Manifest manifest) {
-        List<String> problems = new ArrayList<>();
-        int[] count = {0};
-        String id = manifest.summary().id();
-        int objects = manifest.objects().stream().mapToInt(Manifest.DataObject::number).max().orElse(-1) + 1;
-        java.util.function.Consumer<String> add = p -> {
-            if (count[0]++ < NAMED) {
-                problems.add(p);
-            }
-        };
-        for (Manifest.Directory directory : manifest.directories()) {
+    /** Checks the header; then each file with {@link #file}, and {@link #problems} says what was found. */
+    public ManifestCheck(Manifest.Header header) {
+        id = header.summary().id();
+        objects = header.objects().stream().mapToInt(Manifest.DataObject::number).max().orElse(-1) + 1;
+        for (Manifest.Directory directory : header.directories()) {
             if ((directory.mode() & ~0777) != 0) {
-                add.accept("directory " + directory.path() + " has mode " + Integer.toOctalString(directory.mode())
+                add("directory " + directory.path() + " has mode " + Integer.toOctalString(directory.mode())
                         + " (setuid, setgid or sticky), which PostgreSQL never creates");
             }
         }
-        for (Manifest.FileEntry file : manifest.files()) {
-            String what = "file " + file.path();
-            if ((file.mode() & ~0777) != 0) {
-                add.accept(what + " has mode " + Integer.toOctalString(file.mode()) + " (setuid, setgid or sticky), which PostgreSQL"
-                        + " never creates");
-            }
-            if (file.size() < 0) {
-                add.accept(what + " has a negative size");
-            }
-            if (!file.sha256().matches("[0-9a-f]{64}")) {
-                add.accept(what + " has no valid checksum");
-            }
-            if (file.blocks().isPresent()) {
-                Manifest.Blocks blocks = file.blocks().get();
-                long blocksNeeded = blocks.size() <= 0 ? -1 : (file.size() + blocks.size() - 1) / blocks.size();
-                long covered = 0;
-                long next = 0;
-                for (Manifest.Part part : blocks.parts()) {
-                    if (part.first() != next || part.count() <= 0 || part.object() < 0 || part.offset() < 0
-                            || (part.backup().equals(id) && part.object() >= objects)) {
-                        add.accept(what + " has a block map part out of range (blocks " + part.first() + "+" + part.count()
-                                + " in object " + part.object() + " of " + part.backup() + ")");
-                        break;
-                    }
-                    next += part.count();
-                    covered += part.count();
-                }
-                if (covered != blocksNeeded || blocks.count() != blocksNeeded) {
-                    add.accept(what + "'s block map covers " + covered + " blocks of " + blocksNeeded);
-                }
-            } else if (file.size() == 0 ? file.object() != -1 : (file.object() < 0 || file.offset() < 0
-                    || (file.backup().equals(id) && file.object() >= objects))) {
-                add.accept(what + " (" + file.size() + " bytes) names object " + file.object() + " of " + file.backup()
-                        + ", which " + (file.size() == 0 ? "an empty file never has" : "is out of range"));
-            }
+    }
+
+    /** The problems of a manifest held in memory, empty when it is sound. */
+    public static List<String> problems(Manifest manifest) {
+        ManifestCheck check = new ManifestCheck(manifest.header());
+        manifest.files().forEach(check::file);
+        return check.problems();
+    }
+
+    private void add(String problem) {
+        if (count++ < NAMED) {
+            problems.add(problem);
         }
-        if (count[0] > NAMED) {
-            problems.add("and " + (count[0] - NAMED) + " more");
+    }
+
+    /** Checks the next file. */
+    public void file(Manifest.FileEntry file) {
+        String what = "file " + file.path();
+        if ((file.mode() & ~0777) != 0) {
+            add(what + " has mode " + Integer.toOctalString(file.mode()) + " (setuid, setgid or sticky), which PostgreSQL"
+                    + " never creates");
         }
-        return problems;
+        if (file.size() < 0) {
+            add(what + " has a negative size");
+        }
+        if (!file.sha256().matches("[0-9a-f]{64}")) {
+            add(what + " has no valid checksum");
+        }
+        if (file.blocks().isPresent()) {
+            Manifest.Blocks blocks = file.blocks().get();
+            long blocksNeeded = blocks.size() <= 0 ? -1 : (file.size() + blocks.size() - 1) / blocks.size();
+            long covered = 0;
+            long next = 0;
+            for (Manifest.Part part : blocks.parts()) {
+                if (part.first() != next || part.count() <= 0 || part.object() < 0 || part.offset() < 0
+                        || (part.backup().equals(id) && part.object() >= objects)) {
+                    add(what + " has a block map part out of range (blocks " + part.first() + "+" + part.count()
+                            + " in object " + part.object() + " of " + part.backup() + ")");
+                    break;
+                }
+                next += part.count();
+                covered += part.count();
+            }
+            if (covered != blocksNeeded || blocks.count() != blocksNeeded) {
+                add(what + "'s block map covers " + covered + " blocks of " + blocksNeeded);
+            }
+        } else if (file.size() == 0 ? file.object() != -1 : (file.object() < 0 || file.offset() < 0
+                || (file.backup().equals(id) && file.object() >= objects))) {
+            add(what + " (" + file.size() + " bytes) names object " + file.object() + " of " + file.backup()
+                    + ", which " + (file.size() == 0 ? "an empty file never has" : "is out of range"));
+        }
+    }
+
+    /** What was found so far: at most {@link #NAMED} named, the rest counted. */
+    public List<String> problems() {
+        List<String> found = new ArrayList<>(problems);
+        if (count > NAMED) {
+            found.add("and " + (count - NAMED) + " more");
+        }
+        return found;
     }
 }

@@ -6,6 +6,9 @@ import dev.walden.agent.backup.BackupSummary;
 import dev.walden.agent.backup.FileChecksum;
 import dev.walden.agent.backup.Lsn;
 import dev.walden.agent.backup.Manifest;
+import dev.walden.agent.backup.ManifestCheck;
+import dev.walden.agent.backup.ManifestJson;
+import dev.walden.agent.backup.ManifestReader;
 import dev.walden.agent.backup.ParallelFiles;
 import dev.walden.agent.backup.TransferProgress;
 import dev.walden.agent.command.CommandOutput;
@@ -108,13 +111,27 @@ public final class Restorer {
         }
         output.err("walden: restoring backup " + backup.id() + ": " + choice.reason() + "\n");
         RecoveryTarget recoveryTarget = reachable(backup, request, output);
-        Manifest manifest;
-        try {
-            manifest = catalog.manifest(backup.id());
-        } catch (BackupCatalog.CatalogException e) {
+        try (BackupCatalog.LocalManifest local = catalog.fetchManifest(backup.id())) {
+            return restore(request, output, target, choice, backup, recoveryTarget, local, listing);
+        } catch (BackupCatalog.CatalogException | ManifestJson.FormatException e) {
             throw new RestoreException(e.getMessage());
         }
-        List<String> unsound = dev.walden.agent.backup.ManifestCheck.problems(manifest);
+    }
+
+    /** The restore proper, from a manifest fetched once and read twice: checked whole, then restored window by window. */
+    private Outcome restore(RestoreRequest request, CommandOutput output, Path target, BackupChooser.Choice choice, BackupSummary backup,
+                            RecoveryTarget recoveryTarget, BackupCatalog.LocalManifest local, BackupCatalog.Listing listing)
+            throws RestoreException, IOException, BackupCatalog.CatalogException, ManifestJson.FormatException {
+        Manifest.Header manifest;
+        List<String> unsound;
+        try (ManifestReader reader = local.open()) {
+            manifest = reader.header();
+            ManifestCheck check = new ManifestCheck(manifest);
+            for (Manifest.FileEntry entry = reader.next(); entry != null; entry = reader.next()) {
+                check.file(entry);
+            }
+            unsound = check.problems();
+        }
         if (!unsound.isEmpty()) {
             throw new RestoreException("the manifest of backup " + backup.id() + " is not one Walden wrote: " + String.join("; ", unsound)
                     + "; nothing was restored. HINT: walden verify; restore another backup with --backup");
@@ -181,72 +198,53 @@ public final class Restorer {
             ownership.apply(link);
         }
 
-        // Which files to write, grouped by the object that holds them.
-        Set<Path> wanted = new HashSet<>();
-        Map<ObjectRef, List<RestoredFiles.Target>> byObject = new LinkedHashMap<>();
+        // The files, a window at a time in path order, grouped by the object that holds them: a bundle's files are
+        // neighbours, so each object is read about once, and what is held is one window, whatever the cluster's size.
+        TransferProgress progress = new TransferProgress(manifest.summary().bytes(), manifest.fileCount());
+        long files = 0;
         long bytes = 0;
         long reused = 0;
-        List<RestoredFiles.Target> emptyFiles = new ArrayList<>();
-        List<Assembled> assembled = new ArrayList<>();
-        for (Manifest.FileEntry entry : manifest.files()) {
-            Path path = locate(target, entry.path(), tablespaceTargets);
-            wanted.add(path);
-            if (request.delta() && unchanged(path, entry)) {
-                reused++;
-                RestoredFiles.setAttributes(path, entry, ownership);
-                continue;
-            }
-            Path destination = entry.path().equals(PG_CONTROL) ? target.resolve(PG_CONTROL_PENDING) : path;
-            if (entry.blocks().isPresent()) {
-                assembled.add(planBlocks(entry, destination, byObject));
-                bytes += entry.size();
-                continue;
-            }
-            RestoredFiles.Target file = RestoredFiles.Target.wholeFile(entry, destination);
-            if (entry.object() < 0) {
-                emptyFiles.add(file);
-            } else {
-                byObject.computeIfAbsent(new ObjectRef(entry.backup(), entry.object()), k -> new ArrayList<>()).add(file);
-                bytes += entry.size();
+        try (ManifestReader reader = local.open()) {
+            Window window = new Window();
+            for (Manifest.FileEntry entry = reader.next(); ; entry = reader.next()) {
+                if (entry == null || window.full()) {
+                    restoreWindow(window, backup, ownership, progress, output);
+                    window = new Window();
+                    if (entry == null) {
+                        break;
+                    }
+                }
+                files++;
+                Path path = locate(target, entry.path(), tablespaceTargets);
+                if (request.delta() && unchanged(path, entry)) {
+                    reused++;
+                    RestoredFiles.setAttributes(path, entry, ownership);
+                    progress.addBytes(entry.size());
+                    progress.fileDone();
+                    continue;
+                }
+                Path destination = entry.path().equals(PG_CONTROL) ? target.resolve(PG_CONTROL_PENDING) : path;
+                window.entries++;
+                if (entry.blocks().isPresent()) {
+                    window.assembled.add(planBlocks(entry, destination, window.byObject));
+                    window.bytes += entry.size();
+                    bytes += entry.size();
+                    continue;
+                }
+                RestoredFiles.Target file = RestoredFiles.Target.wholeFile(entry, destination);
+                if (entry.object() < 0) {
+                    window.emptyFiles.add(file);
+                } else {
+                    window.byObject.computeIfAbsent(new ObjectRef(entry.backup(), entry.object()), k -> new ArrayList<>()).add(file);
+                    window.bytes += entry.size();
+                    bytes += entry.size();
+                }
             }
         }
         if (request.delta()) {
-            removeUnlisted(target, wanted, tablespaceTargets);
-        }
-        TransferProgress progress = new TransferProgress(bytes, byObject.values().stream().flatMap(List::stream)
-                .filter(RestoredFiles.Target::whole).count() + assembled.size());
-        List<Map.Entry<ObjectRef, List<RestoredFiles.Target>>> objects = new ArrayList<>(byObject.entrySet());
-        objects.sort(Comparator.comparingLong((Map.Entry<ObjectRef, List<RestoredFiles.Target>> e) ->
-                e.getValue().stream().mapToLong(RestoredFiles.Target::length).sum()).reversed());
-        AtomicBoolean stop = new AtomicBoolean();
-        try {
-            ParallelFiles.run("walden-restore", threads, objects, object -> {
-                List<RestoredFiles.Target> files = new ArrayList<>(object.getValue());
-                files.sort(Comparator.comparingLong(RestoredFiles.Target::objectOffset));
-                String name = BackupCatalog.dataName(object.getKey().backup(), object.getKey().number());
-                try (RestoredFiles sink = new RestoredFiles(files, progress, ownership)) {
-                    catalog.objects().read(catalog.dataKey(object.getKey().backup(), object.getKey().number()), name,
-                            ObjectKind.BACKUP_DATA, MAX_OBJECT_BYTES, sink);
-                    sink.requireComplete();
-                } catch (CorruptObjectException e) {
-                    throw new RestoreException("object " + name + " of the backup cannot be read: " + e.getMessage()
-                            + "; nothing from it was kept as restored");
-                } catch (ObjectNotFoundException e) {
-                    throw new RestoreException("object " + name + " is missing from the repository."
-                            + " HINT: walden backup list; restore another backup with --backup");
-                }
-            }, stop, output::cancelled, () -> output.progress(progress.line("restore " + backup.id())));
-        } catch (RestoreException | IOException e) {
-            throw e;
-        } catch (Exception e) {
-            throw new RestoreException("restore of " + backup.id() + " stopped: " + e.getMessage(), e);
-        }
-        syncFiles(byObject.values().stream().flatMap(List::stream).filter(RestoredFiles.Target::whole).map(RestoredFiles.Target::path).toList(),
-                assembled, ownership, progress, output);
-        for (RestoredFiles.Target file : emptyFiles) {
-            Files.deleteIfExists(file.path());
-            Files.createFile(file.path());
-            RestoredFiles.setAttributes(file.path(), file.entry(), ownership);
+            try (ManifestReader reader = local.open()) {
+                DeltaCleanup.removeUnlisted(target, tablespaceTargets, reader, target.resolve(PG_CONTROL_PENDING));
+            }
         }
 
         writeFile(target.resolve("backup_label"), manifest.backupLabel(), ownership);
@@ -275,10 +273,10 @@ public final class Restorer {
         }
         String start = startCommand(target, backup.pgVersion() / 10000);
         // The same count as the client's closing line: every file of the manifest (copied, empty or kept by --delta).
-        LOG.info("restored backup " + backup.id() + " into " + target + ": " + manifest.files().size() + " files, "
+        LOG.info("restored backup " + backup.id() + " into " + target + ": " + files + " files, "
                 + TransferProgress.size(bytes) + " written" + (reused > 0 ? ", " + reused + " unchanged (--delta)" : "")
                 + String.format(", %.1f s", progress.seconds()));
-        return new Outcome(backup, choice.reason(), manifest.files().size(), bytes, reused, progress.seconds(), start, target,
+        return new Outcome(backup, choice.reason(), files, bytes, reused, progress.seconds(), start, target,
                 recoveryTarget);
     }
 
@@ -470,23 +468,6 @@ public final class Restorer {
                 && dev.walden.agent.backup.FileChecksum.of(path, entry.size()).orElse("").equals(entry.sha256());
     }
 
-    /** Under --delta: files the backup does not have are removed, as they would not exist in a fresh restore. */
-    private static void removeUnlisted(Path target, Set<Path> wanted, Map<Long, Path> tablespaces) throws IOException {
-        List<Path> roots = new ArrayList<>();
-        roots.add(target);
-        roots.addAll(tablespaces.values());
-        for (Path root : roots) {
-            try (Stream<Path> paths = Files.walk(root)) {
-                for (Path path : (Iterable<Path>) paths::iterator) {
-                    if (Files.isRegularFile(path, LinkOption.NOFOLLOW_LINKS) && !wanted.contains(path)
-                            && !path.equals(target.resolve(PG_CONTROL_PENDING))) {
-                        Files.delete(path);
-                    }
-                }
-            }
-        }
-    }
-
     private static void writeFile(Path path, String text, Ownership ownership) throws IOException {
         Path temp = path.resolveSibling("." + path.getFileName() + ".walden-tmp");
         Files.deleteIfExists(temp);  // a link planted under this name is removed, never written through (CREATE_NEW)
@@ -530,6 +511,62 @@ public final class Restorer {
     private static String shellWord(String word) {
         return word.matches("[A-Za-z0-9/._+-]+") ? word : "\"" + word.replace("\\", "\\\\").replace("\"", "\\\"")
                 .replace("$", "\\$").replace("`", "\\`") + "\"";
+    }
+
+    /** At most this many files, or about this many bytes, are planned and restored together. */
+    static final int WINDOW_FILES = 4000;
+    static final long WINDOW_BYTES = 1L << 30;
+
+    /** The files of one window, by the object that holds them. */
+    private static final class Window {
+        final Map<ObjectRef, List<RestoredFiles.Target>> byObject = new LinkedHashMap<>();
+        final List<RestoredFiles.Target> emptyFiles = new ArrayList<>();
+        final List<Assembled> assembled = new ArrayList<>();
+        int entries;
+        long bytes;
+
+        boolean full() {
+            return entries >= WINDOW_FILES || bytes >= WINDOW_BYTES;
+        }
+    }
+
+    /** Reads each object of the window once, in parallel, then checks and syncs what it wrote. */
+    private void restoreWindow(Window window, BackupSummary backup, Ownership ownership, TransferProgress progress,
+                               CommandOutput output) throws RestoreException, IOException {
+        List<Map.Entry<ObjectRef, List<RestoredFiles.Target>>> objects = new ArrayList<>(window.byObject.entrySet());
+        objects.sort(Comparator.comparingLong((Map.Entry<ObjectRef, List<RestoredFiles.Target>> e) ->
+                e.getValue().stream().mapToLong(RestoredFiles.Target::length).sum()).reversed());
+        AtomicBoolean stop = new AtomicBoolean();
+        try {
+            ParallelFiles.run("walden-restore", threads, objects, object -> {
+                List<RestoredFiles.Target> files = new ArrayList<>(object.getValue());
+                files.sort(Comparator.comparingLong(RestoredFiles.Target::objectOffset));
+                String name = BackupCatalog.dataName(object.getKey().backup(), object.getKey().number());
+                try (RestoredFiles sink = new RestoredFiles(files, progress, ownership)) {
+                    catalog.objects().read(catalog.dataKey(object.getKey().backup(), object.getKey().number()), name,
+                            ObjectKind.BACKUP_DATA, MAX_OBJECT_BYTES, sink);
+                    sink.requireComplete();
+                } catch (CorruptObjectException e) {
+                    throw new RestoreException("object " + name + " of the backup cannot be read: " + e.getMessage()
+                            + "; nothing from it was kept as restored");
+                } catch (ObjectNotFoundException e) {
+                    throw new RestoreException("object " + name + " is missing from the repository."
+                            + " HINT: walden backup list; restore another backup with --backup");
+                }
+            }, stop, output::cancelled, () -> output.progress(progress.line("restore " + backup.id())));
+        } catch (RestoreException | IOException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new RestoreException("restore of " + backup.id() + " stopped: " + e.getMessage(), e);
+        }
+        syncFiles(window.byObject.values().stream().flatMap(List::stream).filter(RestoredFiles.Target::whole)
+                .map(RestoredFiles.Target::path).toList(), window.assembled, ownership, progress, output);
+        for (RestoredFiles.Target file : window.emptyFiles) {
+            Files.deleteIfExists(file.path());
+            Files.createFile(file.path());
+            RestoredFiles.setAttributes(file.path(), file.entry(), ownership);
+            progress.fileDone();
+        }
     }
 
     /** A data object of some backup of the chain. */
