@@ -298,7 +298,7 @@ public final class BackupCommand {
             }
             BackupSummary b = found.get();
             String archiveEnd = archiveEnd(catalog.get(), b);
-            List<dev.walden.agent.backup.Manifest.Tablespace> tablespaces = catalog.get().manifest(id).tablespaces();
+            List<dev.walden.agent.backup.Manifest.Tablespace> tablespaces = catalog.get().manifestHeader(id).tablespaces();
             ObjectNode node = ManifestJson.summaryNode(b, "complete", zone);
             node.putObject("wal_required").put("first", b.walStart()).put("last", b.walStop());
             node.putObject("recovery_window").put("from", ManifestJson.time(b.stopped(), zone)).put("from_lsn", b.stopLsn().toString())

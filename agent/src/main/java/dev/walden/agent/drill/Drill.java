@@ -493,7 +493,7 @@ public final class Drill {
         }
 
         Result rowCounts(BackupCatalog catalog, BackupSummary backup) throws Exception {
-            Manifest manifest = catalog.manifest(backup.id());
+            Manifest.Header manifest = catalog.manifestHeader(backup.id());
             if (manifest.rowCounts().isEmpty()) {
                 return new Result(true, "backup " + backup.id() + " recorded no row counts (taken by an older agent, or no tables)");
             }

@@ -6,6 +6,10 @@ import dev.walden.agent.backup.BackupSummary;
 import dev.walden.agent.backup.BaseBackups;
 import dev.walden.agent.backup.Lsn;
 import dev.walden.agent.backup.Manifest;
+import dev.walden.agent.backup.ManifestCheck;
+import dev.walden.agent.backup.ManifestJson;
+import dev.walden.agent.backup.ManifestReader;
+import dev.walden.agent.backup.PathOrder;
 import dev.walden.agent.backup.ParallelFiles;
 import dev.walden.agent.pipeline.CorruptObjectException;
 import dev.walden.agent.pipeline.FetchPipeline;
@@ -26,6 +30,8 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -469,74 +475,173 @@ public final class Verifier {
             }, () -> "verify: WAL " + done.get() + " of " + toRead.size() + " files read");
         }
 
+        /** Files of a manifest whose objects are checked together: what a verify holds of one backup. */
+        static final int WINDOW_FILES = 4000;
+
+        /**
+         * Every complete backup, one at a time, its manifest read as a stream: each of its own objects present, of the
+         * size stored, and (in full mode) read whole and checked against the files the manifest places in it; every file
+         * it takes from an older backup must be where that backup's manifest has it (a sorted merge with the parent's
+         * manifest), so that, backup by backup, every reference resolves to data that was checked.
+         */
         void backups(BackupCatalog catalog, List<BackupSummary> complete, Map<String, Storage.StoredObject> stored)
                 throws IOException, Cancelled {
             Map<String, BackupSummary> byId = new HashMap<>();
             complete.forEach(b -> byId.put(b.id(), b));
             String prefix = Long.toUnsignedString(catalog.systemIdentifier()) + "/backup/";
-            Map<String, List<RegionCheck.Region>> regions = new TreeMap<>();
-            Map<String, Manifest.DataObject> recorded = new HashMap<>();
-            Map<String, Set<String>> usedBy = new HashMap<>();
             for (BackupSummary b : complete) {
                 String manifestKey = prefix + b.id() + "/manifest";
-                Manifest manifest;
-                try {
-                    manifest = catalog.manifest(b.id());
+                // Those whose restore needs this backup's objects: itself and the incrementals built on it.
+                List<String> affected = complete.stream().filter(o -> o.references().contains(b.id())).map(BackupSummary::id).toList();
+                Optional<BackupSummary> parent = b.parent().map(byId::get);
+                try (BackupCatalog.LocalManifest local = catalog.fetchManifest(b.id());
+                     ManifestReader manifest = local.open();
+                     ManifestReader parentManifest = parent.isPresent() ? catalog.openManifest(parent.get().id()) : null) {
                     objects.incrementAndGet();
                     bytesRead.addAndGet(stored.containsKey(manifestKey) ? stored.get(manifestKey).size() : 0);
-                } catch (BackupCatalog.CatalogException e) {
+                    backup(catalog, b, manifest, parentManifest, affected, byId, stored);
+                } catch (BackupCatalog.CatalogException | ManifestJson.FormatException e) {
                     boolean missing = !stored.containsKey(manifestKey);
                     problem(missing ? "manifest-missing" : "manifest-damaged", manifestKey, List.of(b.id()), "backup " + b.id()
                             + " cannot be restored: " + e.getMessage() + ". HINT: take a new backup; walden expire removes this one"
                             + " once retention lets it go");
-                    continue;
                 }
-                if (!manifest.summary().id().equals(b.id()) || !manifest.summary().startLsn().equals(b.startLsn())
-                        || !manifest.summary().stopLsn().equals(b.stopLsn())) {
-                    problem("manifest-mismatch", manifestKey, List.of(b.id()), "the manifest of backup " + b.id()
-                            + " does not describe the backup its commit record names");
+            }
+        }
+
+        private void backup(BackupCatalog catalog, BackupSummary b, ManifestReader manifest, ManifestReader parentManifest,
+                            List<String> affected, Map<String, BackupSummary> byId, Map<String, Storage.StoredObject> stored)
+                throws IOException, Cancelled, ManifestJson.FormatException {
+            String manifestKey = Long.toUnsignedString(catalog.systemIdentifier()) + "/backup/" + b.id() + "/manifest";
+            Manifest.Header header = manifest.header();
+            if (!header.summary().id().equals(b.id()) || !header.summary().startLsn().equals(b.startLsn())
+                    || !header.summary().stopLsn().equals(b.stopLsn())) {
+                problem("manifest-mismatch", manifestKey, List.of(b.id()), "the manifest of backup " + b.id()
+                        + " does not describe the backup its commit record names");
+            }
+            ManifestCheck check = new ManifestCheck(header);
+            Map<String, Manifest.DataObject> recorded = new HashMap<>();
+            for (Manifest.DataObject o : header.objects()) {
+                recorded.put(catalog.dataKey(b.id(), o.number()), o);
+            }
+            Set<String> referenced = new TreeSet<>();
+            Set<String> checked = new HashSet<>();
+            Map<String, List<RegionCheck.Region>> window = new LinkedHashMap<>();
+            int windowFiles = 0;
+            Manifest.FileEntry parentEntry = parentManifest == null ? null : parentManifest.next();
+            int inherited = 0;
+            for (Manifest.FileEntry f = manifest.next(); f != null; f = manifest.next()) {
+                check.file(f);
+                String ownKey = !f.blocks().isPresent() && f.object() >= 0 && f.backup().equals(b.id())
+                        ? catalog.dataKey(b.id(), f.object()) : null;
+                if (windowFiles >= WINDOW_FILES && (ownKey == null || !window.containsKey(ownKey))) {
+                    objects(catalog, b, window, recorded, affected, byId, stored, checked);  // an object is never split
+                    window.clear();
+                    windowFiles = 0;
                 }
-                for (String unsound : dev.walden.agent.backup.ManifestCheck.problems(manifest)) {
-                    problem("manifest-unsound", manifestKey, List.of(b.id()), "backup " + b.id() + " cannot be restored: its manifest"
-                            + " is not one Walden wrote: " + unsound);
-                }
-                for (Manifest.DataObject o : manifest.objects()) {
-                    recorded.put(catalog.dataKey(b.id(), o.number()), o);
-                }
-                Set<String> referenced = new TreeSet<>();
-                for (Manifest.FileEntry f : manifest.files()) {
-                    if (f.blocks().isPresent()) {
-                        Manifest.Blocks blocks = f.blocks().get();
-                        for (Manifest.Part part : blocks.parts()) {
-                            referenced.add(part.backup());
-                            String key = catalog.dataKey(part.backup(), part.object());
-                            usedBy.computeIfAbsent(key, k -> new TreeSet<>()).add(b.id());
-                            regions.computeIfAbsent(key, k -> new ArrayList<>()).add(new RegionCheck.BlockRegion(b.id(), f.path(),
-                                    part.offset(), f.size(), part.first(), part.count(), blocks));
+                windowFiles++;
+                boolean inherits = false;
+                if (f.blocks().isPresent()) {
+                    Manifest.Blocks blocks = f.blocks().get();
+                    for (Manifest.Part part : blocks.parts()) {
+                        referenced.add(part.backup());
+                        if (part.backup().equals(b.id())) {
+                            window.computeIfAbsent(catalog.dataKey(b.id(), part.object()), k -> new ArrayList<>()).add(
+                                    new RegionCheck.BlockRegion(b.id(), f.path(), part.offset(), f.size(), part.first(), part.count(), blocks));
+                        } else {
+                            inherits = true;
                         }
-                    } else if (f.object() >= 0) {
-                        referenced.add(f.backup());
-                        String key = catalog.dataKey(f.backup(), f.object());
-                        usedBy.computeIfAbsent(key, k -> new TreeSet<>()).add(b.id());
-                        regions.computeIfAbsent(key, k -> new ArrayList<>()).add(new RegionCheck.FileRegion(b.id(), f.path(), f.offset(),
+                    }
+                } else if (f.object() >= 0) {
+                    referenced.add(f.backup());
+                    if (ownKey != null) {
+                        window.computeIfAbsent(ownKey, k -> new ArrayList<>()).add(new RegionCheck.FileRegion(b.id(), f.path(), f.offset(),
                                 f.size(), f.sha256()));
+                    } else {
+                        inherits = true;
                     }
                 }
-                for (String other : referenced) {
-                    if (!byId.containsKey(other)) {
-                        problem("manifest-mismatch", manifestKey, List.of(b.id()), "backup " + b.id() + " reads objects of backup "
-                                + other + ", which is not complete (expired or interrupted): it cannot be restored");
-                    } else if (!b.references().contains(other)) {
-                        problem("manifest-mismatch", manifestKey, List.of(b.id()), "backup " + b.id() + " reads objects of backup "
-                                + other + " but its commit record does not list it, so retention could expire it");
+                if (inherits && parentManifest != null) {
+                    while (parentEntry != null && PathOrder.compare(parentEntry.path(), f.path()) < 0) {
+                        parentEntry = parentManifest.next();
+                    }
+                    Manifest.FileEntry before = parentEntry != null && parentEntry.path().equals(f.path()) ? parentEntry : null;
+                    if (!inheritedAsRecorded(f, before, b.id()) && inherited++ < MESSAGES_PER_OBJECT) {
+                        problem("manifest-mismatch", manifestKey, affected, "backup " + b.id() + "'s file " + f.path() + " takes data"
+                                + " from an older backup that its parent " + parentManifest.header().summary().id() + " does not have"
+                                + " there; backup " + b.id() + " cannot be restored");
                     }
                 }
             }
-            Set<String> keys = new TreeSet<>(regions.keySet());
-            keys.addAll(recorded.keySet());
+            objects(catalog, b, window, recorded, affected, byId, stored, checked);
+            Map<String, List<RegionCheck.Region>> unreferenced = new LinkedHashMap<>();
+            recorded.keySet().stream().filter(key -> !checked.contains(key)).sorted().forEach(key -> unreferenced.put(key, List.of()));
+            objects(catalog, b, unreferenced, recorded, affected, byId, stored, checked);
+            for (String unsound : check.problems()) {
+                problem("manifest-unsound", manifestKey, List.of(b.id()), "backup " + b.id() + " cannot be restored: its manifest"
+                        + " is not one Walden wrote: " + unsound);
+            }
+            for (String other : referenced) {
+                if (!byId.containsKey(other)) {
+                    problem("manifest-mismatch", manifestKey, List.of(b.id()), "backup " + b.id() + " reads objects of backup "
+                            + other + ", which is not complete (expired or interrupted): it cannot be restored");
+                } else if (!b.references().contains(other)) {
+                    problem("manifest-mismatch", manifestKey, List.of(b.id()), "backup " + b.id() + " reads objects of backup "
+                            + other + " but its commit record does not list it, so retention could expire it");
+                }
+            }
+        }
+
+        /**
+         * Whether a file that reads an older backup's data reads it where the parent's manifest has the same data: the
+         * whole file as the parent had it, or each block taken over from the parent at the parent's place for it.
+         */
+        static boolean inheritedAsRecorded(Manifest.FileEntry file, Manifest.FileEntry parent, String own) {
+            if (parent == null) {
+                return false;
+            }
+            if (file.blocks().isEmpty()) {
+                return parent.blocks().isEmpty() && parent.size() == file.size() && parent.sha256().equals(file.sha256())
+                        && parent.backup().equals(file.backup()) && parent.object() == file.object() && parent.offset() == file.offset();
+            }
+            if (parent.blocks().isEmpty() || parent.blocks().get().size() != file.blocks().get().size()) {
+                return false;
+            }
+            Manifest.Blocks mine = file.blocks().get();
+            Manifest.Blocks theirs = parent.blocks().get();
+            for (Manifest.Part part : mine.parts()) {
+                if (part.backup().equals(own)) {
+                    continue;
+                }
+                for (int block = part.first(); block < part.first() + part.count(); block++) {
+                    Manifest.Part at = partOf(theirs, block);
+                    if (at == null || block >= theirs.count() || mine.checksum(block) != theirs.checksum(block)
+                            || !at.backup().equals(part.backup()) || at.object() != part.object()
+                            || at.offset() + (long) (block - at.first()) * theirs.size() != part.offset() + (long) (block - part.first()) * mine.size()) {
+                        return false;
+                    }
+                }
+            }
+            return true;
+        }
+
+        private static Manifest.Part partOf(Manifest.Blocks blocks, int block) {
+            for (Manifest.Part part : blocks.parts()) {
+                if (block >= part.first() && block < part.first() + part.count()) {
+                    return part;
+                }
+            }
+            return null;
+        }
+
+        /** A window of one backup's own objects: present, of their stored size, and in full mode read and checked. */
+        private void objects(BackupCatalog catalog, BackupSummary b, Map<String, List<RegionCheck.Region>> regions,
+                             Map<String, Manifest.DataObject> recorded, List<String> affected, Map<String, BackupSummary> byId,
+                             Map<String, Storage.StoredObject> stored, Set<String> checked) throws IOException, Cancelled {
+            String prefix = Long.toUnsignedString(catalog.systemIdentifier()) + "/backup/";
             List<String> toRead = new ArrayList<>();
-            for (String key : keys) {
-                List<String> affected = List.copyOf(usedBy.getOrDefault(key, Set.of()));
+            for (String key : regions.keySet()) {
+                checked.add(key);
                 Storage.StoredObject object = stored.get(key);
                 if (object == null) {
                     problem("object-missing", key, affected, key + " is missing; it holds data of backup"
@@ -551,9 +656,8 @@ public final class Verifier {
                 }
                 if (quick) {
                     objects.incrementAndGet();
-                } else if (readBefore(object.storedAt())
-                        && affected.stream().allMatch(id -> readBefore(Optional.of(byId.get(id).stopped())))) {
-                    // Read whole by an earlier verify, against the manifests of every backup that uses it now.
+                } else if (readBefore(object.storedAt()) && readBefore(Optional.of(b.stopped()))) {
+                    // Read whole by an earlier verify, against this backup's manifest, which never changes.
                     objects.incrementAndGet();
                     unchanged.incrementAndGet();
                 } else {
@@ -563,7 +667,6 @@ public final class Verifier {
             AtomicInteger done = new AtomicInteger();
             parallel("walden-verify-backup", toRead, key -> {
                 String name = key.substring(prefix.length());
-                List<String> affected = List.copyOf(usedBy.getOrDefault(key, Set.of()));
                 RegionCheck check = new RegionCheck(regions.getOrDefault(key, List.of()));
                 try {
                     catalog.objects().read(key, name, ObjectKind.BACKUP_DATA, Long.MAX_VALUE, check);
@@ -596,7 +699,7 @@ public final class Verifier {
                 objects.incrementAndGet();
                 bytesRead.addAndGet(stored.get(key).size());
                 done.incrementAndGet();
-            }, () -> "verify: backup objects " + done.get() + " of " + toRead.size() + " read, "
+            }, () -> "verify: backup " + b.id() + ": objects " + done.get() + " of " + toRead.size() + " read, "
                     + dev.walden.agent.backup.TransferProgress.size(bytesRead.get()) + " in all");
         }
 
