@@ -23,6 +23,13 @@ public final class AgentProcess implements AutoCloseable {
         return start(directory, options, List.of("dev.walden.agent.AgentMain"));
     }
 
+    /** An agent whose JVM runs with {@code jvmOptions} first, e.g. a small heap. */
+    public static AgentProcess withJvmOptions(Path directory, Map<String, String> options, List<String> jvmOptions) throws Exception {
+        List<String> main = new ArrayList<>(jvmOptions);
+        main.add("dev.walden.agent.AgentMain");
+        return start(directory, options, main);
+    }
+
     /**
      * An agent that dies as under SIGKILL when the nth storage call of a kind on a key containing a fragment starts
      * ({@code put|delete:FRAGMENT:N}, see CrashingAgentMain); {@link #awaitDeath} waits for it.
