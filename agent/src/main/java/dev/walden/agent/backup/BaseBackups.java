@@ -365,10 +365,19 @@ public final class BaseBackups {
             }
         };
         long parentStartNanos = parent.map(p -> p.started().getEpochSecond() * 1_000_000_000L + p.started().getNano()).orElse(0L);
-        try (ManifestWriter manifest = new ManifestWriter(objects.scratch());
+        WalSummaryChanges summarized = null;
+        if (parent.isPresent() && !checksumAll) {
+            summarized = WalSummaryChanges.since(session, facts.versionNumber() / 10000, parent.get().timeline(), parent.get().startLsn(),
+                    facts.timeline(), startLsn, pgData, objects.scratch(), note -> {
+                        LOG.info("backup " + id + ": " + note);
+                        output.err("walden: " + note + "\n");
+                    }).orElse(null);
+        }
+        try (WalSummaryChanges changes = summarized;
+             ManifestWriter manifest = new ManifestWriter(objects.scratch());
              ParentFiles parentFiles = parent.isPresent() ? ParentFiles.of(catalog.openManifest(parent.get().id())) : ParentFiles.none();
-             DataCopy copy = new DataCopy(id, catalog, objects, settings, parentFiles, parentStartNanos, checksumAll, progress, manifest,
-                     stop, output::cancelled, tick)) {
+             DataCopy copy = new DataCopy(id, catalog, objects, settings, parentFiles, changes, parentStartNanos, checksumAll, progress,
+                     manifest, stop, output::cancelled, tick)) {
             // Listed, compared with the parent and copied in one pass, in path order: nothing per file is held.
             List<Manifest.Directory> directories = DataDirectoryScan.walk(pgData, tablespaces, major.walDirectories(), copy::add);
             copy.finish();

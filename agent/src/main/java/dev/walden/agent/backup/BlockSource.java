@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.zip.CRC32;
 import java.util.zip.CRC32C;
@@ -56,10 +57,21 @@ final class BlockSource implements ObjectSource {
     private long length;
     private int parentPart;
     private boolean done;
+    /** What WAL summaries say changed in this file; empty when there are none to go by (every block is read). */
+    private final Optional<WalSummaryChanges.Changes> changes;
+    /** Some block was taken from the parent unread: the range's SHA-256 cannot be known. */
+    private boolean partial;
 
     /** Copies range {@code range} of {@code file}: blocks {@code range * RANGE_BLOCKS} up to the next range. */
     BlockSource(DataDirectoryScan.ListedFile file, int range, Optional<Manifest.FileEntry> parent, String backupId, int objectNumber,
                 TransferProgress progress, AtomicBoolean stop) {
+        this(file, range, parent, Optional.empty(), backupId, objectNumber, progress, stop);
+    }
+
+    /** With what WAL summaries say changed: a block they do not name is taken from the parent without reading it. */
+    BlockSource(DataDirectoryScan.ListedFile file, int range, Optional<Manifest.FileEntry> parent, Optional<WalSummaryChanges.Changes> changes,
+                String backupId, int objectNumber, TransferProgress progress, AtomicBoolean stop) {
+        this.changes = changes;
         this.file = file;
         this.firstBlock = range * RANGE_BLOCKS;
         this.parent = parent.filter(p -> p.blocks().isPresent() && p.blocks().get().size() == BLOCK_SIZE);
@@ -92,6 +104,22 @@ final class BlockSource implements ObjectSource {
             if (stop.get()) {
                 throw new IOException("stopped");
             }
+            int expected = (int) Math.min(BLOCK_SIZE, remaining);
+            if (changes.isPresent() && !changes.get().changed(blockIndex)) {
+                Optional<Manifest.Part> unread = parentLocation(blockIndex, expected, OptionalLong.empty());
+                if (unread.isPresent()) {
+                    // WAL did not touch it since the parent: the parent's copy, its checksum, and no read.
+                    checksums.putLong(parent.orElseThrow().blocks().orElseThrow().checksum(blockIndex));
+                    add(unread.get());
+                    channel.position(channel.position() + expected);
+                    partial = true;
+                    length += expected;
+                    remaining -= expected;
+                    blockIndex++;
+                    progress.addBytes(expected);
+                    continue;
+                }
+            }
             int read = readBlock();
             if (read == 0) {
                 remaining = 0;
@@ -104,7 +132,7 @@ final class BlockSource implements ObjectSource {
             crc32.update(block.slice(0, read));
             long checksum = crc32c.getValue() << 32 | crc32.getValue();
             checksums.putLong(checksum);
-            Optional<Manifest.Part> unchanged = parentLocation(blockIndex, read, checksum);
+            Optional<Manifest.Part> unchanged = parentLocation(blockIndex, read, OptionalLong.of(checksum));
             if (unchanged.isPresent()) {
                 add(unchanged.get());
             } else {
@@ -145,15 +173,18 @@ final class BlockSource implements ObjectSource {
         return block.position();
     }
 
-    /** Where the parent stores this block, if it has one of the same length and checksum at this place. */
-    private Optional<Manifest.Part> parentLocation(int index, int blockLength, long checksum) {
+    /**
+     * Where the parent stores this block, if it has one of the same length (and checksum, when one is given) at this
+     * place.
+     */
+    private Optional<Manifest.Part> parentLocation(int index, int blockLength, OptionalLong checksum) {
         if (parent.isEmpty()) {
             return Optional.empty();
         }
         Manifest.FileEntry before = parent.get();
         Manifest.Blocks blocks = before.blocks().orElseThrow();
         if (index >= blocks.count() || Math.min(BLOCK_SIZE, before.size() - (long) index * BLOCK_SIZE) != blockLength
-                || blocks.checksum(index) != checksum) {
+                || (checksum.isPresent() && blocks.checksum(index) != checksum.getAsLong())) {
             return Optional.empty();
         }
         while (parentPart < blocks.parts().size() && blocks.parts().get(parentPart).first() + blocks.parts().get(parentPart).count() <= index) {
@@ -183,13 +214,16 @@ final class BlockSource implements ObjectSource {
         }
     }
 
-    /** What one range of a file came to: its bytes, block checksums, where its blocks are, and its SHA-256. */
+    /**
+     * What one range of a file came to: its bytes, block checksums, where its blocks are, and its SHA-256 (null when
+     * blocks were taken from the parent unread).
+     */
     record Range(int index, boolean vanished, long length, byte[] checksums, List<Manifest.Part> parts, byte[] sha256) {}
 
     /** The range as read. Valid once the object is written. */
     Range range() {
         return new Range(firstBlock / RANGE_BLOCKS, vanished, length, java.util.Arrays.copyOf(checksums.array(), checksums.position()),
-                List.copyOf(parts), sha256.digest());
+                List.copyOf(parts), partial ? null : sha256.digest());
     }
 
     /**
@@ -205,19 +239,32 @@ final class BlockSource implements ObjectSource {
         List<byte[]> digests = new ArrayList<>();
         List<String> rangeSha256 = new ArrayList<>();
         long length = 0;
+        boolean summarized = false;
         for (Range range : ranges) {
             checksums.writeBytes(range.checksums());
             parts.addAll(range.parts());
-            digests.add(range.sha256());
-            rangeSha256.add(HexFormat.of().formatHex(range.sha256()));
+            if (range.sha256() == null) {
+                summarized = true;
+            } else {
+                digests.add(range.sha256());
+                rangeSha256.add(HexFormat.of().formatHex(range.sha256()));
+            }
             length += range.length();
             if (range.length() < RANGE_BYTES) {
                 break;
             }
         }
+        byte[] blockChecksums = checksums.toByteArray();
+        if (summarized) {
+            // Not every byte was read: the file is vouched for by its block checksums (restore reads each block back
+            // and compares), and its sha256 is that of the checksums, so that two entries compare as before.
+            return Optional.of(new Manifest.FileEntry(file.path(), length, file.mtimeNanos(), file.mode(),
+                    HexFormat.of().formatHex(BundleSource.sha256().digest(blockChecksums)), backupId, object, 0,
+                    Optional.of(new Manifest.Blocks(BLOCK_SIZE, blockChecksums, parts, List.of(), true))));
+        }
         return Optional.of(new Manifest.FileEntry(file.path(), length, file.mtimeNanos(), file.mode(),
                 HexFormat.of().formatHex(FileChecksum.combine(digests)), backupId, object, 0,
-                Optional.of(new Manifest.Blocks(BLOCK_SIZE, checksums.toByteArray(), parts, rangeSha256))));
+                Optional.of(new Manifest.Blocks(BLOCK_SIZE, blockChecksums, parts, rangeSha256))));
     }
 
     void close() throws IOException {

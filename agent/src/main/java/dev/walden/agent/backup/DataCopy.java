@@ -33,6 +33,8 @@ final class DataCopy implements AutoCloseable {
     private final BackupObjects objects;
     private final BackupSettings settings;
     private final ParentFiles parent;
+    /** What WAL summaries say changed since the parent; null when there are none to go by. */
+    private final WalSummaryChanges summary;
     private final long parentStartNanos;
     private final boolean checksumAll;
     private final TransferProgress progress;
@@ -47,6 +49,14 @@ final class DataCopy implements AutoCloseable {
     DataCopy(String id, BackupCatalog catalog, BackupObjects objects, BackupSettings settings, ParentFiles parent,
              long parentStartNanos, boolean checksumAll, TransferProgress progress, ManifestWriter manifest, AtomicBoolean stop,
              BooleanSupplier cancelled, ParallelFiles.Tick tick) {
+        this(id, catalog, objects, settings, parent, null, parentStartNanos, checksumAll, progress, manifest, stop, cancelled, tick);
+    }
+
+    /** @param summary what WAL summaries say changed since the parent, or null */
+    DataCopy(String id, BackupCatalog catalog, BackupObjects objects, BackupSettings settings, ParentFiles parent,
+             WalSummaryChanges summary, long parentStartNanos, boolean checksumAll, TransferProgress progress, ManifestWriter manifest,
+             AtomicBoolean stop, BooleanSupplier cancelled, ParallelFiles.Tick tick) {
+        this.summary = summary;
         this.id = id;
         this.catalog = catalog;
         this.objects = objects;
@@ -65,7 +75,21 @@ final class DataCopy implements AutoCloseable {
     void add(DataDirectoryScan.ListedFile file) throws Exception {
         progress.plan(file.size());
         Manifest.FileEntry before = parent.find(file.path());
-        if (before != null && !checksumAll && before.size() == file.size() && before.mtimeNanos() == file.mtimeNanos()
+        Optional<WalSummaryChanges.Changes> changes = summary == null ? Optional.empty() : summary.find(file.path());
+        if (before != null && changes.isPresent()) {
+            // A relation file, and WAL summaries say which of its blocks changed since the parent.
+            if (changes.get().none() && before.size() == file.size()) {
+                batch.items.add(new Item(file, before, true));
+                progress.addBytes(file.size());
+                progress.fileDone();
+            } else if (file.size() > settings.bundleFileLimit()) {
+                flush();
+                copyLarge(file, Optional.of(before), changes);
+            } else {
+                batch.items.add(new Item(file, null, false));
+                batch.bytes += file.size();
+            }
+        } else if (before != null && !checksumAll && before.size() == file.size() && before.mtimeNanos() == file.mtimeNanos()
                 && file.mtimeNanos() < parentStartNanos - BaseBackups.MTIME_SAFETY_NANOS) {
             // Unchanged size and modification time, older than the parent's start (as pgBackRest judges it): not read.
             batch.items.add(new Item(file, before, true));
@@ -73,7 +97,7 @@ final class DataCopy implements AutoCloseable {
             progress.fileDone();
         } else if (file.size() > settings.bundleFileLimit()) {
             flush();
-            copyLarge(file, Optional.ofNullable(before));  // compared block by block as it is copied (BlockSource)
+            copyLarge(file, Optional.ofNullable(before), Optional.empty());  // compared block by block as it is copied (BlockSource)
         } else {
             batch.items.add(new Item(file, before != null && before.size() == file.size() ? before : null, false));
             batch.bytes += file.size();
@@ -179,7 +203,8 @@ final class DataCopy implements AutoCloseable {
     }
 
     /** A large file: one object per range of it, its entry once the last range is back. */
-    private void copyLarge(DataDirectoryScan.ListedFile file, Optional<Manifest.FileEntry> before) throws Exception {
+    private void copyLarge(DataDirectoryScan.ListedFile file, Optional<Manifest.FileEntry> before,
+                           Optional<WalSummaryChanges.Changes> changes) throws Exception {
         long rangeCount = Math.max(1, (file.size() + BlockSource.RANGE_BYTES - 1) / BlockSource.RANGE_BYTES);
         int first = lastObject + 1;
         List<BlockSource.Range> ranges = new ArrayList<>();  // filled on the listing thread, in order
@@ -188,7 +213,7 @@ final class DataCopy implements AutoCloseable {
             int index = range;
             boolean last = range == rangeCount - 1;
             work.submit(() -> {
-                BlockSource source = new BlockSource(file, index, before, id, number, progress, stop);
+                BlockSource source = new BlockSource(file, index, before, changes, id, number, progress, stop);
                 try {
                     BackupObjects.Stored written = objects.write(catalog.dataKey(id, number), BackupCatalog.dataName(id, number),
                             ObjectKind.BACKUP_DATA, source);

@@ -63,4 +63,16 @@ public final class FileChecksum {
         rangeDigests.forEach(digest::update);
         return digest.digest();
     }
+
+    /**
+     * The 64-bit checksum of one block as block maps hold it: CRC-32C of its bytes in the high half, CRC-32 in the
+     * low half (docs/format.md). Leaves {@code block}'s position unchanged.
+     */
+    public static long blockChecksum(java.nio.ByteBuffer block) {
+        java.util.zip.CRC32C crc32c = new java.util.zip.CRC32C();
+        crc32c.update(block.duplicate());
+        java.util.zip.CRC32 crc32 = new java.util.zip.CRC32();
+        crc32.update(block.duplicate());
+        return crc32c.getValue() << 32 | crc32.getValue();
+    }
 }

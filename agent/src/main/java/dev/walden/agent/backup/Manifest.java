@@ -99,12 +99,18 @@ public record Manifest(
      * A large file cut into blocks of {@code size} bytes (the last may be shorter), with a 64-bit checksum of each
      * block, so that an incremental stores only the blocks whose checksum changed; {@code parts} say where each run of
      * blocks is stored, in block order, covering every block once; {@code rangeSha256} is the SHA-256 of each 128 MiB
-     * range of the file, which a restore checks.
+     * range of the file, which a restore checks. {@code summarized}: an incremental took some blocks from its parent
+     * unread, as WAL summaries said they had not changed, so there are no range hashes; a restore checks every block
+     * of such a file against its checksum instead.
      */
-    public record Blocks(int size, byte[] checksums, List<Part> parts, List<String> rangeSha256) {
+    public record Blocks(int size, byte[] checksums, List<Part> parts, List<String> rangeSha256, boolean summarized) {
         public Blocks {
             parts = List.copyOf(parts);
             rangeSha256 = List.copyOf(rangeSha256);
+        }
+
+        public Blocks(int size, byte[] checksums, List<Part> parts, List<String> rangeSha256) {
+            this(size, checksums, parts, rangeSha256, false);
         }
 
         public int count() {
@@ -118,7 +124,7 @@ public record Manifest(
         @Override
         public boolean equals(Object other) {
             return other instanceof Blocks b && b.size == size && java.util.Arrays.equals(b.checksums, checksums) && b.parts.equals(parts)
-                    && b.rangeSha256.equals(rangeSha256);
+                    && b.rangeSha256.equals(rangeSha256) && b.summarized == summarized;
         }
 
         @Override

@@ -108,6 +108,9 @@ public final class ManifestJson {
                 g.writeString(range);
             }
             g.writeEndArray();
+            if (b.summarized()) {
+                g.writeBooleanField("summarized", true);
+            }
             g.writeArrayFieldStart("parts");
             for (Manifest.Part part : b.parts()) {
                 g.writeStartArray();
@@ -140,7 +143,7 @@ public final class ManifestJson {
             List<String> ranges = new ArrayList<>();
             require(b, "ranges").forEach(r -> ranges.add(r.asText()));
             blocks = Optional.of(new Manifest.Blocks(require(b, "size").asInt(),
-                    java.util.Base64.getDecoder().decode(text(b, "checksums")), parts, ranges));
+                    java.util.Base64.getDecoder().decode(text(b, "checksums")), parts, ranges, b.path("summarized").asBoolean(false)));
         }
         return new Manifest.FileEntry(text(f, "path"), require(f, "size").asLong(), require(f, "mtime_ns").asLong(),
                 require(f, "mode").asInt(), text(f, "sha256"), text(f, "backup"), require(f, "object").asInt(),

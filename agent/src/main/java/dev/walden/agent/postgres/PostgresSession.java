@@ -206,6 +206,97 @@ public final class PostgresSession implements AutoCloseable {
         }
     }
 
+    /** One WAL summary file the server keeps (PostgreSQL 17 and later): blocks modified in {@code [start, end)}. */
+    public record WalSummary(long timeline, String start, String end) {}
+
+    /**
+     * Whether the server summarizes WAL ({@code summarize_wal = on}, PostgreSQL 17 and later), and how far: the LSN up
+     * to which summaries are written; empty when it does not.
+     */
+    public java.util.Optional<String> summarizedLsn() throws PostgresException {
+        try (Statement statement = connection.createStatement();
+             ResultSet row = statement.executeQuery("SELECT current_setting('summarize_wal', true)")) {
+            if (!row.next() || !"on".equals(row.getString(1))) {
+                return java.util.Optional.empty();
+            }
+        } catch (SQLException e) {
+            throw new PostgresException("cannot read summarize_wal: " + e.getMessage(), e);
+        }
+        try (Statement statement = connection.createStatement();
+             ResultSet row = statement.executeQuery("SELECT summarized_lsn FROM pg_get_wal_summarizer_state()")) {
+            return row.next() ? java.util.Optional.ofNullable(row.getString(1)) : java.util.Optional.empty();
+        } catch (SQLException e) {
+            throw new PostgresException("cannot read the WAL summarizer's state: " + e.getMessage(), e);
+        }
+    }
+
+    /** The WAL summaries of {@code timeline} that overlap {@code [from, to)}, by start. */
+    public java.util.List<WalSummary> walSummaries(long timeline, String from, String to) throws PostgresException {
+        String query = "SELECT tli, start_lsn, end_lsn FROM pg_available_wal_summaries()"
+                + " WHERE tli = ? AND end_lsn > ?::pg_lsn AND start_lsn < ?::pg_lsn ORDER BY start_lsn";
+        try (PreparedStatement statement = connection.prepareStatement(query)) {
+            statement.setLong(1, timeline);
+            statement.setString(2, from);
+            statement.setString(3, to);
+            java.util.List<WalSummary> summaries = new java.util.ArrayList<>();
+            try (ResultSet rows = statement.executeQuery()) {
+                while (rows.next()) {
+                    summaries.add(new WalSummary(rows.getLong(1), rows.getString(2), rows.getString(3)));
+                }
+            }
+            return summaries;
+        } catch (SQLException e) {
+            throw new PostgresException("cannot list the WAL summaries: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Writes the blocks the WAL summaries of {@code timeline} overlapping {@code [from, to)} name as modified, as text
+     * lines {@code PATH TAB BLOCK TAB LIMIT} sorted by path (bytewise) and block, where PATH is the relation segment's
+     * path in the data directory, BLOCK the index of the {@code granule}-byte block within that file, and LIMIT
+     * {@code t} when the relation fork was truncated to that block ({@code is_limit_block}). The server sorts; the
+     * agent streams the result to {@code out} and holds none of it.
+     *
+     * @param tablespaceDirectory the catalog version directory under each tablespace, e.g. PG_17_202406281
+     */
+    public void exportModifiedBlocks(long timeline, String from, String to, String tablespaceDirectory, int granule,
+                                     java.io.OutputStream out) throws PostgresException {
+        String directory = tablespaceDirectory.replace("'", "''");
+        String query = """
+                COPY (
+                  WITH segment AS (SELECT (SELECT setting::bigint FROM pg_settings WHERE name = 'segment_size') AS blocks,
+                                          current_setting('block_size')::bigint AS page),
+                  changed AS (
+                    SELECT c.reltablespace AS ts, c.reldatabase AS db, c.relfilenode AS node, c.relforknumber AS fork,
+                           c.relblocknumber AS page_number, c.is_limit_block AS is_limit
+                      FROM pg_available_wal_summaries() s, LATERAL pg_wal_summary_contents(s.tli, s.start_lsn, s.end_lsn) c
+                     WHERE s.tli = %d AND s.end_lsn > '%s'::pg_lsn AND s.start_lsn < '%s'::pg_lsn)
+                  SELECT path, block, is_limit FROM (
+                  SELECT CASE ts WHEN 1663 THEN 'base/' || db || '/' WHEN 1664 THEN 'global/'
+                                 ELSE 'pg_tblspc/' || ts || '/%s/' || db || '/' END
+                         || node || CASE fork WHEN 0 THEN '' WHEN 1 THEN '_fsm' WHEN 2 THEN '_vm' ELSE '_init' END
+                         || CASE WHEN page_number / segment.blocks > 0 THEN '.' || (page_number / segment.blocks) ELSE '' END AS path,
+                         (page_number %% segment.blocks) * segment.page / %d AS block,
+                         bool_or(is_limit) AS is_limit
+                    FROM changed, segment
+                   GROUP BY 1, 2) blocks
+                   ORDER BY path COLLATE "C", block) TO STDOUT
+                """.formatted(timeline, checkedLsn(from), checkedLsn(to), directory, granule);
+        try {
+            new org.postgresql.copy.CopyManager(connection.unwrap(org.postgresql.core.BaseConnection.class)).copyOut(query, out);
+        } catch (SQLException | java.io.IOException e) {
+            throw new PostgresException("cannot read the WAL summaries: " + e.getMessage(), e);
+        }
+    }
+
+    /** An LSN as text, checked, for a statement that cannot take parameters (COPY). */
+    private static String checkedLsn(String lsn) throws PostgresException {
+        if (!lsn.matches("[0-9A-Fa-f]{1,8}/[0-9A-Fa-f]{1,8}")) {
+            throw new PostgresException("not an LSN: " + lsn);
+        }
+        return lsn;
+    }
+
     private static String quote(String identifier) {
         return "\"" + identifier.replace("\"", "\"\"") + "\"";
     }

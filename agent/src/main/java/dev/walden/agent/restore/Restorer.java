@@ -464,6 +464,9 @@ public final class Restorer {
     }
 
     private static boolean unchanged(Path path, Manifest.FileEntry entry) throws IOException {
+        if (entry.blocks().isPresent() && entry.blocks().get().summarized()) {
+            return false;  // no whole-file hash to compare with: restored again
+        }
         return Files.isRegularFile(path, LinkOption.NOFOLLOW_LINKS) && Files.size(path) == entry.size()
                 && dev.walden.agent.backup.FileChecksum.of(path, entry.size()).orElse("").equals(entry.sha256());
     }
@@ -595,7 +598,9 @@ public final class Restorer {
         }
         List<Integer> readBack = new ArrayList<>();
         for (var range : byRange.entrySet()) {
-            boolean single = range.getValue().size() == 1;
+            // A range stored in one part is checked as it is written; one assembled from parts, or of a file with no
+            // range hashes (WAL summaries), is read back once it is whole.
+            boolean single = range.getValue().size() == 1 && !blocks.summarized();
             if (!single) {
                 readBack.add(range.getKey().intValue());
             }
