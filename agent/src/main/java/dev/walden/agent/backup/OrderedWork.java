@@ -110,7 +110,9 @@ final class OrderedWork<R> implements AutoCloseable {
 
     @Override
     public void close() {
-        stop.compareAndSet(false, !inFlight.isEmpty());
+        if (!inFlight.isEmpty()) {
+            stop.set(true);  // left by a failure: what is still copying stops at its next file
+        }
         threads.shutdownNow();
         try {
             threads.awaitTermination(30, TimeUnit.SECONDS);  // none writes after the command has answered
