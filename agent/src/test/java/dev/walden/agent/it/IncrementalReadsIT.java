@@ -2,8 +2,6 @@ package dev.walden.agent.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.walden.agent.testing.ClientLauncher;
 import dev.walden.agent.testing.ClusterTest;
 import dev.walden.agent.testing.PostgresCluster;
@@ -26,7 +24,6 @@ import org.junit.jupiter.params.provider.MethodSource;
  * PostgreSQL major the tests cover: the rule is the agent's, but the backup API around it is each server's.
  */
 class IncrementalReadsIT extends ClusterTest {
-    static final ObjectMapper JSON = new ObjectMapper();
 
     static Stream<PostgresVersion> versions() {
         return PostgresVersion.all().stream();
@@ -60,14 +57,10 @@ class IncrementalReadsIT extends ClusterTest {
     }
 
     private String backup(RunningAgent agent, Map<String, String> env, String... options) throws Exception {
-        String[] args = new String[options.length + 2];
+        String[] args = new String[options.length + 1];
         args[0] = "backup";
         System.arraycopy(options, 0, args, 1, options.length);
-        args[args.length - 1] = "--json";
-        RunningAgent.ClientRun run = agent.client(env, dir, args);
-        assertEquals(0, run.exitCode(), run.stderr());
-        JsonNode summary = JSON.readTree(run.stdout());
-        return summary.get("id").asText();
+        return RunningAgent.json(agent.socket(), env, dir, args).get("id").asText();
     }
 
     private String restoredMarker(RunningAgent agent, Map<String, String> env, String backup) throws Exception {

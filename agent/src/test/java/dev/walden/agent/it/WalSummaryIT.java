@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.walden.agent.testing.ClientLauncher;
 import dev.walden.agent.testing.ClusterTest;
 import dev.walden.agent.testing.PostgresCluster;
@@ -24,7 +23,6 @@ import org.junit.jupiter.params.provider.MethodSource;
  * contents, verify finds it whole, and an incremental without summaries says why it compares files instead.
  */
 class WalSummaryIT extends ClusterTest {
-    static final ObjectMapper JSON = new ObjectMapper();
     static final String CONTENTS = "SELECT md5(string_agg(id || ':' || pad, ',' ORDER BY id)) FROM big";
 
     static Stream<PostgresVersion> versions() {
@@ -59,7 +57,7 @@ class WalSummaryIT extends ClusterTest {
             RunningAgent.ClientRun first = agent.client(env, dir, "backup", "--type", "incr", "--json");
             assertEquals(0, first.exitCode(), first.stderr());
             assertTrue(first.stderr().contains("WAL summaries cover"), "the summaries were used: " + first.stderr());
-            JsonNode incr1 = JSON.readTree(first.stdout());
+            JsonNode incr1 = new com.fasterxml.jackson.databind.ObjectMapper().readTree(first.stdout());
             assertEquals(base.path("id").asText(), incr1.path("parent").asText());
             assertTrue(incr1.path("stored_bytes").asLong() < base.path("stored_bytes").asLong() / 4,
                     "only changed blocks stored: " + incr1 + " vs " + base);
@@ -87,12 +85,9 @@ class WalSummaryIT extends ClusterTest {
     }
 
     private JsonNode backup(RunningAgent agent, Map<String, String> env, String... options) throws Exception {
-        String[] args = new String[options.length + 2];
+        String[] args = new String[options.length + 1];
         args[0] = "backup";
         System.arraycopy(options, 0, args, 1, options.length);
-        args[args.length - 1] = "--json";
-        RunningAgent.ClientRun run = agent.client(env, dir, args);
-        assertEquals(0, run.exitCode(), run.stderr());
-        return JSON.readTree(run.stdout());
+        return RunningAgent.json(agent.socket(), env, dir, args);
     }
 }

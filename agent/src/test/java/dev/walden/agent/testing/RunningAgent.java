@@ -90,6 +90,18 @@ public final class RunningAgent implements AutoCloseable {
 
     public record ClientRun(int exitCode, String stdout, String stderr) {}
 
+    /** Runs a command that must succeed and print JSON ({@code --json} is added), and returns what it printed. */
+    public static com.fasterxml.jackson.databind.JsonNode json(Path socket, Map<String, String> environment, Path workingDirectory,
+                                                             String... args) throws IOException {
+        String[] withJson = java.util.Arrays.copyOf(args, args.length + 1);
+        withJson[args.length] = "--json";
+        ClientRun run = run(socket, environment, workingDirectory, withJson);
+        if (run.exitCode() != 0) {
+            throw new AssertionError(String.join(" ", args) + " exited " + run.exitCode() + ": " + run.stdout() + run.stderr());
+        }
+        return new com.fasterxml.jackson.databind.ObjectMapper().readTree(run.stdout());
+    }
+
     @Override
     public void close() throws IOException {
         agent.close();
