@@ -76,14 +76,15 @@ public final class Expiry {
         Storage storage = catalog.objects().storage();
         String walPrefix = Long.toUnsignedString(catalog.systemIdentifier()) + "/wal/";
         List<ArchivedFile> wal = new ArrayList<>();
-        for (Storage.StoredObject object : storage.listObjects(walPrefix)) {
+        storage.forEachObject(walPrefix, object -> {  // streamed: only the compact list of names and sizes is held
             String name = object.key().substring(object.key().lastIndexOf('/') + 1);
             try {
                 wal.add(new ArchivedFile(WalFileName.parse(name), object.size()));
             } catch (InvalidWalFileNameException notWal) {
                 // not a WAL file; retention never touches what it does not know
             }
-        }
+        });
+        wal.sort(Comparator.comparing(f -> f.name().name()));
         Map<Long, TimelineHistory> histories = new HashMap<>();
         ArchivedTimelines timelines = backups.timelines();
         for (ArchivedFile file : wal) {

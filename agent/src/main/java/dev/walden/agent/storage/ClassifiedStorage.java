@@ -155,6 +155,15 @@ public final class ClassifiedStorage implements Storage {
     }
 
     @Override
+    public void forEachObject(String prefix, java.util.function.Consumer<StoredObject> visitor) throws IOException {
+        try {
+            inner.forEachObject(prefix, visitor);
+        } catch (IOException | UncheckedIOException e) {
+            throw classified("list " + (prefix.isEmpty() ? "the repository" : prefix), e);
+        }
+    }
+
+    @Override
     public void delete(String key) throws IOException {
         try {
             inner.delete(key);

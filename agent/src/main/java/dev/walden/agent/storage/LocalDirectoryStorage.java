@@ -135,6 +135,22 @@ public final class LocalDirectoryStorage implements Storage {
     }
 
     private List<StoredObject> walk(String prefix) throws IOException {
+        List<StoredObject> objects = new ArrayList<>();
+        walk(prefix, objects::add);
+        objects.sort(java.util.Comparator.comparing(StoredObject::key));
+        return objects;
+    }
+
+    @Override
+    public void forEachObject(String prefix, java.util.function.Consumer<StoredObject> visitor) throws IOException {
+        try {
+            walk(prefix, visitor);
+        } catch (IOException | java.io.UncheckedIOException e) {
+            throw StorageFailureException.classify(describe(), "list " + (prefix.isEmpty() ? "the repository" : prefix), e);
+        }
+    }
+
+    private void walk(String prefix, java.util.function.Consumer<StoredObject> visitor) throws IOException {
         // Walk from the deepest directory the prefix names, so that listing one timeline does not scan the repository.
         int slash = prefix.lastIndexOf('/');
         Path start = slash < 0 ? root : root.resolve(prefix.substring(0, slash));
@@ -142,9 +158,8 @@ public final class LocalDirectoryStorage implements Storage {
             StorageKeys.check(prefix.substring(0, slash));
         }
         if (!Files.isDirectory(start)) {
-            return List.of();
+            return;
         }
-        List<StoredObject> objects = new ArrayList<>();
         try (Stream<Path> paths = Files.walk(start)) {
             for (Path path : (Iterable<Path>) paths::iterator) {
                 String key = root.relativize(path).toString().replace('\\', '/');
@@ -152,7 +167,7 @@ public final class LocalDirectoryStorage implements Storage {
                     try {
                         var attributes = Files.readAttributes(path, java.nio.file.attribute.BasicFileAttributes.class);
                         if (attributes.isRegularFile()) {
-                            objects.add(new StoredObject(key, attributes.size(), java.util.Optional.of(attributes.lastModifiedTime().toInstant())));
+                            visitor.accept(new StoredObject(key, attributes.size(), java.util.Optional.of(attributes.lastModifiedTime().toInstant())));
                         }
                     } catch (java.nio.file.NoSuchFileException deletedMeanwhile) {
                         // gone between the walk and the stat: not listed
@@ -160,8 +175,6 @@ public final class LocalDirectoryStorage implements Storage {
                 }
             }
         }
-        objects.sort(java.util.Comparator.comparing(StoredObject::key));
-        return objects;
     }
 
     @Override

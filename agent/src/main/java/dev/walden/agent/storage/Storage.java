@@ -76,6 +76,14 @@ public interface Storage extends AutoCloseable {
      */
     List<StoredObject> listObjects(String prefix) throws IOException;
 
+    /**
+     * Hands each object whose key starts with {@code prefix} to {@code visitor} as the listing arrives, one S3 page or
+     * one directory entry at a time, so that a listing of any size costs a page of memory; the order is not promised.
+     */
+    default void forEachObject(String prefix, java.util.function.Consumer<StoredObject> visitor) throws IOException {
+        listObjects(prefix).forEach(visitor);
+    }
+
     /** Removes an object; succeeds when there is none. */
     void delete(String key) throws IOException;
 

@@ -157,18 +157,20 @@ public final class Verifier {
             }
             Storage storage = catalog.objects().storage();
             String systemPrefix = Long.toUnsignedString(system) + "/";
-            Map<String, Storage.StoredObject> stored = new HashMap<>();
+            // The WAL listing is streamed and kept compact (name, size, time: some 150 bytes a file); each backup's own
+            // objects are listed when that backup is checked, so the listing held is one backup's.
             List<WalObject> wal = new ArrayList<>();
-            for (Storage.StoredObject object : storage.listObjects(systemPrefix + "wal/")) {
+            storage.forEachObject(systemPrefix + "wal/", object -> {
                 String name = object.key().substring(object.key().lastIndexOf('/') + 1);
                 try {
-                    wal.add(new WalObject(WalFileName.parse(name), object.key(), object.size(), object.storedAt()));
+                    wal.add(new WalObject(WalFileName.parse(name), system, object.size(),
+                            object.storedAt().map(Instant::getEpochSecond).orElse(Long.MIN_VALUE)));
                 } catch (InvalidWalFileNameException notWal) {
                     // not ours to judge
                 }
-            }
+            });
+            wal.sort(java.util.Comparator.comparing(w -> w.name().name()));
             walCount = wal.size();
-            storage.listObjects(systemPrefix + "backup/").forEach(o -> stored.put(o.key(), o));
 
             BackupCatalog.Listing listing;
             try {
@@ -230,7 +232,7 @@ public final class Verifier {
             backupWal(complete, segments, segmentSize);
             continuity(complete, segments, segmentSize, history);
             walObjects(system, wal, segmentSize);
-            backups(catalog, complete, stored);
+            backups(catalog, complete);
             dumps(new dev.walden.agent.logical.DumpCatalog(catalog.objects(), system));
         }
 
@@ -484,8 +486,7 @@ public final class Verifier {
          * it takes from an older backup must be where that backup's manifest has it (a sorted merge with the parent's
          * manifest), so that, backup by backup, every reference resolves to data that was checked.
          */
-        void backups(BackupCatalog catalog, List<BackupSummary> complete, Map<String, Storage.StoredObject> stored)
-                throws IOException, Cancelled {
+        void backups(BackupCatalog catalog, List<BackupSummary> complete) throws IOException, Cancelled {
             Map<String, BackupSummary> byId = new HashMap<>();
             complete.forEach(b -> byId.put(b.id(), b));
             String prefix = Long.toUnsignedString(catalog.systemIdentifier()) + "/backup/";
@@ -494,6 +495,8 @@ public final class Verifier {
                 // Those whose restore needs this backup's objects: itself and the incrementals built on it.
                 List<String> affected = complete.stream().filter(o -> o.references().contains(b.id())).map(BackupSummary::id).toList();
                 Optional<BackupSummary> parent = b.parent().map(byId::get);
+                Map<String, Storage.StoredObject> stored = new HashMap<>();
+                catalog.objects().storage().forEachObject(prefix + b.id() + "/", o -> stored.put(o.key(), o));
                 try (BackupCatalog.LocalManifest local = catalog.fetchManifest(b.id());
                      ManifestReader manifest = local.open();
                      ManifestReader parentManifest = parent.isPresent() ? catalog.openManifest(parent.get().id()) : null) {
@@ -720,5 +723,14 @@ public final class Verifier {
         }
     }
 
-    private record WalObject(WalFileName name, String key, long size, Optional<Instant> storedAt) {}
+    /** An archived WAL file as listed, compact: a verify of a large archive holds one of these per file. */
+    private record WalObject(WalFileName name, long system, long size, long storedAtSecond) {
+        String key() {
+            return dev.walden.agent.repository.Repository.objectKey(system, name);
+        }
+
+        Optional<Instant> storedAt() {
+            return storedAtSecond == Long.MIN_VALUE ? Optional.empty() : Optional.of(Instant.ofEpochSecond(storedAtSecond));
+        }
+    }
 }

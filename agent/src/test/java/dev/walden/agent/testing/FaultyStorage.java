@@ -161,6 +161,12 @@ public final class FaultyStorage extends ForwardingStorage {
     }
 
     @Override
+    public void forEachObject(String prefix, java.util.function.Consumer<StoredObject> visitor) throws IOException {
+        check(Operation.LIST, prefix);
+        inner.forEachObject(prefix, visitor);
+    }
+
+    @Override
     public void delete(String key) throws IOException {
         check(Operation.DELETE, key);
         inner.delete(key);

@@ -43,6 +43,11 @@ public abstract class ForwardingStorage implements Storage {
     }
 
     @Override
+    public void forEachObject(String prefix, java.util.function.Consumer<StoredObject> visitor) throws IOException {
+        inner.forEachObject(prefix, visitor);
+    }
+
+    @Override
     public void delete(String key) throws IOException {
         inner.delete(key);
     }

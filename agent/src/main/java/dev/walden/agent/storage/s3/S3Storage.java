@@ -202,6 +202,18 @@ public final class S3Storage implements Storage {
     }
 
     @Override
+    public void forEachObject(String keyPrefix, java.util.function.Consumer<StoredObject> visitor) throws IOException {
+        // Page by page: the SDK fetches the next 1,000 keys when the iteration reaches them.
+        call("list " + keyPrefix, keyPrefix, () -> {
+            for (S3Object object : s3.listObjectsV2Paginator(b -> b.bucket(bucket).prefix(prefix + keyPrefix)).contents()) {
+                visitor.accept(new StoredObject(object.key().substring(prefix.length()), object.size(),
+                        java.util.Optional.ofNullable(object.lastModified())));
+            }
+            return null;
+        });
+    }
+
+    @Override
     public void delete(String key) throws IOException {
         call("delete " + key, key, () -> s3.deleteObject(b -> b.bucket(bucket).key(objectKey(key))));
     }
