@@ -177,4 +177,20 @@ public abstract class StorageContractTest {
     static void assertSameBytes(byte[] expected, byte[] actual) {
         assertArrayEquals(expected, actual);
     }
+
+    @Test
+    void aStreamedListingHasWhatAListHas() throws IOException {
+        for (String key : java.util.List.of("7/wal/00000001/000000010000000000000001", "7/wal/00000001/000000010000000000000002",
+                "7/wal/00000002/00000002.history", "7/backup/x/manifest", "8/wal/00000001/000000010000000000000001")) {
+            storage.putIfAbsent(key, out -> out.write(new byte[3]));
+        }
+        java.util.List<Storage.StoredObject> streamed = new java.util.ArrayList<>();
+        storage.forEachObject("7/wal/", streamed::add);
+        streamed.sort(java.util.Comparator.comparing(Storage.StoredObject::key));
+        org.junit.jupiter.api.Assertions.assertEquals(storage.listObjects("7/wal/"), streamed);
+        org.junit.jupiter.api.Assertions.assertEquals(3, streamed.size());
+        java.util.List<Storage.StoredObject> none = new java.util.ArrayList<>();
+        storage.forEachObject("9/wal/", none::add);
+        org.junit.jupiter.api.Assertions.assertEquals(java.util.List.of(), none);
+    }
 }
