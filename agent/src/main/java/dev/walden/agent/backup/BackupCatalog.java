@@ -123,11 +123,12 @@ public final class BackupCatalog {
     public Listing list() throws IOException, CatalogException {
         TreeMap<String, Present> found = new TreeMap<>();
         String prefix = prefix();
-        for (String key : objects.storage().list(prefix)) {
-            String rest = key.substring(prefix.length());
+        // Streamed: what is held is a few flags per backup, not a key per data object.
+        objects.storage().forEachObject(prefix, object -> {
+            String rest = object.key().substring(prefix.length());
             int slash = rest.indexOf('/');
             if (slash <= 0) {
-                continue;  // the lock
+                return;  // the lock
             }
             Present present = found.computeIfAbsent(rest.substring(0, slash), k -> new Present());
             switch (rest.substring(slash + 1)) {
@@ -136,7 +137,7 @@ public final class BackupCatalog {
                 case EXPIRING -> present.expiring = true;
                 default -> { }
             }
-        }
+        });
         List<BackupSummary> committed = new ArrayList<>();
         List<String> incomplete = new ArrayList<>();
         List<Unusable> unusable = new ArrayList<>();
@@ -365,13 +366,13 @@ public final class BackupCatalog {
     public java.util.Map<String, Long> storedBytes() throws IOException {
         java.util.Map<String, Long> bytes = new TreeMap<>();
         String prefix = prefix();
-        for (var object : objects.storage().listObjects(prefix)) {
+        objects.storage().forEachObject(prefix, object -> {
             String rest = object.key().substring(prefix.length());
             int slash = rest.indexOf('/');
             if (slash > 0) {
                 bytes.merge(rest.substring(0, slash), object.size(), Long::sum);
             }
-        }
+        });
         return bytes;
     }
 
@@ -379,13 +380,14 @@ public final class BackupCatalog {
     public List<Hold> holds() throws IOException, CatalogException {
         TreeMap<String, String> newest = new TreeMap<>();
         String prefix = prefix();
-        for (String key : objects.storage().list(prefix)) {
+        objects.storage().forEachObject(prefix, object -> {
+            String key = object.key();
             String rest = key.substring(prefix.length());
             int slash = rest.indexOf('/');
             if (slash > 0 && rest.startsWith(HOLD_PREFIX, slash + 1)) {
                 newest.merge(rest.substring(0, slash), key, (a, b) -> holdMillis(a) >= holdMillis(b) ? a : b);
             }
-        }
+        });
         List<Hold> holds = new ArrayList<>();
         for (String key : newest.values()) {
             String name = key.substring(prefix.length());
