@@ -10,7 +10,6 @@ import dev.walden.agent.repository.Repository;
 import dev.walden.agent.verify.VerifyResults;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.logging.Logger;
@@ -114,15 +113,19 @@ final class Monitor implements AutoCloseable {
         long timeline = backups.timelines().latestFrom(1);
         var storage = backups.objects().storage();
         for (long t = timeline; t >= 1; t--) {
-            List<String> keys = storage.list(Long.toUnsignedString(system) + "/wal/" + String.format("%08X", t) + "/");
-            for (int i = keys.size() - 1; i >= 0; i--) {
-                String name = keys.get(i).substring(keys.get(i).lastIndexOf('/') + 1);
-                if (name.length() == 24 || name.endsWith(".partial")) {
-                    var at = storage.storedAt(keys.get(i));
-                    if (at.isPresent()) {
-                        return Optional.of(Map.entry(name, at.get()));
-                    }
+            // Streamed: the newest segment seen so far is all that is held, however long the timeline's archive.
+            java.util.concurrent.atomic.AtomicReference<dev.walden.agent.storage.Storage.StoredObject> newest =
+                    new java.util.concurrent.atomic.AtomicReference<>();
+            storage.forEachObject(Long.toUnsignedString(system) + "/wal/" + String.format("%08X", t) + "/", object -> {
+                String name = object.key().substring(object.key().lastIndexOf('/') + 1);
+                if ((name.length() == 24 || name.endsWith(".partial")) && object.storedAt().isPresent()
+                        && (newest.get() == null || object.key().compareTo(newest.get().key()) > 0)) {
+                    newest.set(object);
                 }
+            });
+            if (newest.get() != null) {
+                String key = newest.get().key();
+                return Optional.of(Map.entry(key.substring(key.lastIndexOf('/') + 1), newest.get().storedAt().orElseThrow()));
             }
             if (t == 1) {
                 break;

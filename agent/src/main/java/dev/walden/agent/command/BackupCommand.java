@@ -10,7 +10,6 @@ import dev.walden.agent.backup.BaseBackups;
 import dev.walden.agent.backup.ManifestJson;
 import dev.walden.agent.backup.TransferProgress;
 import dev.walden.agent.repository.RepositoryFormatException;
-import dev.walden.agent.wal.WalFileName;
 import dev.walden.protocol.Result;
 import java.io.IOException;
 import java.time.ZoneId;
@@ -334,23 +333,7 @@ public final class BackupCommand {
 
     /** The last segment of the unbroken run of archived WAL that starts at the backup's first segment. */
     private static String archiveEnd(BackupCatalog catalog, BackupSummary backup) throws IOException {
-        String timelineDirectory = String.format("%08X", backup.timeline());
-        List<String> keys = catalog.objects().storage().list(Long.toUnsignedString(catalog.systemIdentifier()) + "/wal/" + timelineDirectory + "/");
-        java.util.Set<String> names = new java.util.HashSet<>();
-        for (String key : keys) {
-            names.add(key.substring(key.lastIndexOf('/') + 1));
-        }
-        WalFileName first = WalFileName.parse(backup.walStart());
-        long segment = first.segmentNumber(backup.walSegmentSize());
-        String last = null;
-        while (true) {
-            String name = dev.walden.agent.backup.Lsn.segmentName(backup.timeline(), segment, backup.walSegmentSize());
-            if (!names.contains(name)) {
-                break;
-            }
-            last = name;
-            segment++;
-        }
-        return last == null ? "(nothing archived)" : last;
+        var reach = dev.walden.agent.restore.ArchiveReach.of(catalog.objects().storage(), catalog.systemIdentifier(), backup);
+        return reach.endLsn().equals(backup.startLsn()) ? "(nothing archived)" : reach.lastSegment();
     }
 }

@@ -274,13 +274,13 @@ public final class Drill {
         Map<Long, String> newestSegments(BackupCatalog catalog) throws IOException {
             Map<Long, String> newest = new java.util.HashMap<>();
             String prefix = Long.toUnsignedString(catalog.systemIdentifier()) + "/wal/";
-            for (String key : catalog.objects().storage().list(prefix)) {
-                String name = key.substring(key.lastIndexOf('/') + 1);
+            catalog.objects().storage().forEachObject(prefix, object -> {
+                String name = object.key().substring(object.key().lastIndexOf('/') + 1);
                 if (name.length() == 24) {
                     var wal = dev.walden.agent.wal.WalFileName.parse(name);
                     newest.merge(wal.timeline(), name, (a, b) -> a.compareTo(b) >= 0 ? a : b);
                 }
-            }
+            });
             return newest;
         }
 

@@ -26,22 +26,31 @@ public record ArchiveReach(String lastSegment, Lsn endLsn, Optional<Instant> las
         long segmentSize = backup.walSegmentSize();
         String timeline = String.format("%08X", backup.timeline());
         String prefix = Long.toUnsignedString(systemIdentifier) + "/wal/" + timeline + "/";
-        // The listing is in name order, which within a timeline is segment order: one pass finds the unbroken run
-        // from the backup's first segment and whether anything follows a gap, holding no set of segments.
+        // Segment numbers only (8 bytes a file, from a streamed listing), sorted: one pass then finds the unbroken run
+        // from the backup's first segment and whether anything follows a gap.
         long first = WalFileName.parse(backup.walStart()).segmentNumber(segmentSize);
+        long[][] segments = {new long[1024]};
+        int[] count = {0};
+        storage.forEachObject(prefix, object -> {
+            String name = object.key().substring(prefix.length());
+            if (name.length() != 24) {
+                return;  // history, backup history and partial files
+            }
+            try {
+                long segment = WalFileName.parse(name).segmentNumber(segmentSize);
+                if (count[0] == segments[0].length) {
+                    segments[0] = java.util.Arrays.copyOf(segments[0], count[0] * 2);
+                }
+                segments[0][count[0]++] = segment;
+            } catch (InvalidWalFileNameException notASegment) {
+                // not ours
+            }
+        });
+        long[] sorted = java.util.Arrays.copyOf(segments[0], count[0]);
+        java.util.Arrays.sort(sorted);
         long last = first - 1;
         boolean beyondGap = false;
-        for (String key : storage.list(prefix)) {
-            String name = key.substring(prefix.length());
-            if (name.length() != 24) {
-                continue;  // history, backup history and partial files
-            }
-            long segment;
-            try {
-                segment = WalFileName.parse(name).segmentNumber(segmentSize);
-            } catch (InvalidWalFileNameException notASegment) {
-                continue;
-            }
+        for (long segment : sorted) {
             if (segment == last + 1 && !beyondGap) {
                 last = segment;
             } else if (segment > last + 1) {

@@ -1,6 +1,5 @@
 package dev.walden.agent.verify;
 
-import dev.walden.agent.backup.ArchivedTimelines;
 import dev.walden.agent.backup.BackupCatalog;
 import dev.walden.agent.backup.BackupSummary;
 import dev.walden.agent.backup.BaseBackups;
