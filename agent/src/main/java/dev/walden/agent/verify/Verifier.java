@@ -476,8 +476,12 @@ public final class Verifier {
             }, () -> "verify: WAL " + done.get() + " of " + toRead.size() + " files read");
         }
 
-        /** Files of a manifest whose objects are checked together: what a verify holds of one backup. */
+        /**
+         * Files, or bytes of files, of a manifest whose objects are checked together: what a verify holds of one backup
+         * (a large file's block map is 1/8192 of its size, so a window of 4 GiB holds some 512 KiB of maps).
+         */
         static final int WINDOW_FILES = 4000;
+        static final long WINDOW_BYTES = 4L << 30;
 
         /**
          * Every complete backup, one at a time, its manifest read as a stream: each of its own objects present, of the
@@ -530,18 +534,21 @@ public final class Verifier {
             Set<String> checked = new HashSet<>();
             Map<String, List<RegionCheck.Region>> window = new LinkedHashMap<>();
             int windowFiles = 0;
+            long windowBytes = 0;
             Manifest.FileEntry parentEntry = parentManifest == null ? null : parentManifest.next();
             int inherited = 0;
             for (Manifest.FileEntry f = manifest.next(); f != null; f = manifest.next()) {
                 check.file(f);
                 String ownKey = !f.blocks().isPresent() && f.object() >= 0 && f.backup().equals(b.id())
                         ? catalog.dataKey(b.id(), f.object()) : null;
-                if (windowFiles >= WINDOW_FILES && (ownKey == null || !window.containsKey(ownKey))) {
+                if ((windowFiles >= WINDOW_FILES || windowBytes >= WINDOW_BYTES) && (ownKey == null || !window.containsKey(ownKey))) {
                     objects(catalog, b, window, recorded, affected, byId, stored, checked);  // an object is never split
                     window.clear();
                     windowFiles = 0;
+                    windowBytes = 0;
                 }
                 windowFiles++;
+                windowBytes += f.size();
                 boolean inherits = false;
                 if (f.blocks().isPresent()) {
                     Manifest.Blocks blocks = f.blocks().get();
