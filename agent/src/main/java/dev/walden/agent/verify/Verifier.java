@@ -575,7 +575,7 @@ public final class Verifier {
                         parentEntry = parentManifest.next();
                     }
                     Manifest.FileEntry before = parentEntry != null && parentEntry.path().equals(f.path()) ? parentEntry : null;
-                    if (!inheritedAsRecorded(f, before, b.id()) && inherited++ < MESSAGES_PER_OBJECT) {
+                    if (!Inheritance.asRecorded(f, before, b.id()) && inherited++ < MESSAGES_PER_OBJECT) {
                         problem("manifest-mismatch", manifestKey, affected, "backup " + b.id() + "'s file " + f.path() + " takes data"
                                 + " from an older backup that its parent " + parentManifest.header().summary().id() + " does not have"
                                 + " there; backup " + b.id() + " cannot be restored");
@@ -599,48 +599,6 @@ public final class Verifier {
                             + other + " but its commit record does not list it, so retention could expire it");
                 }
             }
-        }
-
-        /**
-         * Whether a file that reads an older backup's data reads it where the parent's manifest has the same data: the
-         * whole file as the parent had it, or each block taken over from the parent at the parent's place for it.
-         */
-        static boolean inheritedAsRecorded(Manifest.FileEntry file, Manifest.FileEntry parent, String own) {
-            if (parent == null) {
-                return false;
-            }
-            if (file.blocks().isEmpty()) {
-                return parent.blocks().isEmpty() && parent.size() == file.size() && parent.sha256().equals(file.sha256())
-                        && parent.backup().equals(file.backup()) && parent.object() == file.object() && parent.offset() == file.offset();
-            }
-            if (parent.blocks().isEmpty() || parent.blocks().get().size() != file.blocks().get().size()) {
-                return false;
-            }
-            Manifest.Blocks mine = file.blocks().get();
-            Manifest.Blocks theirs = parent.blocks().get();
-            for (Manifest.Part part : mine.parts()) {
-                if (part.backup().equals(own)) {
-                    continue;
-                }
-                for (int block = part.first(); block < part.first() + part.count(); block++) {
-                    Manifest.Part at = partOf(theirs, block);
-                    if (at == null || block >= theirs.count() || mine.checksum(block) != theirs.checksum(block)
-                            || !at.backup().equals(part.backup()) || at.object() != part.object()
-                            || at.offset() + (long) (block - at.first()) * theirs.size() != part.offset() + (long) (block - part.first()) * mine.size()) {
-                        return false;
-                    }
-                }
-            }
-            return true;
-        }
-
-        private static Manifest.Part partOf(Manifest.Blocks blocks, int block) {
-            for (Manifest.Part part : blocks.parts()) {
-                if (block >= part.first() && block < part.first() + part.count()) {
-                    return part;
-                }
-            }
-            return null;
         }
 
         /** A window of one backup's own objects: present, of their stored size, and in full mode read and checked. */
