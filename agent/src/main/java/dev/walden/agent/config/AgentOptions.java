@@ -82,7 +82,7 @@ public final class AgentOptions {
             "Most disk space, in MiB, that prefetched segments may take in spool-path.");
 
     public static final Option<Path> SPOOL_PATH = Option.path("spool-path", "/var/lib/walden/spool",
-            "Directory for prefetched segments; emptied at start. On the same file system as pg_wal, serving one is a rename.");
+            "Directory for prefetched segments, and for the scratch files in which backups, restores and verifies stream a manifest's files (compressed, some 50 bytes a file while one runs); emptied at start. On the same file system as pg_wal, serving a segment is a rename.");
 
     public static final Option<Integer> COMPRESS_LEVEL = Option.integer("compress-level", 3, 1, 19,
             "zstd compression level for archived files. 3 is fast and compresses WAL well; higher levels cost CPU on every segment.");

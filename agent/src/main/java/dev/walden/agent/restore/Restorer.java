@@ -194,6 +194,12 @@ public final class Restorer {
             ownership.apply(link);
         }
 
+        if (request.delta()) {
+            // First, as a fresh restore would not have them (and their space is free for what comes).
+            try (ManifestReader reader = local.open()) {
+                DeltaCleanup.removeUnlisted(target, tablespaceTargets, reader, target.resolve(PG_CONTROL_PENDING));
+            }
+        }
         // The files, a window at a time in path order, grouped by the object that holds them: a bundle's files are
         // neighbours, so each object is read about once, and what is held is one window, whatever the cluster's size.
         TransferProgress progress = new TransferProgress(manifest.summary().bytes(), manifest.fileCount());
@@ -237,12 +243,6 @@ public final class Restorer {
                 }
             }
         }
-        if (request.delta()) {
-            try (ManifestReader reader = local.open()) {
-                DeltaCleanup.removeUnlisted(target, tablespaceTargets, reader, target.resolve(PG_CONTROL_PENDING));
-            }
-        }
-
         writeFile(target.resolve("backup_label"), manifest.backupLabel(), ownership);
         String tablespaceMap = remapTablespaces(manifest.tablespaceMap(), tablespaceTargets);
         Files.deleteIfExists(target.resolve("tablespace_map"));

@@ -203,14 +203,15 @@ public final class S3Storage implements Storage {
 
     @Override
     public void forEachObject(String keyPrefix, java.util.function.Consumer<StoredObject> visitor) throws IOException {
-        // Page by page: the SDK fetches the next 1,000 keys when the iteration reaches them.
-        call("list " + keyPrefix, keyPrefix, () -> {
-            for (S3Object object : s3.listObjectsV2Paginator(b -> b.bucket(bucket).prefix(prefix + keyPrefix)).contents()) {
-                visitor.accept(new StoredObject(object.key().substring(prefix.length()), object.size(),
-                        java.util.Optional.ofNullable(object.lastModified())));
-            }
-            return null;
-        });
+        // Page by page: the SDK fetches the next 1,000 keys when the iteration reaches them. Only the iteration is a
+        // storage call; what the visitor throws is its own, never taken for the store's failure.
+        java.util.Iterator<S3Object> objects = s3.listObjectsV2Paginator(b -> b.bucket(bucket).prefix(prefix + keyPrefix))
+                .contents().iterator();
+        while (call("list " + keyPrefix, keyPrefix, objects::hasNext)) {
+            S3Object object = call("list " + keyPrefix, keyPrefix, objects::next);
+            visitor.accept(new StoredObject(object.key().substring(prefix.length()), object.size(),
+                    java.util.Optional.ofNullable(object.lastModified())));
+        }
     }
 
     @Override
