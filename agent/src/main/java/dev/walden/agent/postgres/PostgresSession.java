@@ -161,12 +161,16 @@ public final class PostgresSession implements AutoCloseable {
     /** A table and its exact row count. */
     public record TableRows(String database, String schema, String table, long rows) {}
 
-    /** The {@code limit} largest ordinary tables of this session's database by size on disk, with exact row counts. */
-    public java.util.List<TableRows> largestTables(int limit) throws PostgresException {
+    /**
+     * The {@code limit} largest ordinary tables of this session's database by size on disk among those of at most
+     * {@code maxBytes}, with exact row counts.
+     */
+    public java.util.List<TableRows> largestTables(int limit, long maxBytes) throws PostgresException {
         java.util.List<String[]> tables = new java.util.ArrayList<>();
         String sql = "SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
                 + " WHERE c.relkind IN ('r', 'm') AND c.relpersistence = 'p' AND n.nspname NOT IN ('pg_catalog', 'information_schema')"
-                + " AND n.nspname NOT LIKE 'pg_toast%' ORDER BY pg_relation_size(c.oid) DESC, 1, 2 LIMIT " + limit;
+                + " AND n.nspname NOT LIKE 'pg_toast%' AND pg_relation_size(c.oid) <= " + maxBytes
+                + " ORDER BY pg_relation_size(c.oid) DESC, 1, 2 LIMIT " + limit;
         try (Statement statement = connection.createStatement(); ResultSet rows = statement.executeQuery(sql)) {
             while (rows.next()) {
                 tables.add(new String[] {rows.getString(1), rows.getString(2)});
