@@ -26,7 +26,6 @@ import java.util.TreeMap;
  * Every other component that reads backups (restore, retention, verify, and later drills) goes through this class.
  */
 public final class BackupCatalog {
-    /** Manifests name every file of a data directory; a million files make about 300 MB of JSON. */
     /** Manifests are streamed, never held: the limit only stops a runaway object filling the scratch disk. */
     static final long MAX_MANIFEST_BYTES = 64L << 30;
     static final long MAX_COMMIT_BYTES = 1 << 20;

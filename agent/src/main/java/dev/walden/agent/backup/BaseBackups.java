@@ -368,7 +368,7 @@ public final class BaseBackups {
                     facts.timeline(), startLsn, pgData, objects.scratch(), note -> {
                         LOG.info("backup " + id + ": " + note);
                         output.err("walden: " + note + "\n");
-                    }).orElse(null);
+                    }, output::cancelled).orElse(null);
         }
         try (WalSummaryChanges changes = summarized;
              ManifestWriter manifest = new ManifestWriter(objects.scratch());

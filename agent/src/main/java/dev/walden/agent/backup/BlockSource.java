@@ -13,8 +13,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.zip.CRC32;
-import java.util.zip.CRC32C;
 
 /**
  * The original bytes of one large file's data object, block by block: each block of {@link #BLOCK_SIZE} is
@@ -42,8 +40,6 @@ final class BlockSource implements ObjectSource {
     /** Direct, so the file is read, checksummed and handed to the encoder without copies through the heap. */
     private final ByteBuffer block = ByteBuffer.allocateDirect(BLOCK_SIZE);
     private final MessageDigest sha256 = BundleSource.sha256();
-    private final CRC32C crc32c = new CRC32C();
-    private final CRC32 crc32 = new CRC32();
     private final ByteBuffer checksums;
     private final List<Manifest.Part> parts = new ArrayList<>();
     private FileChannel channel;
@@ -126,11 +122,7 @@ final class BlockSource implements ObjectSource {
                 continue;
             }
             sha256.update(block.slice(0, read));
-            crc32c.reset();
-            crc32c.update(block.slice(0, read));
-            crc32.reset();
-            crc32.update(block.slice(0, read));
-            long checksum = crc32c.getValue() << 32 | crc32.getValue();
+            long checksum = FileChecksum.blockChecksum(block.slice(0, read));
             checksums.putLong(checksum);
             Optional<Manifest.Part> unchanged = parentLocation(blockIndex, read, OptionalLong.of(checksum));
             if (unchanged.isPresent()) {

@@ -68,7 +68,7 @@ public final class DataDirectoryScan {
 
     /**
      * Lists the data directory and its tablespaces, handing each file to {@code visitor} in strictly increasing path
-     * order ({@link String#compareTo} of the manifest paths, the order manifests keep): each directory's entries are
+     * order ({@link PathOrder}, the order manifests keep): each directory's entries are
      * sorted by name, a directory's as NAME/, and the tablespaces are listed where pg_tblspc sorts, by OID as text.
      * Only one directory's names are held at a time.
      *

@@ -8,7 +8,8 @@ import java.util.List;
  * bucket can edit it. What a restore would refuse, and what verify reports: object numbers out of range, sizes that do
  * not fit, block maps that do not cover their file, and setuid, setgid or sticky modes. A restore also masks every mode
  * to what PostgreSQL allows (0750 and 0640 at most), so a forged write or execute bit for others never lands.
- * Paths are confined by the restore itself ({@code Restorer.locate}).
+ * Unsafe paths are found here, before a restore writes anything, and refused again by the restore itself
+ * ({@code Restorer.locate}).
  */
 public final class ManifestCheck {
     /** The most a data directory's directories may allow: PostgreSQL's own 0700, or 0750 with group access. */
@@ -28,6 +29,9 @@ public final class ManifestCheck {
         id = header.summary().id();
         objects = header.objects().stream().mapToInt(Manifest.DataObject::number).max().orElse(-1) + 1;
         for (Manifest.Directory directory : header.directories()) {
+            if (!safePath(directory.path())) {
+                add("directory " + directory.path() + " has an unsafe path (absolute, with '..', or outside its tablespace)");
+            }
             if ((directory.mode() & ~0777) != 0) {
                 add("directory " + directory.path() + " has mode " + Integer.toOctalString(directory.mode())
                         + " (setuid, setgid or sticky), which PostgreSQL never creates");
@@ -48,9 +52,26 @@ public final class ManifestCheck {
         }
     }
 
+    /**
+     * Whether a manifest path stays where it belongs: relative, no {@code ..} or empty part, and under
+     * {@code pg_tblspc/} only inside a tablespace named by its OID. A restore confines every path by this before it
+     * writes anything ({@code Restorer.locate}).
+     */
+    public static boolean safePath(String path) {
+        if (path.isEmpty() || path.startsWith("/") || java.util.Arrays.stream(path.split("/", -1)).anyMatch(p -> p.isEmpty() || p.equals(".."))) {
+            return false;
+        }
+        String[] parts = path.split("/", 3);
+        return !parts[0].equals("pg_tblspc") || parts.length == 1 || parts[1].matches("[0-9]{1,10}");
+    }
+
     /** Checks the next file. */
     public void file(Manifest.FileEntry file) {
         String what = "file " + file.path();
+        if (!safePath(file.path())) {
+            add(what + " has an unsafe path (absolute, with '..', or outside its tablespace), which a restore would write"
+                    + " outside the data directory");
+        }
         if ((file.mode() & ~0777) != 0) {
             add(what + " has mode " + Integer.toOctalString(file.mode()) + " (setuid, setgid or sticky), which PostgreSQL"
                     + " never creates");

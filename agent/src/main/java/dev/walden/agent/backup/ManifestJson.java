@@ -15,8 +15,10 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Manifests, commit records and the {@code --json} output, as JSON through Jackson's tree model: every field is
- * named here, once, and nothing is bound by reflection. Readers refuse an unknown format or a newer version.
+ * Manifests, commit records and the {@code --json} output as JSON: every field is named here, once, and nothing is bound
+ * by reflection. Small documents go through Jackson's tree model; a manifest's files are written with the streaming
+ * generator and read one tree per file ({@link ManifestWriter}, {@link ManifestReader}). Readers refuse an unknown
+ * format or a newer version.
  */
 public final class ManifestJson {
     private static final ObjectMapper MAPPER = new ObjectMapper();

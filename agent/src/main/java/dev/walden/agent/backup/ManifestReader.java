@@ -17,7 +17,7 @@ import java.util.List;
  * Reads a manifest as a stream: the header first, then one file at a time in path order, so that what a reader holds
  * is one file, whatever the size of the cluster. A version-1 manifest (files before the object list) is read whole
  * into memory, as its writer held it. The files of either version come out in strictly increasing path order
- * ({@link String#compareTo}); a manifest that breaks that order is malformed, since backups merge by it.
+ * ({@link PathOrder}); a manifest that breaks that order is malformed, since backups merge by it.
  */
 public final class ManifestReader implements AutoCloseable {
     private final InputStream input;

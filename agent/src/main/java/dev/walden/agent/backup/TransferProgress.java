@@ -2,7 +2,10 @@ package dev.walden.agent.backup;
 
 import java.util.concurrent.atomic.AtomicLong;
 
-/** Bytes and files done of a known total, and the line a terminal shows for it: done, rate and ETA. */
+/**
+ * Bytes and files done of a total known at the start (restore) or learnt as the work is listed (backup), and the line
+ * a terminal shows for it: done, rate and ETA.
+ */
 public final class TransferProgress {
     private final AtomicLong totalBytes = new AtomicLong();
     private final AtomicLong totalFiles = new AtomicLong();

@@ -73,7 +73,8 @@ final class WalSummaryChanges implements AutoCloseable {
      * through {@code say} (the backup then compares files as on PostgreSQL 15 and 16).
      */
     static Optional<WalSummaryChanges> since(PostgresSession session, int major, long parentTimeline, Lsn parentStart, long timeline,
-                                             Lsn start, Path pgData, Path scratchDirectory, Consumer<String> say)
+                                             Lsn start, Path pgData, Path scratchDirectory, Consumer<String> say,
+                                             java.util.function.BooleanSupplier cancelled)
             throws IOException, PostgresException {
         if (major < 17) {
             return Optional.empty();
@@ -91,6 +92,9 @@ final class WalSummaryChanges implements AutoCloseable {
         }
         long deadline = System.nanoTime() + SUMMARIZER_WAIT_NANOS;
         while (summarized.isEmpty() || summarized.get() == null || Lsn.parse(summarized.get()).compareTo(start) < 0) {
+            if (cancelled.getAsBoolean()) {
+                return Optional.empty();  // the client went away: the copy that follows stops at once
+            }
             if (System.nanoTime() > deadline) {
                 say.accept("the WAL summarizer had not reached the backup's start " + start + " after "
                         + SUMMARIZER_WAIT_NANOS / 1_000_000_000L + " s (it is at " + summarized.orElse("nothing") + ")");

@@ -29,25 +29,19 @@ public record ArchiveReach(String lastSegment, Lsn endLsn, Optional<Instant> las
         // Segment numbers only (8 bytes a file, from a streamed listing), sorted: one pass then finds the unbroken run
         // from the backup's first segment and whether anything follows a gap.
         long first = WalFileName.parse(backup.walStart()).segmentNumber(segmentSize);
-        long[][] segments = {new long[1024]};
-        int[] count = {0};
+        java.util.stream.LongStream.Builder segments = java.util.stream.LongStream.builder();
         storage.forEachObject(prefix, object -> {
             String name = object.key().substring(prefix.length());
             if (name.length() != 24) {
                 return;  // history, backup history and partial files
             }
             try {
-                long segment = WalFileName.parse(name).segmentNumber(segmentSize);
-                if (count[0] == segments[0].length) {
-                    segments[0] = java.util.Arrays.copyOf(segments[0], count[0] * 2);
-                }
-                segments[0][count[0]++] = segment;
+                segments.add(WalFileName.parse(name).segmentNumber(segmentSize));
             } catch (InvalidWalFileNameException notASegment) {
                 // not ours
             }
         });
-        long[] sorted = java.util.Arrays.copyOf(segments[0], count[0]);
-        java.util.Arrays.sort(sorted);
+        long[] sorted = segments.build().sorted().toArray();
         long last = first - 1;
         boolean beyondGap = false;
         for (long segment : sorted) {

@@ -446,7 +446,7 @@ public final class Restorer {
 
     /** Where a manifest path lands: under the data directory, or under its tablespace's (mapped) location. */
     static Path locate(Path target, String path, Map<Long, Path> tablespaces) throws RestoreException {
-        if (path.startsWith("/") || Stream.of(path.split("/")).anyMatch(part -> part.equals("..") || part.isEmpty())) {
+        if (!ManifestCheck.safePath(path)) {
             throw new RestoreException("the manifest names an unsafe path '" + path + "'; refusing to restore from it");
         }
         if (path.startsWith("pg_tblspc/")) {

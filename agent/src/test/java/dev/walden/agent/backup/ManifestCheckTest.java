@@ -44,4 +44,14 @@ class ManifestCheckTest {
         }
         assertEquals(ManifestCheck.NAMED + 1, problems.size());
     }
+
+    @Test
+    void unsafePathsAreFoundBeforeARestoreWritesAnything() {
+        for (String path : List.of("/etc/passwd", "base/../../x", "base//1", "pg_tblspc/../x", "pg_tblspc/abc/PG_15/1", "")) {
+            List<String> problems = ManifestCheck.problems(manifest(List.of(), List.of(new Manifest.FileEntry(path, 0, 1, 0600, SHA, ID, -1, 0))));
+            assertTrue(problems.stream().anyMatch(p -> p.contains("unsafe path")), path + ": " + problems);
+        }
+        assertTrue(ManifestCheck.safePath("pg_tblspc/16385/PG_15_202209061/5/16386"));
+        assertTrue(ManifestCheck.safePath("pg_tblspc"));
+    }
 }
