@@ -307,7 +307,7 @@ public final class Agent implements AutoCloseable {
     /** @param storage the driver itself, not the agent's door to it: only the local driver has temporary files */
     private static void removeLeftoversInBackground(AgentConfig config, Storage storage) {
         Thread.ofPlatform().name("walden-leftovers").daemon().start(() -> {
-            try (var spooled = Files.newDirectoryStream(config.spoolPath(), "{dump-*.restore,.dump-*.walden-*,.manifest-*.walden-tmp}")) {
+            try (var spooled = Files.newDirectoryStream(config.spoolPath(), "{dump-*.restore,.dump-*.walden-*," + dev.walden.agent.backup.ScratchFile.GLOB + "}")) {
                 for (Path file : spooled) {
                     Files.deleteIfExists(file);
                     LOG.info("removed " + file + ", left by an interrupted dump restore or backup");

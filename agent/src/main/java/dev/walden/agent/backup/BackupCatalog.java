@@ -212,13 +212,10 @@ public final class BackupCatalog {
      * it writes a file, then restores from it); the file is removed on close.
      */
     public LocalManifest fetchManifest(String id) throws IOException, CatalogException {
-        java.nio.file.Files.createDirectories(objects.scratch());
-        java.nio.file.Path scratch = java.nio.file.Files.createTempFile(objects.scratch(), ".manifest-", ".walden-tmp",
-                java.nio.file.attribute.PosixFilePermissions.asFileAttribute(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+        ScratchFile scratch = ScratchFile.create(objects.scratch(), "read");
         boolean fetched = false;
         try {
-            try (java.io.OutputStream out = new com.github.luben.zstd.ZstdOutputStream(
-                    new java.io.BufferedOutputStream(java.nio.file.Files.newOutputStream(scratch), 1 << 16), 1)) {
+            try (java.io.OutputStream out = scratch.write()) {
                 objects.read(prefix() + id + "/manifest", id + "/manifest", ObjectKind.BACKUP_MANIFEST, MAX_MANIFEST_BYTES,
                         java.nio.channels.Channels.newChannel(out));
             }
@@ -229,10 +226,11 @@ public final class BackupCatalog {
         } catch (ObjectNotFoundException e) {
             throw new CatalogException("backup " + id + " has no manifest (it never completed)");
         } catch (CorruptObjectException e) {
-            throw new CatalogException("the manifest of backup " + id + " cannot be read: " + e.getMessage());
+            throw new CatalogException("the manifest of backup " + id + " cannot be read: " + e.getMessage()
+                    + ". HINT: walden verify names what is damaged; restore or build on another backup");
         } finally {
             if (!fetched) {
-                java.nio.file.Files.deleteIfExists(scratch);
+                scratch.close();
             }
         }
     }
@@ -240,27 +238,26 @@ public final class BackupCatalog {
     /** A manifest in a local scratch file. */
     public static final class LocalManifest implements AutoCloseable {
         private final String id;
-        private final java.nio.file.Path file;
+        private final ScratchFile file;
 
-        LocalManifest(String id, java.nio.file.Path file) {
+        LocalManifest(String id, ScratchFile file) {
             this.id = id;
             this.file = file;
         }
 
         /** A reader from the first file on. */
         public ManifestReader open() throws IOException, CatalogException {
-            java.io.InputStream input = new com.github.luben.zstd.ZstdInputStream(
-                    new java.io.BufferedInputStream(java.nio.file.Files.newInputStream(file), 1 << 16));
             try {
-                return ManifestReader.open(input);
+                return ManifestReader.open(file.read());
             } catch (ManifestJson.FormatException e) {
-                throw new CatalogException("the manifest of backup " + id + " cannot be read: " + e.getMessage());
+                throw new CatalogException("the manifest of backup " + id + " cannot be read: " + e.getMessage()
+                        + ". HINT: walden verify names what is damaged; restore or build on another backup");
             }
         }
 
         @Override
         public void close() throws IOException {
-            java.nio.file.Files.deleteIfExists(file);
+            file.close();
         }
     }
 

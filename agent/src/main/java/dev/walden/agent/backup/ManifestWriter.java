@@ -2,19 +2,13 @@ package dev.walden.agent.backup;
 
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.io.SerializedString;
-import com.github.luben.zstd.ZstdInputStream;
-import com.github.luben.zstd.ZstdOutputStream;
 import dev.walden.agent.pipeline.ObjectSource;
-import java.io.BufferedInputStream;
-import java.io.BufferedOutputStream;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.SequenceInputStream;
 import java.nio.ByteBuffer;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Collections;
 import java.util.List;
 import java.util.SortedSet;
@@ -27,10 +21,7 @@ import java.util.TreeSet;
  * file. It also counts what the summary needs: bytes, files, and the backups whose objects the files read.
  */
 public final class ManifestWriter implements AutoCloseable {
-    /** Scratch files are named so that start-up removes what a crash left ({@code Agent}). */
-    public static final String SCRATCH_GLOB = ".manifest-*.walden-tmp";
-
-    private final Path scratch;
+    private final ScratchFile scratch;
     private final JsonGenerator generator;
     private final SortedSet<String> references = new TreeSet<>();
     private String lastPath;
@@ -39,15 +30,12 @@ public final class ManifestWriter implements AutoCloseable {
     private boolean finished;
 
     public ManifestWriter(Path scratchDirectory) throws IOException {
-        Files.createDirectories(scratchDirectory);
-        scratch = Files.createTempFile(scratchDirectory, ".manifest-", ".walden-tmp",
-                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        scratch = ScratchFile.create(scratchDirectory, "files");
         try {
-            generator = ManifestJson.factory().createGenerator(
-                    new ZstdOutputStream(new BufferedOutputStream(Files.newOutputStream(scratch), 1 << 16), 1));
+            generator = ManifestJson.factory().createGenerator(scratch.write());
             generator.setRootValueSeparator(new SerializedString(","));
         } catch (IOException | RuntimeException e) {
-            Files.deleteIfExists(scratch);
+            scratch.close();
             throw e;
         }
     }
@@ -90,7 +78,7 @@ public final class ManifestWriter implements AutoCloseable {
         }
         InputStream stream = new SequenceInputStream(java.util.Collections.enumeration(List.of(
                 new ByteArrayInputStream(ManifestJson.headerPrefix(header)),
-                new ZstdInputStream(new BufferedInputStream(Files.newInputStream(scratch), 1 << 16)),
+                scratch.read(),
                 new ByteArrayInputStream(ManifestJson.FILES_END))));
         byte[] chunk = new byte[1 << 16];
         return new ObjectSource() {
@@ -117,7 +105,7 @@ public final class ManifestWriter implements AutoCloseable {
                 generator.close();
             }
         } finally {
-            Files.deleteIfExists(scratch);
+            scratch.close();
         }
     }
 }

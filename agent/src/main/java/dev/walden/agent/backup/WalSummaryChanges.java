@@ -1,10 +1,7 @@
 package dev.walden.agent.backup;
 
-import com.github.luben.zstd.ZstdInputStream;
-import com.github.luben.zstd.ZstdOutputStream;
 import dev.walden.agent.postgres.PostgresException;
 import dev.walden.agent.postgres.PostgresSession;
-import java.io.BufferedOutputStream;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -13,7 +10,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
@@ -55,13 +51,13 @@ final class WalSummaryChanges implements AutoCloseable {
         }
     }
 
-    private final Path scratch;
+    private final ScratchFile scratch;
     private final BufferedReader lines;
     /** Truncated forks: fork path (no segment suffix) to the segment and block it was truncated to. */
     private final Map<String, long[]> limits;
     private String[] current;
 
-    private WalSummaryChanges(Path scratch, Map<String, long[]> limits) throws IOException {
+    private WalSummaryChanges(ScratchFile scratch, Map<String, long[]> limits) throws IOException {
         this.scratch = scratch;
         this.limits = limits;
         this.lines = reader(scratch);
@@ -122,11 +118,9 @@ final class WalSummaryChanges implements AutoCloseable {
                     + " wal_summary_keep_time removed them), so files are compared by size and modification time");
             return Optional.empty();
         }
-        Files.createDirectories(scratchDirectory);
-        Path scratch = Files.createTempFile(scratchDirectory, ".manifest-summary-", ".walden-tmp",
-                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        ScratchFile scratch = ScratchFile.create(scratchDirectory, "summary");
         try {
-            try (OutputStream out = new ZstdOutputStream(new BufferedOutputStream(Files.newOutputStream(scratch), 1 << 16), 1)) {
+            try (OutputStream out = scratch.write()) {
                 session.exportModifiedBlocks(timeline, parentStart.toString(), start.toString(), tablespaceDirectory(pgData, major),
                         BlockSource.BLOCK_SIZE, out);
             }
@@ -144,7 +138,7 @@ final class WalSummaryChanges implements AutoCloseable {
                             if (limits.size() > MAX_TRUNCATED_FORKS) {
                                 say.accept("more than " + MAX_TRUNCATED_FORKS + " relation forks were truncated since the parent"
                                         + " backup; files are compared by size and modification time instead");
-                                Files.deleteIfExists(scratch);
+                                scratch.close();
                                 return Optional.empty();
                             }
                         }
@@ -155,12 +149,12 @@ final class WalSummaryChanges implements AutoCloseable {
                     + " summary files, " + limits.size() + " truncated forks): relation files are read only where WAL changed them");
             return Optional.of(new WalSummaryChanges(scratch, limits));
         } catch (PostgresException e) {
-            Files.deleteIfExists(scratch);
+            scratch.close();
             say.accept("the WAL summaries cannot be read (" + e.getMessage() + "); files are compared by size and modification"
                     + " time instead");
             return Optional.empty();
         } catch (IOException | RuntimeException e) {
-            Files.deleteIfExists(scratch);
+            scratch.close();
             throw e;
         }
     }
@@ -227,8 +221,8 @@ final class WalSummaryChanges implements AutoCloseable {
         return "PG_" + major + "_unknown";
     }
 
-    private static BufferedReader reader(Path scratch) throws IOException {
-        return new BufferedReader(new InputStreamReader(new ZstdInputStream(Files.newInputStream(scratch)), StandardCharsets.UTF_8), 1 << 16);
+    private static BufferedReader reader(ScratchFile scratch) throws IOException {
+        return new BufferedReader(new InputStreamReader(scratch.read(), StandardCharsets.UTF_8), 1 << 16);
     }
 
     @Override
@@ -236,7 +230,7 @@ final class WalSummaryChanges implements AutoCloseable {
         try {
             lines.close();
         } finally {
-            Files.deleteIfExists(scratch);
+            scratch.close();
         }
     }
 }
