@@ -226,8 +226,7 @@ public final class BackupCatalog {
         } catch (ObjectNotFoundException e) {
             throw new CatalogException("backup " + id + " has no manifest (it never completed)");
         } catch (CorruptObjectException e) {
-            throw new CatalogException("the manifest of backup " + id + " cannot be read: " + e.getMessage()
-                    + ". HINT: walden verify names what is damaged; restore or build on another backup");
+            throw new CatalogException("the manifest of backup " + id + " cannot be read: " + e.getMessage());
         } finally {
             if (!fetched) {
                 scratch.close();
@@ -250,8 +249,7 @@ public final class BackupCatalog {
             try {
                 return ManifestReader.open(file.read());
             } catch (ManifestJson.FormatException e) {
-                throw new CatalogException("the manifest of backup " + id + " cannot be read: " + e.getMessage()
-                        + ". HINT: walden verify names what is damaged; restore or build on another backup");
+                throw new CatalogException("the manifest of backup " + id + " cannot be read: " + e.getMessage());
             }
         }
 

@@ -372,7 +372,7 @@ public final class BaseBackups {
         }
         try (WalSummaryChanges changes = summarized;
              ManifestWriter manifest = new ManifestWriter(objects.scratch());
-             ParentFiles parentFiles = parent.isPresent() ? ParentFiles.of(catalog.openManifest(parent.get().id())) : ParentFiles.none();
+             ParentFiles parentFiles = parent.isPresent() ? ParentFiles.of(catalog, parent.get().id()) : ParentFiles.none();
              DataCopy copy = new DataCopy(id, catalog, objects, settings, parentFiles, changes, parentStartNanos, checksumAll, progress,
                      manifest, stop, output::cancelled, tick)) {
             // Listed, compared with the parent and copied in one pass, in path order: nothing per file is held.

@@ -24,6 +24,16 @@ final class ParentFiles implements AutoCloseable {
         }
     }
 
+    /** The parent backup {@code id}'s files, from its manifest. */
+    static ParentFiles of(BackupCatalog catalog, String id) throws IOException, BackupException {
+        try {
+            return of(catalog.openManifest(id));
+        } catch (BackupCatalog.CatalogException e) {
+            throw new BackupException(e.getMessage() + "; the incremental cannot be built on it. HINT: take a full backup"
+                    + " (walden backup --type full); walden verify names what is damaged");
+        }
+    }
+
     static ParentFiles of(ManifestReader reader) throws IOException, BackupException {
         try {
             return new ParentFiles(reader);
@@ -48,7 +58,7 @@ final class ParentFiles implements AutoCloseable {
             return reader.next();
         } catch (ManifestJson.FormatException e) {
             throw new BackupException("the parent backup's manifest cannot be read: " + e.getMessage()
-                    + ". HINT: take a full backup (walden backup --type full)");
+                    + ". HINT: take a full backup (walden backup --type full); walden verify names what is damaged");
         }
     }
 

@@ -93,6 +93,10 @@ public final class ScratchFile implements AutoCloseable {
     }
 
     private static IOException failed(Path directory, IOException e) {
+        if (e instanceof java.nio.file.AccessDeniedException || (e instanceof java.nio.file.FileSystemException fs
+                && fs.getReason() != null && fs.getReason().toLowerCase(java.util.Locale.ROOT).contains("read-only"))) {
+            return e;  // permissions and read-only mounts: the command's reply names the directory and the systemd fix
+        }
         return new IOException("cannot write a scratch file in spool-path " + directory + " (" + e.getMessage() + "). HINT:"
                 + " a backup, restore or verify keeps a backup's file list there, some 50 bytes a file; free space there, or"
                 + " set spool-path to a directory on a larger file system, and run it again", e);

@@ -110,7 +110,8 @@ public final class Restorer {
         try (BackupCatalog.LocalManifest local = catalog.fetchManifest(backup.id())) {
             return restore(request, output, target, choice, backup, recoveryTarget, local, listing);
         } catch (BackupCatalog.CatalogException | ManifestJson.FormatException e) {
-            throw new RestoreException(e.getMessage());
+            throw new RestoreException(e.getMessage() + "; nothing was restored. HINT: walden verify names what is damaged;"
+                    + " restore another backup with --backup");
         }
     }
 

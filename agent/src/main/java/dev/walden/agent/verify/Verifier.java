@@ -493,24 +493,51 @@ public final class Verifier {
             Map<String, BackupSummary> byId = new HashMap<>();
             complete.forEach(b -> byId.put(b.id(), b));
             String prefix = Long.toUnsignedString(catalog.systemIdentifier()) + "/backup/";
-            for (BackupSummary b : complete) {
-                String manifestKey = prefix + b.id() + "/manifest";
-                // Those whose restore needs this backup's objects: itself and the incrementals built on it.
-                List<String> affected = complete.stream().filter(o -> o.references().contains(b.id())).map(BackupSummary::id).toList();
-                Optional<BackupSummary> parent = b.parent().map(byId::get);
-                Map<String, Storage.StoredObject> stored = new HashMap<>();
-                catalog.objects().storage().forEachObject(prefix + b.id() + "/", o -> stored.put(o.key(), o));
-                try (BackupCatalog.LocalManifest local = catalog.fetchManifest(b.id());
-                     ManifestReader manifest = local.open();
-                     ManifestReader parentManifest = parent.isPresent() ? catalog.openManifest(parent.get().id()) : null) {
-                    objects.incrementAndGet();
-                    bytesRead.addAndGet(stored.containsKey(manifestKey) ? stored.get(manifestKey).size() : 0);
-                    backup(catalog, b, manifest, parentManifest, affected, byId, stored);
-                } catch (BackupCatalog.CatalogException | ManifestJson.FormatException e) {
-                    boolean missing = !stored.containsKey(manifestKey);
-                    problem(missing ? "manifest-missing" : "manifest-damaged", manifestKey, List.of(b.id()), "backup " + b.id()
-                            + " cannot be restored: " + e.getMessage() + ". HINT: take a new backup; walden expire removes this one"
-                            + " once retention lets it go");
+            // Each manifest is fetched once: one that incrementals still to be checked build on stays in the spool until
+            // the last of them has been merged with it (parents stop before their children, so come first).
+            Map<String, Integer> children = new HashMap<>();
+            complete.forEach(b -> b.parent().ifPresent(p -> children.merge(p, 1, Integer::sum)));
+            Map<String, BackupCatalog.LocalManifest> parents = new HashMap<>();
+            try {
+                for (BackupSummary b : complete) {
+                    String manifestKey = prefix + b.id() + "/manifest";
+                    // Those whose restore needs this backup's objects: itself and the incrementals built on it.
+                    List<String> affected = complete.stream().filter(o -> o.references().contains(b.id())).map(BackupSummary::id).toList();
+                    Map<String, Storage.StoredObject> stored = new HashMap<>();
+                    catalog.objects().storage().forEachObject(prefix + b.id() + "/", o -> stored.put(o.key(), o));
+                    BackupCatalog.LocalManifest local = null;
+                    try {
+                        local = catalog.fetchManifest(b.id());
+                        // A parent whose own manifest could not be read was reported as such; the merge is then skipped.
+                        BackupCatalog.LocalManifest parent = b.parent().map(parents::get).orElse(null);
+                        try (ManifestReader manifest = local.open();
+                             ManifestReader parentManifest = parent == null ? null : parent.open()) {
+                            objects.incrementAndGet();
+                            bytesRead.addAndGet(stored.containsKey(manifestKey) ? stored.get(manifestKey).size() : 0);
+                            backup(catalog, b, manifest, parentManifest, affected, byId, stored);
+                        }
+                    } catch (BackupCatalog.CatalogException | ManifestJson.FormatException e) {
+                        boolean missing = !stored.containsKey(manifestKey);
+                        problem(missing ? "manifest-missing" : "manifest-damaged", manifestKey, List.of(b.id()), "backup " + b.id()
+                                + " cannot be restored: " + e.getMessage() + ". HINT: take a new backup; walden expire removes this"
+                                + " one once retention lets it go");
+                    } finally {
+                        if (local != null && children.getOrDefault(b.id(), 0) > 0) {
+                            parents.put(b.id(), local);
+                        } else if (local != null) {
+                            local.close();
+                        }
+                        if (b.parent().isPresent() && children.merge(b.parent().get(), -1, Integer::sum) == 0) {
+                            BackupCatalog.LocalManifest done = parents.remove(b.parent().get());
+                            if (done != null) {
+                                done.close();
+                            }
+                        }
+                    }
+                }
+            } finally {
+                for (BackupCatalog.LocalManifest left : parents.values()) {
+                    left.close();
                 }
             }
         }
