@@ -139,7 +139,7 @@ public final class BackupCommand {
         }
         try {
             var outcome = expiry.run(false, output::progress);
-            if (!outcome.plan().expiredBackups().isEmpty() || !outcome.plan().leftovers().isEmpty() || !outcome.plan().expiredWal().isEmpty()) {
+            if (!outcome.plan().expiredBackups().isEmpty() || !outcome.plan().leftovers().isEmpty() || outcome.plan().expiredWalFiles() > 0) {
                 output.err("walden: " + ExpireCommand.summary(outcome) + "\n");  // said only when something went
             }
         } catch (BackupException | IOException | RepositoryFormatException | BackupCatalog.CatalogException e) {

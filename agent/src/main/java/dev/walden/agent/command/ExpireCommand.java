@@ -92,7 +92,7 @@ public final class ExpireCommand {
             return "no retention policy set (retain-* options): nothing expired";
         }
         int backups = plan.expiredBackups().size() + plan.leftovers().size();
-        int wal = plan.expiredWal().size();
+        long wal = plan.expiredWalFiles();
         String what = backups + " backup" + (backups == 1 ? "" : "s") + " and " + wal + " WAL file" + (wal == 1 ? "" : "s");
         return (outcome.dryRun() ? "dry run: would expire " + what + ", freeing " : "expired " + what + ", freed ")
                 + TransferProgress.size(outcome.freedBytes());
@@ -115,7 +115,7 @@ public final class ExpireCommand {
                         TransferProgress.size(outcome.backupBytes().getOrDefault(leftover, 0L)), "interrupted, never complete"));
             }
         }
-        if (!plan.wal().isEmpty()) {
+        if (!plan.walRanges().isEmpty()) {
             text.append(String.format("%n%-51s %7s %10s  %-7s %s%n", "WAL", "FILES", "STORED", "", "WHY"));
             for (ExpiryPlan.WalRange r : plan.walRanges()) {
                 text.append(String.format("%-51s %7d %10s  %-7s %s%n", r.first().equals(r.last()) ? r.first() : r.first() + " .. " + r.last(),
@@ -166,7 +166,7 @@ public final class ExpireCommand {
             window.putNull("from").putNull("anchor");
         }
         root.putObject("expired").put("backups", plan.expiredBackups().size() + plan.leftovers().size())
-                .put("wal_files", plan.expiredWal().size()).put("freed_bytes", outcome.freedBytes());
+                .put("wal_files", plan.expiredWalFiles()).put("freed_bytes", outcome.freedBytes());
         return root;
     }
 }

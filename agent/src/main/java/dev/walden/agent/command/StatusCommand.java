@@ -179,8 +179,8 @@ public final class StatusCommand {
                 }
                 ObjectNode window = backupNode.putObject("recovery_window");
                 if (!complete.isEmpty()) {
-                    String anchor = policy.enabled() ? RetentionRules.plan(policy, now, complete, List.of(), List.of(), List.of(),
-                            dev.walden.agent.wal.TimelineHistory::root).windowAnchor().orElse(complete.get(0).id()) : complete.get(0).id();
+                    String anchor = policy.enabled() ? RetentionRules.plan(policy, now, complete, List.of(), List.of())
+                            .windowAnchor().orElse(complete.get(0).id()) : complete.get(0).id();
                     BackupSummary from = complete.stream().filter(b -> b.id().equals(anchor)).findFirst().orElse(complete.get(0));
                     window.put("from", time(from.stopped(), zone)).put("from_backup", from.id());
                     metrics.recoveryWindowStart(from.stopped());

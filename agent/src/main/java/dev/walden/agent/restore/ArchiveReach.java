@@ -4,6 +4,7 @@ import dev.walden.agent.backup.BackupSummary;
 import dev.walden.agent.backup.Lsn;
 import dev.walden.agent.storage.Storage;
 import dev.walden.agent.wal.InvalidWalFileNameException;
+import dev.walden.agent.wal.SegmentSet;
 import dev.walden.agent.wal.WalFileName;
 import java.io.IOException;
 import java.time.Instant;
@@ -26,10 +27,10 @@ public record ArchiveReach(String lastSegment, Lsn endLsn, Optional<Instant> las
         long segmentSize = backup.walSegmentSize();
         String timeline = String.format("%08X", backup.timeline());
         String prefix = Long.toUnsignedString(systemIdentifier) + "/wal/" + timeline + "/";
-        // Segment numbers only (8 bytes a file, from a streamed listing), sorted: one pass then finds the unbroken run
-        // from the backup's first segment and whether anything follows a gap.
+        // Segment numbers only, a bit each (SegmentSet), from a streamed listing in whatever order it comes: then the
+        // unbroken run from the backup's first segment, and whether anything follows a gap.
         long first = WalFileName.parse(backup.walStart()).segmentNumber(segmentSize);
-        java.util.stream.LongStream.Builder segments = java.util.stream.LongStream.builder();
+        SegmentSet segments = new SegmentSet();
         storage.forEachObject(prefix, object -> {
             String name = object.key().substring(prefix.length());
             if (name.length() != 24) {
@@ -41,16 +42,11 @@ public record ArchiveReach(String lastSegment, Lsn endLsn, Optional<Instant> las
                 // not ours
             }
         });
-        long[] sorted = segments.build().sorted().toArray();
         long last = first - 1;
-        boolean beyondGap = false;
-        for (long segment : sorted) {
-            if (segment == last + 1 && !beyondGap) {
-                last = segment;
-            } else if (segment > last + 1) {
-                beyondGap = true;
-            }
+        while (segments.contains(last + 1)) {
+            last++;
         }
+        boolean beyondGap = segments.nextAtOrAfter(last + 1) >= 0;
         if (last < first) {
             return new ArchiveReach(backup.walStart(), backup.startLsn(), Optional.empty(), beyondGap);
         }

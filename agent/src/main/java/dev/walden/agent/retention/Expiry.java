@@ -14,8 +14,6 @@ import dev.walden.agent.wal.WalFileName;
 import java.io.IOException;
 import java.time.Clock;
 import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -75,43 +73,24 @@ public final class Expiry {
         List<Hold> holds = catalog.holds();
         Storage storage = catalog.objects().storage();
         String walPrefix = Long.toUnsignedString(catalog.systemIdentifier()) + "/wal/";
-        List<ArchivedFile> wal = new ArrayList<>();
-        storage.forEachObject(walPrefix, object -> {  // streamed: only the compact list of names and sizes is held
-            String name = object.key().substring(object.key().lastIndexOf('/') + 1);
-            try {
-                wal.add(new ArchivedFile(WalFileName.parse(name), object.size()));
-            } catch (InvalidWalFileNameException notWal) {
-                // not a WAL file; retention never touches what it does not know
+        ExpiryPlan plan = RetentionRules.plan(policy, clock.instant(), listing.complete(), listing.incomplete(), holds);
+        WalJudge judge = plan.walJudge(histories());
+        // The archive is judged as its listing streams: the tally holds a run per timeline and verdict, not a file each.
+        WalTally tally = new WalTally();
+        tunnelled(() -> storage.forEachObject(walPrefix, object -> {
+            WalFileName name = walFile(object.key());
+            if (name != null) {
+                tally.add(name, object.size(), judge.verdict(name));
             }
-        });
-        wal.sort(Comparator.comparing(f -> f.name().name()));
-        Map<Long, TimelineHistory> histories = new HashMap<>();
-        ArchivedTimelines timelines = backups.timelines();
-        for (ArchivedFile file : wal) {
-            long timeline = file.name().timeline();
-            if (!histories.containsKey(timeline)) {
-                try {
-                    histories.put(timeline, timelines.history(timeline));
-                } catch (ArchivedTimelines.CatalogReadException e) {
-                    throw new BackupException("cannot expire: " + e.getMessage() + "; without it retention cannot tell which WAL"
-                            + " the backups need, so nothing was deleted. HINT: walden verify names what is damaged");
-                }
-            }
-        }
-        ExpiryPlan plan = RetentionRules.plan(policy, clock.instant(), listing.complete(), listing.incomplete(), holds, wal,
-                timeline -> histories.getOrDefault(timeline, TimelineHistory.root(timeline)));
+        }));
+        plan = plan.withWalRanges(tally.ranges());
         Map<String, Long> sizes = catalog.storedBytes();
-        long freed = 0;
+        long freed = plan.expiredWalBytes();
         for (BackupSummary b : plan.expiredBackups()) {
             freed += sizes.getOrDefault(b.id(), 0L);
         }
         for (String leftover : plan.leftovers()) {
             freed += sizes.getOrDefault(leftover, 0L);
-        }
-        List<ArchivedFile> expiredWal = new ArrayList<>(plan.expiredWal());
-        expiredWal.sort(Comparator.comparing((ArchivedFile f) -> f.name().timeline()).thenComparing(f -> f.name().name()));
-        for (ArchivedFile file : expiredWal) {
-            freed += file.storedBytes();
         }
         if (dryRun || !policy.enabled()) {
             return new Outcome(plan, sizes, dryRun, freed);
@@ -125,17 +104,89 @@ public final class Expiry {
             catalog.removeIncomplete(leftover);
             LOG.info("removed what the interrupted backup " + leftover + " left");
         }
-        // Every expired file lies outside the recovery window, so the order they go in does not matter: in batches.
-        for (int from = 0; from < expiredWal.size(); from += WAL_DELETE_BATCH) {
-            List<String> keys = expiredWal.subList(from, Math.min(expiredWal.size(), from + WAL_DELETE_BATCH)).stream()
-                    .map(file -> dev.walden.agent.repository.Repository.objectKey(catalog.systemIdentifier(), file.name())).toList();
-            storage.deleteAll(keys);
-            progress.accept("expired " + (from + keys.size()) + " of " + expiredWal.size() + " WAL files");
-        }
-        if (!expiredWal.isEmpty()) {
-            LOG.info("expired " + expiredWal.size() + " WAL files, " + expiredWal.get(0).name().name() + " .. "
-                    + expiredWal.get(expiredWal.size() - 1).name().name());
+        // Every expired file lies outside the recovery window, so the order they go in does not matter: a second
+        // listing, judged the same way, deletes them a batch at a time. WAL pushed since the first is newer, so kept.
+        long expiredWal = plan.expiredWalFiles();
+        if (expiredWal > 0) {
+            List<String> batch = new ArrayList<>(WAL_DELETE_BATCH);
+            long[] deleted = {0};
+            tunnelled(() -> {
+                storage.forEachObject(walPrefix, object -> {
+                    WalFileName name = walFile(object.key());
+                    if (name != null && !judge.verdict(name).kept()) {
+                        batch.add(object.key());
+                        if (batch.size() == WAL_DELETE_BATCH) {
+                            deleteWal(storage, batch, deleted, expiredWal, progress);
+                        }
+                    }
+                });
+                deleteWal(storage, batch, deleted, expiredWal, progress);
+            });
+            plan.walRanges().stream().filter(r -> !r.kept()).forEach(r -> LOG.info("expired " + r.files() + " WAL files, "
+                    + r.first() + " .. " + r.last()));
         }
         return new Outcome(plan, sizes, false, freed);
+    }
+
+    /** The archived WAL file a key names, or null for anything else: retention never touches what it does not know. */
+    private static WalFileName walFile(String key) {
+        try {
+            return WalFileName.parse(key.substring(key.lastIndexOf('/') + 1));
+        } catch (InvalidWalFileNameException notWal) {
+            return null;
+        }
+    }
+
+    private static void deleteWal(Storage storage, List<String> batch, long[] deleted, long total,
+                                  java.util.function.Consumer<String> progress) {
+        if (batch.isEmpty()) {
+            return;
+        }
+        try {
+            storage.deleteAll(List.copyOf(batch));
+        } catch (IOException e) {
+            throw new Tunnel(e);
+        }
+        deleted[0] += batch.size();
+        batch.clear();
+        progress.accept("expired " + deleted[0] + " of " + total + " WAL files");
+    }
+
+    /** Each timeline's history, read from the archive once when a file of that timeline is first judged. */
+    private java.util.function.Function<Long, TimelineHistory> histories() {
+        ArchivedTimelines timelines = backups.timelines();
+        return timeline -> {
+            try {
+                return timelines.history(timeline);
+            } catch (ArchivedTimelines.CatalogReadException e) {
+                throw new Tunnel(new BackupException("cannot expire: " + e.getMessage() + "; without it retention cannot tell"
+                        + " which WAL the backups need, so no WAL was deleted. HINT: walden verify names what is damaged"));
+            } catch (IOException e) {
+                throw new Tunnel(e);
+            }
+        };
+    }
+
+    private interface Listing {
+        void run() throws IOException;
+    }
+
+    /** Runs a listing whose visitor may carry a failure out in a {@link Tunnel}, and throws that failure. */
+    private static void tunnelled(Listing listing) throws IOException, BackupException {
+        try {
+            listing.run();
+        } catch (Tunnel t) {
+            if (t.getCause() instanceof BackupException e) {
+                throw e;
+            }
+            throw (IOException) t.getCause();
+        }
+    }
+
+    /** Carries a checked failure out of a listing's visitor, which cannot throw it. */
+    private static final class Tunnel extends RuntimeException {
+        Tunnel(Exception cause) {
+            super(cause);
+        }
     }
 }

@@ -1,26 +1,30 @@
 package dev.walden.agent.retention;
 
 import dev.walden.agent.backup.BackupSummary;
+import dev.walden.agent.wal.TimelineHistory;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Function;
 
 /**
- * What retention decided: for every backup and every archived WAL file, kept or not and by which rule. A pure value,
- * computed by {@link RetentionRules#plan}, carried out by {@link Expiry}, printed by {@code walden expire}.
+ * What retention decided: for every backup, kept or not and by which rule, and for the archived WAL, runs of files
+ * that share a verdict. A pure value, computed by {@link RetentionRules#plan}, carried out by {@link Expiry}, printed
+ * by {@code walden expire}. The WAL part holds runs, not files: a verdict per file comes from {@link #walJudge}, as a
+ * listing streams, so that an archive of any size costs nothing here.
  *
+ * @param walRanges  the archived WAL's runs, timeline by timeline in name order (empty until the archive was listed)
  * @param windowFrom the earliest moment a point-in-time restore can reach after expiry (the window's anchor backup's
  *                   end), or empty when no backup anchors one
  * @param leftovers backups that never completed (interrupted): always removed
  */
 public record ExpiryPlan(RetentionPolicy policy, Instant now, List<BackupVerdict> backups, List<String> leftovers,
-                         List<WalVerdict> wal, Optional<Instant> windowFrom, Optional<String> windowAnchor) {
+                         List<WalRange> walRanges, Optional<Instant> windowFrom, Optional<String> windowAnchor) {
 
     public ExpiryPlan {
         backups = List.copyOf(backups);
         leftovers = List.copyOf(leftovers);
-        wal = List.copyOf(wal);
+        walRanges = List.copyOf(walRanges);
     }
 
     /** One backup: kept with every rule that keeps it, or expired with why no rule does. */
@@ -30,38 +34,35 @@ public record ExpiryPlan(RetentionPolicy policy, Instant now, List<BackupVerdict
         }
     }
 
-    /** One archived WAL file and the rule that keeps it, or why it goes. */
-    public record WalVerdict(ArchivedFile file, boolean kept, String reason) {}
-
     /** A run of WAL files on one timeline that share a verdict, for reports. */
-    public record WalRange(long timeline, String first, String last, int files, long storedBytes, boolean kept, String reason) {}
+    public record WalRange(long timeline, String first, String last, long files, long storedBytes, boolean kept, String reason) {}
 
     public List<BackupSummary> expiredBackups() {
         return backups.stream().filter(v -> !v.kept()).map(BackupVerdict::backup).toList();
     }
 
-    public List<ArchivedFile> expiredWal() {
-        return wal.stream().filter(v -> !v.kept()).map(WalVerdict::file).toList();
+    public List<BackupSummary> keptBackups() {
+        return backups.stream().filter(BackupVerdict::kept).map(BackupVerdict::backup).toList();
     }
 
-    /** The WAL verdicts grouped into runs, timeline by timeline, in name order. */
-    public List<WalRange> walRanges() {
-        List<WalVerdict> sorted = new ArrayList<>(wal);
-        sorted.sort(java.util.Comparator.comparing((WalVerdict v) -> v.file().name().timeline())
-                .thenComparing(v -> v.file().name().name()));
-        List<WalRange> ranges = new ArrayList<>();
-        WalRange open = null;
-        for (WalVerdict v : sorted) {
-            var name = v.file().name();
-            if (open != null && open.timeline() == name.timeline() && open.kept() == v.kept() && open.reason().equals(v.reason())) {
-                open = new WalRange(open.timeline(), open.first(), name.name(), open.files() + 1,
-                        open.storedBytes() + v.file().storedBytes(), open.kept(), open.reason());
-                ranges.set(ranges.size() - 1, open);
-            } else {
-                open = new WalRange(name.timeline(), name.name(), name.name(), 1, v.file().storedBytes(), v.kept(), v.reason());
-                ranges.add(open);
-            }
-        }
-        return ranges;
+    /** The number of archived WAL files that expire. */
+    public long expiredWalFiles() {
+        return walRanges.stream().filter(r -> !r.kept()).mapToLong(WalRange::files).sum();
+    }
+
+    public long expiredWalBytes() {
+        return walRanges.stream().filter(r -> !r.kept()).mapToLong(WalRange::storedBytes).sum();
+    }
+
+    /** The same plan with the archive's runs, once a listing has been tallied. */
+    public ExpiryPlan withWalRanges(List<WalRange> ranges) {
+        return new ExpiryPlan(policy, now, backups, leftovers, ranges, windowFrom, windowAnchor);
+    }
+
+    /** The verdict on each archived WAL file under this plan's kept backups and window. */
+    public WalJudge walJudge(Function<Long, TimelineHistory> histories) {
+        Optional<BackupSummary> anchor = windowAnchor.flatMap(id -> backups.stream().map(BackupVerdict::backup)
+                .filter(b -> b.id().equals(id)).findFirst());
+        return new WalJudge(policy.enabled(), keptBackups(), anchor, histories);
     }
 }

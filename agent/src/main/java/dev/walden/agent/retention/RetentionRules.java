@@ -3,8 +3,6 @@ package dev.walden.agent.retention;
 import dev.walden.agent.backup.BackupSummary;
 import dev.walden.agent.backup.Hold;
 import dev.walden.agent.backup.BackupType;
-import dev.walden.agent.wal.TimelineHistory;
-import dev.walden.agent.wal.WalFileKind;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
@@ -26,7 +24,8 @@ import java.util.function.Function;
  * <p>Backups: a backup is kept when any rule keeps it: the newest full, the newest backup, a daily, weekly, monthly
  * or yearly period whose newest full it is, an active hold, the incremental rule, the point-in-time window's anchor,
  * or because a kept backup reads its objects. WAL: every file from the anchor's start onward on the timelines that
- * descend from it; for every other kept backup, the files from its start to its stop; every {@code .history} file.
+ * descend from it; for every other kept backup, the files from its start to its stop; every {@code .history} file
+ * ({@link WalJudge}).
  * Everything else goes.
  */
 public final class RetentionRules {
@@ -35,14 +34,13 @@ public final class RetentionRules {
     /**
      * @param complete the complete backups, oldest first, as {@link dev.walden.agent.backup.BackupCatalog#list} gives them
      * @param leftovers backups without a commit record; the caller holds the backup lock, so none of them is running
-     * @param histories every archived timeline's history; a timeline without one has no ancestors
+     * @return the verdicts on backups; those on WAL files come from {@link ExpiryPlan#walJudge}
      */
     public static ExpiryPlan plan(RetentionPolicy policy, Instant now, List<BackupSummary> complete, List<String> leftovers,
-                                  List<Hold> holds, List<ArchivedFile> wal, Function<Long, TimelineHistory> histories) {
+                                  List<Hold> holds) {
         if (!policy.enabled()) {
             return new ExpiryPlan(policy, now, complete.stream().map(b -> new ExpiryPlan.BackupVerdict(b, true,
-                    List.of("no retention policy set"))).toList(), List.of(), wal.stream().map(f -> new ExpiryPlan.WalVerdict(f, true,
-                    "no retention policy set")).toList(), Optional.empty(), Optional.empty());
+                    List.of("no retention policy set"))).toList(), List.of(), List.of(), Optional.empty(), Optional.empty());
         }
         Map<String, LinkedHashSet<String>> reasons = new LinkedHashMap<>();
         complete.forEach(b -> reasons.put(b.id(), new LinkedHashSet<>()));
@@ -96,7 +94,6 @@ public final class RetentionRules {
             }
         }
         List<ExpiryPlan.BackupVerdict> verdicts = new ArrayList<>();
-        List<BackupSummary> kept = new ArrayList<>();
         for (BackupSummary b : complete) {
             Set<String> why = reasons.get(b.id());
             if (why.isEmpty()) {
@@ -105,11 +102,9 @@ public final class RetentionRules {
                         .orElse("its full backup expires"))));
             } else {
                 verdicts.add(new ExpiryPlan.BackupVerdict(b, true, List.copyOf(why)));
-                kept.add(b);
             }
         }
-        List<ExpiryPlan.WalVerdict> walVerdicts = walVerdicts(wal, kept, anchor, histories);
-        return new ExpiryPlan(policy, now, verdicts, leftovers, walVerdicts, anchor.map(BackupSummary::stopped),
+        return new ExpiryPlan(policy, now, verdicts, leftovers, List.of(), anchor.map(BackupSummary::stopped),
                 anchor.map(BackupSummary::id));
     }
 
@@ -176,44 +171,5 @@ public final class RetentionRules {
             current = current.parent().map(byId::get).orElse(null);
         }
         return Optional.empty();
-    }
-
-    private static List<ExpiryPlan.WalVerdict> walVerdicts(List<ArchivedFile> wal, List<BackupSummary> kept,
-                                                          Optional<BackupSummary> anchor, Function<Long, TimelineHistory> histories) {
-        if (anchor.isEmpty()) {
-            return wal.stream().map(f -> new ExpiryPlan.WalVerdict(f, true, "no complete backup yet")).toList();
-        }
-        long segmentSize = anchor.get().walSegmentSize();
-        Instant anchorStopped = anchor.get().stopped();
-        Map<Long, TimelineHistory> cache = new HashMap<>();
-        List<ExpiryPlan.WalVerdict> verdicts = new ArrayList<>(wal.size());
-        for (ArchivedFile file : wal) {
-            var name = file.name();
-            if (name.kind() == WalFileKind.TIMELINE_HISTORY) {
-                verdicts.add(new ExpiryPlan.WalVerdict(file, true, "timeline history"));
-                continue;
-            }
-            TimelineHistory history = cache.computeIfAbsent(name.timeline(), histories);
-            long segment = name.segmentNumber(segmentSize);
-            String reason = null;
-            for (BackupSummary b : kept) {
-                if (!history.contains(b.timeline(), b.startLsn().value())) {
-                    continue;  // another branch of history: this backup never replays this timeline's WAL
-                }
-                long first = Long.divideUnsigned(b.startLsn().value(), segmentSize);
-                long last = Long.divideUnsigned(b.stopLsn().value() - 1, segmentSize);
-                boolean window = !b.stopped().isBefore(anchorStopped);
-                if (Long.compareUnsigned(segment, first) >= 0 && (window || Long.compareUnsigned(segment, last) <= 0)) {
-                    reason = window ? "point-in-time window (from backup " + b.id() + ")"
-                            : "needed by backup " + b.id() + " to reach its consistent point";
-                    if (window) {
-                        break;
-                    }
-                }
-            }
-            verdicts.add(new ExpiryPlan.WalVerdict(file, reason != null, reason != null ? reason
-                    : "before the point-in-time window and outside every kept backup's range"));
-        }
-        return verdicts;
     }
 }

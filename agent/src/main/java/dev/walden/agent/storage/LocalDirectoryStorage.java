@@ -193,6 +193,30 @@ public final class LocalDirectoryStorage implements Storage {
     }
 
     /**
+     * One pass: every file removed, then each directory that lost one made durable once, not once per file (the
+     * thousand WAL files of an expiry batch share a directory). Callers pass keys whose order of removal does not
+     * matter, so a crash before the directory's fsync at most brings back files that a rerun removes again.
+     */
+    @Override
+    public void deleteAll(List<String> keys) throws IOException {
+        java.util.Set<Path> directories = new java.util.LinkedHashSet<>();
+        for (String key : keys) {
+            Path path = resolve(key);
+            try {
+                if (Files.deleteIfExists(path)) {
+                    directories.add(path.getParent());
+                }
+            } catch (java.nio.file.FileSystemException e) {
+                throw StorageFailureException.classify(describe(), "delete " + key, e);
+            }
+        }
+        for (Path directory : directories) {
+            DurableFiles.fsyncDirectory(directory);
+            removeEmptyParents(directory);
+        }
+    }
+
+    /**
      * An expired backup or dump leaves no empty directories behind: each parent up to (not including) the root is
      * removed once empty. A put that races to create a file there recreates the directory (createDirectories).
      */

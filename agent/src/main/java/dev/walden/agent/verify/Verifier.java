@@ -19,6 +19,7 @@ import dev.walden.agent.retention.RetentionRules;
 import dev.walden.agent.storage.ObjectNotFoundException;
 import dev.walden.agent.storage.Storage;
 import dev.walden.agent.wal.InvalidWalFileNameException;
+import dev.walden.agent.wal.SegmentSet;
 import dev.walden.agent.wal.TimelineHistory;
 import dev.walden.agent.wal.WalFileKind;
 import dev.walden.agent.wal.WalFileName;
@@ -104,6 +105,7 @@ public final class Verifier {
                     + " it" + (run.walCount > 0 ? " (its " + run.walCount + " WAL files need a base backup to start from)" : "")
                     + ". HINT: walden backup");
         }
+        run.summarizeOverflow();
         VerifyReport report = new VerifyReport(started, clock.instant(), quick, run.readSince, repository, system,
                 new VerifyReport.Counts(run.backupCount, run.walCount, run.objects.get(), run.bytesRead.get(), run.timelineCount,
                         run.unchanged.get()),
@@ -112,6 +114,24 @@ public final class Verifier {
     }
 
     private static final class Cancelled extends Exception {}
+
+    /** Carries a failure out of a listing's visitor, which cannot throw it, to the code that started the listing. */
+    private static final class Tunnel extends RuntimeException {
+        Tunnel(Exception cause) {
+            super(cause);
+        }
+    }
+
+    /** The archived WAL file a listed object is, or null for anything else in the WAL prefix. */
+    private static WalObject walObject(long system, Storage.StoredObject object) {
+        String name = object.key().substring(object.key().lastIndexOf('/') + 1);
+        try {
+            return new WalObject(WalFileName.parse(name), system, object.size(),
+                    object.storedAt().map(Instant::getEpochSecond).orElse(Long.MIN_VALUE));
+        } catch (InvalidWalFileNameException notWal) {
+            return null;  // not ours to judge
+        }
+    }
 
     /** The state of one verify run. */
     private final class Run {
@@ -137,7 +157,32 @@ public final class Verifier {
         }
 
         void problem(String kind, String object, List<String> affected, String message) {
-            problems.add(VerifyReport.Problem.of(kind, object, affected, message));
+            add(VerifyReport.Problem.of(kind, object, affected, message));
+        }
+
+        /**
+         * Problems listed per kind: beyond that (every object unreadable under a wrong key, a gap at every other
+         * segment), the rest are counted, so that a report of a damaged archive of any size stays one screen of memory.
+         */
+        static final int PROBLEMS_PER_KIND = 1000;
+        final Map<String, AtomicInteger> problemsByKind = new java.util.concurrent.ConcurrentHashMap<>();
+
+        void add(VerifyReport.Problem problem) {
+            if (problemsByKind.computeIfAbsent(problem.kind(), k -> new AtomicInteger()).incrementAndGet() <= PROBLEMS_PER_KIND) {
+                problems.add(problem);
+            }
+        }
+
+        /** One line per kind that had more problems than were listed. */
+        void summarizeOverflow() {
+            new TreeMap<>(problemsByKind).forEach((kind, count) -> {
+                if (count.get() > PROBLEMS_PER_KIND) {
+                    problems.add(VerifyReport.Problem.of(kind, null, List.of(), (count.get() - PROBLEMS_PER_KIND) + " more problems of"
+                            + " kind " + kind + " were found and not listed (" + count.get() + " in all; the first "
+                            + PROBLEMS_PER_KIND + " are above). HINT: when every object is damaged, check encryption-key-file"
+                            + " first: a wrong key makes every object unreadable"));
+                }
+            });
         }
 
         /** Whether an object stored at {@code storedAt} was read whole by an earlier verify (never, when the store gives no time). */
@@ -156,21 +201,6 @@ public final class Verifier {
             }
             Storage storage = catalog.objects().storage();
             String systemPrefix = Long.toUnsignedString(system) + "/";
-            // The WAL listing is streamed and kept compact (name, size, time: some 150 bytes a file); each backup's own
-            // objects are listed when that backup is checked, so the listing held is one backup's.
-            List<WalObject> wal = new ArrayList<>();
-            storage.forEachObject(systemPrefix + "wal/", object -> {
-                String name = object.key().substring(object.key().lastIndexOf('/') + 1);
-                try {
-                    wal.add(new WalObject(WalFileName.parse(name), system, object.size(),
-                            object.storedAt().map(Instant::getEpochSecond).orElse(Long.MIN_VALUE)));
-                } catch (InvalidWalFileNameException notWal) {
-                    // not ours to judge
-                }
-            });
-            wal.sort(java.util.Comparator.comparing(w -> w.name().name()));
-            walCount = wal.size();
-
             BackupCatalog.Listing listing;
             try {
                 listing = catalog.list();
@@ -185,15 +215,41 @@ public final class Verifier {
             }
             List<BackupSummary> complete = listing.complete();
             backupCount = complete.size();
-
-            Map<Long, TimelineHistory> histories = histories(wal);
             long segmentSize = complete.isEmpty() ? 16L << 20 : complete.get(0).walSegmentSize();
-            Map<Long, TreeSet<Long>> segments = new TreeMap<>();
-            for (WalObject w : wal) {
-                if (w.name().kind().hasWalPages()) {
-                    segments.computeIfAbsent(w.name().timeline(), t -> new TreeSet<>()).add(w.name().segmentNumber(segmentSize));
+
+            // The WAL listing is streamed, after the catalog's (a backup listed has all its WAL archived by then), and
+            // leaves a bit per segment (SegmentSet) and the few history files; in full mode a second pass reads the
+            // objects, a batch at a time, so nothing held grows with the archive.
+            Map<Long, SegmentSet> segments = new TreeMap<>();
+            List<WalObject> historyFiles = new ArrayList<>();
+            int[] toRead = {0};
+            storage.forEachObject(systemPrefix + "wal/", object -> {
+                WalObject w = walObject(system, object);
+                if (w == null) {
+                    return;
                 }
-            }
+                walCount++;
+                if (w.name().kind() == WalFileKind.TIMELINE_HISTORY) {
+                    historyFiles.add(w);
+                } else if (w.name().kind().hasWalPages()) {
+                    segments.computeIfAbsent(w.name().timeline(), t -> new SegmentSet()).add(w.name().segmentNumber(segmentSize));
+                }
+                if (quick) {
+                    objects.incrementAndGet();
+                    if (w.size() < 16) {
+                        problem("object-size", w.key(), List.of(), w.name().name() + " is " + w.size() + " bytes: truncated");
+                    }
+                } else if (w.name().kind() != WalFileKind.TIMELINE_HISTORY) {
+                    if (readBefore(w.storedAt())) {
+                        objects.incrementAndGet();
+                        unchanged.incrementAndGet();
+                    } else {
+                        toRead[0]++;
+                    }
+                }
+            });
+
+            Map<Long, TimelineHistory> histories = histories(historyFiles);
             timelineCount = Math.max(segments.size(), histories.size());
             // Each timeline's branch point against the WAL its parent holds: recovery onto the child replays the parent
             // up to the switch point, so the parent's archive must reach the segment before it (a drill would fail).
@@ -202,7 +258,7 @@ public final class Verifier {
                     continue;
                 }
                 TimelineHistory.Entry parent = child.ancestors().get(child.ancestors().size() - 1);
-                TreeSet<Long> parentSegments = segments.get(parent.timeline());
+                SegmentSet parentSegments = segments.get(parent.timeline());
                 long needLast = Long.divideUnsigned(parent.switchLsn(), segmentSize) - 1;
                 if (parentSegments != null && !parentSegments.isEmpty() && parentSegments.last() < needLast) {
                     String held = dev.walden.agent.backup.Lsn.segmentName(parent.timeline(), parentSegments.last(), segmentSize);
@@ -230,7 +286,9 @@ public final class Verifier {
             java.util.function.Function<Long, TimelineHistory> history = t -> histories.getOrDefault(t, TimelineHistory.root(t));
             backupWal(complete, segments, segmentSize);
             continuity(complete, segments, segmentSize, history);
-            walObjects(system, wal, segmentSize);
+            if (toRead[0] > 0) {
+                readWal(storage, system, systemPrefix + "wal/", segmentSize, toRead[0]);
+            }
             backups(catalog, complete);
             dumps(new dev.walden.agent.logical.DumpCatalog(catalog.objects(), system));
         }
@@ -340,11 +398,11 @@ public final class Verifier {
         }
 
         /** Every complete backup's own WAL, from its start to its stop, must be archived. */
-        void backupWal(List<BackupSummary> complete, Map<Long, TreeSet<Long>> segments, long segmentSize) {
+        void backupWal(List<BackupSummary> complete, Map<Long, SegmentSet> segments, long segmentSize) {
             for (BackupSummary b : complete) {
                 long first = Long.divideUnsigned(b.startLsn().value(), segmentSize);
                 long last = Long.divideUnsigned(b.stopLsn().value() - 1, segmentSize);
-                TreeSet<Long> present = segments.getOrDefault(b.timeline(), new TreeSet<>());
+                SegmentSet present = segments.getOrDefault(b.timeline(), new SegmentSet());
                 List<Long> missing = new ArrayList<>();
                 for (long s = first; s <= last; s++) {
                     if (!present.contains(s)) {
@@ -354,7 +412,7 @@ public final class Verifier {
                 if (!missing.isEmpty()) {
                     String from = Lsn.segmentName(b.timeline(), missing.get(0), segmentSize);
                     String to = Lsn.segmentName(b.timeline(), missing.get(missing.size() - 1), segmentSize);
-                    problems.add(new VerifyReport.Problem("backup-wal-missing", Optional.empty(), List.of(b.id()), Optional.of(from),
+                    add(new VerifyReport.Problem("backup-wal-missing", Optional.empty(), List.of(b.id()), Optional.of(from),
                             Optional.of(to), "backup " + b.id() + " cannot be restored: " + missing.size() + " of the WAL files it needs ("
                             + b.walStart() + " .. " + b.walStop() + ") are missing, " + from + (from.equals(to) ? "" : " .. " + to)
                             + ". HINT: take a new backup; keep this one only for its data files"));
@@ -366,14 +424,14 @@ public final class Verifier {
          * The recovery window needs unbroken WAL from the start of its first backup to the newest archived segment,
          * on that backup's timeline and every timeline descending from it.
          */
-        void continuity(List<BackupSummary> complete, Map<Long, TreeSet<Long>> segments, long segmentSize,
+        void continuity(List<BackupSummary> complete, Map<Long, SegmentSet> segments, long segmentSize,
                         java.util.function.Function<Long, TimelineHistory> history) {
             if (complete.isEmpty()) {
                 return;
             }
             BackupSummary anchor = complete.get(0);
             if (policy.enabled()) {
-                String id = RetentionRules.plan(policy, clock.instant(), complete, List.of(), List.of(), List.of(), history)
+                String id = RetentionRules.plan(policy, clock.instant(), complete, List.of(), List.of())
                         .windowAnchor().orElse(anchor.id());
                 anchor = complete.stream().filter(b -> b.id().equals(id)).findFirst().orElse(anchor);
             }
@@ -381,7 +439,7 @@ public final class Verifier {
             List<BackupSummary> window = complete.stream().filter(b -> !b.stopped().isBefore(anchorStopped)).toList();
             for (var entry : segments.entrySet()) {
                 long timeline = entry.getKey();
-                TreeSet<Long> present = entry.getValue();
+                SegmentSet present = entry.getValue();
                 TimelineHistory h = history.apply(timeline);
                 List<BackupSummary> onHistory = complete.stream().filter(b -> h.contains(b.timeline(), b.startLsn().value())).toList();
                 Optional<Long> from = window.stream().filter(onHistory::contains)
@@ -392,14 +450,15 @@ public final class Verifier {
                 long begin = h.ancestors().isEmpty() ? 0 : Long.divideUnsigned(h.ancestors().get(h.ancestors().size() - 1).switchLsn(), segmentSize);
                 long first = Math.max(from.get(), begin);
                 long last = present.last();
-                Long gapStart = null;
-                for (long s = first; s <= last + 1; s++) {
-                    boolean here = s <= last && present.contains(s);
-                    if (!here && s <= last && gapStart == null) {
-                        gapStart = s;
-                    } else if ((here || s > last) && gapStart != null) {
-                        gap(timeline, gapStart, s - 1, onHistory, segmentSize);
-                        gapStart = null;
+                // Segment by segment through what is there, and from each hole straight to the next present segment,
+                // so that a stray segment far ahead costs one step, not one per missing number.
+                for (long s = first; s <= last; ) {
+                    if (present.contains(s)) {
+                        s++;
+                    } else {
+                        long next = present.nextAtOrAfter(s);  // exists: the last segment is present
+                        gap(timeline, s, next - 1, onHistory, segmentSize);
+                        s = next;
                     }
                 }
             }
@@ -431,49 +490,60 @@ public final class Verifier {
                     + resumes.map(b -> "; the recovery window resumes at the end of backup " + b.id()).orElse(
                             "; no backup after the gap: take a backup now to restore a recovery window")
                     + ". HINT: if the files are still in the server's pg_wal, archive them again with walden push";
-            problems.add(new VerifyReport.Problem("wal-gap", Optional.empty(), affected, Optional.of(from), Optional.of(to), message));
+            add(new VerifyReport.Problem("wal-gap", Optional.empty(), affected, Optional.of(from), Optional.of(to), message));
         }
 
-        void walObjects(long system, List<WalObject> wal, long segmentSize) throws IOException, Cancelled {
-            if (quick) {
-                for (WalObject w : wal) {
-                    objects.incrementAndGet();
-                    if (w.size() < 16) {
-                        problem("object-size", w.key(), List.of(), w.name().name() + " is " + w.size() + " bytes: truncated");
-                    }
-                }
-                return;
-            }
-            List<WalObject> toRead = new ArrayList<>();
-            for (WalObject w : wal) {
-                if (w.name().kind() == WalFileKind.TIMELINE_HISTORY) {
-                    continue;
-                }
-                if (readBefore(w.storedAt())) {
-                    objects.incrementAndGet();
-                    unchanged.incrementAndGet();
-                } else {
-                    toRead.add(w);
-                }
-            }
+        /** WAL objects read whole per batch of the second listing pass: a batch is what a full verify holds of the archive. */
+        static final int WAL_READ_BATCH = 512;
+
+        /** Full mode: reads every WAL segment (not history) that no earlier verify read, as a second listing streams. */
+        void readWal(Storage storage, long system, String prefix, long segmentSize, int total) throws IOException, Cancelled {
             AtomicInteger done = new AtomicInteger();
-            parallel("walden-verify-wal", toRead, w -> {
-                try {
-                    long length = fetch.verify(system, w.name());
-                    if (w.name().kind() == WalFileKind.SEGMENT && length != segmentSize) {
-                        problem("object-size", w.key(), List.of(), w.name().name() + " holds " + length + " bytes, not a "
-                                + segmentSize + "-byte segment");
+            List<WalObject> batch = new ArrayList<>(WAL_READ_BATCH);
+            try {
+                storage.forEachObject(prefix, object -> {
+                    WalObject w = walObject(system, object);
+                    if (w == null || w.name().kind() == WalFileKind.TIMELINE_HISTORY || readBefore(w.storedAt())) {
+                        return;
                     }
-                } catch (CorruptObjectException e) {
-                    problem("object-damaged", w.key(), List.of(), w.name().name() + " is damaged: " + e.getMessage()
-                            + ". HINT: if the server still has it in pg_wal, remove the object and archive it again");
-                } catch (ObjectNotFoundException expiredMeanwhile) {
-                    return;
+                    batch.add(w);
+                    if (batch.size() == WAL_READ_BATCH) {
+                        readWalBatch(system, batch, segmentSize, done, total);
+                    }
+                });
+                readWalBatch(system, batch, segmentSize, done, total);
+            } catch (Tunnel t) {
+                if (t.getCause() instanceof IOException e) {
+                    throw e;
                 }
-                objects.incrementAndGet();
-                bytesRead.addAndGet(w.size());
-                done.incrementAndGet();
-            }, () -> "verify: WAL " + done.get() + " of " + toRead.size() + " files read");
+                throw (Cancelled) t.getCause();
+            }
+        }
+
+        private void readWalBatch(long system, List<WalObject> batch, long segmentSize, AtomicInteger done, int total) {
+            try {
+                parallel("walden-verify-wal", List.copyOf(batch), w -> {
+                    try {
+                        long length = fetch.verify(system, w.name());
+                        if (w.name().kind() == WalFileKind.SEGMENT && length != segmentSize) {
+                            problem("object-size", w.key(), List.of(), w.name().name() + " holds " + length + " bytes, not a "
+                                    + segmentSize + "-byte segment");
+                        }
+                    } catch (CorruptObjectException e) {
+                        problem("object-damaged", w.key(), List.of(), w.name().name() + " is damaged: " + e.getMessage()
+                                + ". HINT: if the server still has it in pg_wal, remove the object and archive it again");
+                    } catch (ObjectNotFoundException expiredMeanwhile) {
+                        return;
+                    }
+                    objects.incrementAndGet();
+                    bytesRead.addAndGet(w.size());
+                    done.incrementAndGet();
+                }, () -> "verify: WAL " + done.get() + " of " + total + " files read");
+            } catch (IOException | Cancelled e) {
+                throw new Tunnel(e);
+            } finally {
+                batch.clear();
+            }
         }
 
         /**
@@ -714,7 +784,7 @@ public final class Verifier {
         }
     }
 
-    /** An archived WAL file as listed, compact: a verify of a large archive holds one of these per file. */
+    /** An archived WAL file as listed: a verify holds one per history file and one per file of a batch being read. */
     private record WalObject(WalFileName name, long system, long size, long storedAtSecond) {
         String key() {
             return dev.walden.agent.repository.Repository.objectKey(system, name);

@@ -16,8 +16,10 @@ import java.time.LocalDate;
 import java.time.LocalTime;
 import java.time.ZoneId;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
+import java.util.Random;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Function;
@@ -78,15 +80,57 @@ class RetentionRulesTest {
         return files;
     }
 
+    /** A plan with the archive judged as {@link Expiry} judges it: file by file, into a tally, in a walk's shuffled order. */
+    record Judged(ExpiryPlan plan, List<ArchivedFile> kept, List<ArchivedFile> expired) {}
+
+    static Judged judged(RetentionPolicy policy, Instant now, List<BackupSummary> backups, List<String> leftovers, List<Hold> holds,
+                         List<ArchivedFile> wal, Function<Long, TimelineHistory> histories) {
+        ExpiryPlan plan = RetentionRules.plan(policy, now, backups, leftovers, holds);
+        WalJudge judge = plan.walJudge(histories);
+        WalTally tally = new WalTally();
+        List<ArchivedFile> shuffled = new ArrayList<>(wal);
+        Collections.shuffle(shuffled, new Random(wal.size()));
+        List<ArchivedFile> kept = new ArrayList<>();
+        List<ArchivedFile> expired = new ArrayList<>();
+        for (ArchivedFile file : shuffled) {
+            WalJudge.Verdict verdict = judge.verdict(file.name());
+            tally.add(file.name(), file.storedBytes(), verdict);
+            (verdict.kept() ? kept : expired).add(file);
+        }
+        ExpiryPlan withWal = plan.withWalRanges(tally.ranges());
+        assertEquals(expired.size(), withWal.expiredWalFiles());
+        assertEquals(naiveRanges(wal, judge), withWal.walRanges(), "runs do not depend on the listing's order");
+        return new Judged(withWal, kept, expired);
+    }
+
+    /** The runs as a sorted list gives them: files in name order per timeline, neighbours of one verdict joined. */
+    static List<ExpiryPlan.WalRange> naiveRanges(List<ArchivedFile> wal, WalJudge judge) {
+        List<ArchivedFile> sorted = new ArrayList<>(wal);
+        sorted.sort(java.util.Comparator.comparing((ArchivedFile f) -> f.name().timeline()).thenComparing(f -> f.name().name()));
+        List<ExpiryPlan.WalRange> ranges = new ArrayList<>();
+        for (ArchivedFile f : sorted) {
+            WalJudge.Verdict v = judge.verdict(f.name());
+            ExpiryPlan.WalRange open = ranges.isEmpty() ? null : ranges.get(ranges.size() - 1);
+            if (open != null && open.timeline() == f.name().timeline() && open.kept() == v.kept() && open.reason().equals(v.reason())) {
+                ranges.set(ranges.size() - 1, new ExpiryPlan.WalRange(open.timeline(), open.first(), f.name().name(), open.files() + 1,
+                        open.storedBytes() + f.storedBytes(), open.kept(), open.reason()));
+            } else {
+                ranges.add(new ExpiryPlan.WalRange(f.name().timeline(), f.name().name(), f.name().name(), 1, f.storedBytes(), v.kept(),
+                        v.reason()));
+            }
+        }
+        return ranges;
+    }
+
     /** Runs the policy and deletes what it expires, as {@link Expiry} does. */
-    ExpiryPlan expire(RetentionPolicy policy, Instant now, List<Hold> holds) {
-        ExpiryPlan plan = RetentionRules.plan(policy, now, List.copyOf(backups), List.of(), holds, wal(), ONE_TIMELINE);
-        Set<String> expired = plan.expiredBackups().stream().map(BackupSummary::id).collect(Collectors.toSet());
+    Judged expire(RetentionPolicy policy, Instant now, List<Hold> holds) {
+        Judged judged = judged(policy, now, List.copyOf(backups), List.of(), holds, wal(), ONE_TIMELINE);
+        Set<String> expired = judged.plan().expiredBackups().stream().map(BackupSummary::id).collect(Collectors.toSet());
         backups.removeIf(b -> expired.contains(b.id()));
-        for (ArchivedFile file : plan.expiredWal()) {
+        for (ArchivedFile file : judged.expired()) {
             assertTrue(segments.remove(file.name().segmentNumber(SEGMENT)), file.name().name());
         }
-        return plan;
+        return judged;
     }
 
     void simulate(LocalDate from, LocalDate through) {
@@ -131,7 +175,8 @@ class RetentionRulesTest {
 
         // WAL: everything from the window's anchor on; for older kept backups only their own two segments.
         Instant now = backups.get(backups.size() - 1).stopped();
-        ExpiryPlan last = expire(GFS, now, List.of());
+        Judged lastRun = expire(GFS, now, List.of());
+        ExpiryPlan last = lastRun.plan();
         assertEquals("20250226-003000F", last.windowAnchor().orElseThrow());
         assertFalse(last.windowFrom().orElseThrow().isAfter(now.minus(Duration.ofDays(7))));
         BackupSummary anchor = backups.stream().filter(b -> b.id().equals("20250226-003000F")).findFirst().orElseThrow();
@@ -145,15 +190,15 @@ class RetentionRulesTest {
             expectedSegments.add((b.stopLsn().value() - 1) / SEGMENT);
         }
         assertEquals(expectedSegments, segments);
-        assertTrue(last.wal().stream().anyMatch(v -> v.file().name().name().equals("00000002.history") && v.kept()));
-        assertTrue(last.expiredBackups().isEmpty() && last.expiredWal().isEmpty(), "a second run on the same state deletes nothing");
+        assertTrue(lastRun.kept().stream().anyMatch(f -> f.name().name().equals("00000002.history")));
+        assertTrue(last.expiredBackups().isEmpty() && lastRun.expired().isEmpty(), "a second run on the same state deletes nothing");
     }
 
     @Test
     void everyVerdictNamesItsRule() {
         simulate(LocalDate.of(2024, 10, 1), LocalDate.of(2024, 11, 20));
-        ExpiryPlan plan = RetentionRules.plan(GFS, backups.get(backups.size() - 1).stopped(), backups, List.of("20241121-003000F"),
-                List.of(), wal(), ONE_TIMELINE);
+        ExpiryPlan plan = judged(GFS, backups.get(backups.size() - 1).stopped(), backups, List.of("20241121-003000F"),
+                List.of(), wal(), ONE_TIMELINE).plan();
         var byId = plan.backups().stream().collect(Collectors.toMap(v -> v.backup().id(), v -> v.reasons()));
         assertEquals(List.of("newest full backup", "daily 2024-11-20", "weekly 2024-W47", "monthly 2024-11", "yearly 2024",
                 "needed by 20241120-183000I", "needed by 20241120-123000I", "needed by 20241120-063000I"), byId.get("20241120-003000F"));
@@ -169,10 +214,10 @@ class RetentionRulesTest {
     @Test
     void withNoRetentionOptionNothingIsDeleted() {
         simulate(LocalDate.of(2024, 1, 1), LocalDate.of(2024, 1, 3));
-        ExpiryPlan plan = RetentionRules.plan(RetentionPolicy.none(BERLIN), Instant.parse("2030-01-01T00:00:00Z"), backups, List.of(),
+        Judged judged = judged(RetentionPolicy.none(BERLIN), Instant.parse("2030-01-01T00:00:00Z"), backups, List.of(),
                 List.of(), wal(), ONE_TIMELINE);
-        assertTrue(plan.expiredBackups().isEmpty());
-        assertTrue(plan.expiredWal().isEmpty());
+        assertTrue(judged.plan().expiredBackups().isEmpty());
+        assertTrue(judged.expired().isEmpty());
     }
 
     @Test
@@ -186,7 +231,7 @@ class RetentionRulesTest {
         Instant now = Instant.parse("2024-06-01T00:00:00Z");
         List<Hold> holds = List.of(new Hold(held.id(), now.minusSeconds(86400), Optional.empty()),
                 new Hold(old.id(), now.minusSeconds(86400 * 30), Optional.of(now.minusSeconds(86400))));
-        ExpiryPlan plan = expire(oneDay, now, holds);
+        ExpiryPlan plan = expire(oneDay, now, holds).plan();
         assertEquals(List.of(old.id()), plan.expiredBackups().stream().map(BackupSummary::id).toList(), "a lapsed hold keeps nothing");
         assertTrue(backups.stream().anyMatch(b -> b.id().equals(held.id())));
         assertTrue(backups.stream().anyMatch(b -> b.id().equals(newestFull.id())));
@@ -237,10 +282,9 @@ class RetentionRulesTest {
         };
         RetentionPolicy policy = RetentionPolicy.of(Optional.of(10), Optional.empty(), Optional.empty(), Optional.empty(),
                 Optional.empty(), Optional.of(7), BERLIN);
-        ExpiryPlan plan = RetentionRules.plan(policy, Instant.parse("2024-03-20T00:00:00Z"), List.of(backupA, backupB), List.of(),
+        Judged judged = judged(policy, Instant.parse("2024-03-20T00:00:00Z"), List.of(backupA, backupB), List.of(),
                 List.of(), files, histories);
-        Set<String> kept = plan.wal().stream().filter(ExpiryPlan.WalVerdict::kept).map(v -> v.file().name().name())
-                .collect(Collectors.toCollection(TreeSet::new));
+        Set<String> kept = judged.kept().stream().map(f -> f.name().name()).collect(Collectors.toCollection(TreeSet::new));
         TreeSet<String> expected = new TreeSet<>(List.of("00000002.history", "00000003.history", segmentName(1, 20), segmentName(1, 21)));
         for (long s = 60; s <= 70; s++) {
             expected.add(segmentName(2, s));
