@@ -228,7 +228,7 @@ public final class Agent implements AutoCloseable {
                 closeFirst.add(endpoint);
                 LOG.info("metrics on http://" + config.metricsListen().get().getHostString() + ":" + endpoint.port() + "/metrics");
             }
-            closeFirst.add(Monitor.start(repository, backups, metrics, notifier, config.notifications().archiveFailing(), clock));
+            closeFirst.add(Monitor.start(repository, backups, metrics, notifier, config.notifications().archiveFailing(), config.retention(), clock));
             commands = new ThreadPoolExecutor(COMMAND_THREADS, COMMAND_THREADS, 60, TimeUnit.SECONDS,
                     new ArrayBlockingQueue<>(COMMAND_THREADS), Thread.ofPlatform().name("walden-command-", 1).daemon().factory());
             workers = new ThreadPoolExecutor(config.workerThreads(), config.workerThreads(),

@@ -28,24 +28,24 @@ final class Monitor implements AutoCloseable {
     }
 
     static Monitor start(Repository repository, BaseBackups backups, WaldenMetrics metrics, Notifier notifier, Duration archiveFailing,
-                         Clock clock) {
+                         dev.walden.agent.retention.RetentionPolicy policy, Clock clock) {
         Thread thread = Thread.ofPlatform().name("walden-monitor").daemon().unstarted(() -> {
             boolean loaded = false;
             while (!Thread.currentThread().isInterrupted()) {
                 boolean up;
                 try {
-                    repository.storage().exists(Repository.RECORD_KEY);
+                    repository.probe();
                     up = true;
                 } catch (java.io.IOException e) {
                     up = false;
                 }
                 if (up != metrics.repositoryUp()) {
-                    LOG.warning("repository " + repository.storage().describe() + (up ? " is reachable again" : " is unreachable"));
+                    LOG.warning("repository " + repository.describe() + (up ? " is reachable again" : " is unreachable"));
                 }
                 metrics.repositoryUp(up);
-                notifier.report("repository", !up, "repository " + repository.storage().describe() + (up ? " is reachable" : " is unreachable"));
+                notifier.report("repository", !up, "repository " + repository.describe() + (up ? " is reachable" : " is unreachable"));
                 if (up && !loaded) {
-                    loaded = load(backups, metrics);
+                    loaded = load(backups, metrics, policy, clock);
                 }
                 WaldenMetrics.Archiving archiving = metrics.archiving();
                 long now = clock.millis();
@@ -70,7 +70,8 @@ final class Monitor implements AutoCloseable {
     private static volatile boolean loggedInterrupted;
 
     /** Fills the gauges from the repository; false when it could not (tried again next minute). */
-    private static boolean load(BaseBackups backups, WaldenMetrics metrics) {
+    private static boolean load(BaseBackups backups, WaldenMetrics metrics, dev.walden.agent.retention.RetentionPolicy policy,
+                                Clock clock) {
         try {
             Optional<BackupCatalog> catalog = backups.catalog();
             if (catalog.isEmpty()) {
@@ -91,7 +92,8 @@ final class Monitor implements AutoCloseable {
                 metrics.backupSucceeded(b.type().label, b.stopped(), Duration.between(b.started(), b.stopped()).toMillis() / 1000.0,
                         b.storedBytes());
             }
-            listing.complete().stream().findFirst().ifPresent(b -> metrics.recoveryWindowStart(b.stopped()));
+            dev.walden.agent.retention.RetentionRules.windowAnchor(policy, clock.instant(), listing.complete())
+                    .ifPresent(b -> metrics.recoveryWindowStart(b.stopped()));
             long system = catalog.get().systemIdentifier();
             lastArchived(backups, system).ifPresent(last -> metrics.archivedBeforeStart(last.getKey(), last.getValue()));
             new VerifyResults(backups.objects(), system).last().ifPresent(v -> metrics.verified(v.finished(), v.exitCode(),
@@ -111,21 +113,19 @@ final class Monitor implements AutoCloseable {
      */
     private static Optional<Map.Entry<String, java.time.Instant>> lastArchived(BaseBackups backups, long system) throws Exception {
         long timeline = backups.timelines().latestFrom(1);
-        var storage = backups.objects().storage();
+        var archive = backups.objects().walArchive(system);
         for (long t = timeline; t >= 1; t--) {
             // Streamed: the newest segment seen so far is all that is held, however long the timeline's archive.
-            java.util.concurrent.atomic.AtomicReference<dev.walden.agent.storage.Storage.StoredObject> newest =
+            java.util.concurrent.atomic.AtomicReference<dev.walden.agent.repository.WalArchive.ArchivedWal> newest =
                     new java.util.concurrent.atomic.AtomicReference<>();
-            storage.forEachObject(Long.toUnsignedString(system) + "/wal/" + String.format("%08X", t) + "/", object -> {
-                String name = object.key().substring(object.key().lastIndexOf('/') + 1);
-                if ((name.length() == 24 || name.endsWith(".partial")) && object.storedAt().isPresent()
-                        && (newest.get() == null || object.key().compareTo(newest.get().key()) > 0)) {
-                    newest.set(object);
+            archive.forEach(t, file -> {
+                if (file.name().kind().hasWalPages() && file.storedAt().isPresent()
+                        && (newest.get() == null || file.name().name().compareTo(newest.get().name().name()) > 0)) {
+                    newest.set(file);
                 }
             });
             if (newest.get() != null) {
-                String key = newest.get().key();
-                return Optional.of(Map.entry(key.substring(key.lastIndexOf('/') + 1), newest.get().storedAt().orElseThrow()));
+                return Optional.of(Map.entry(newest.get().name().name(), newest.get().storedAt().orElseThrow()));
             }
             if (t == 1) {
                 break;

@@ -50,6 +50,11 @@ public final class BackupCatalog {
         return systemIdentifier;
     }
 
+    /** The cluster's archived WAL, beside its backups. */
+    public dev.walden.agent.repository.WalArchive wal() {
+        return objects.walArchive(systemIdentifier);
+    }
+
     String prefix() {
         return Long.toUnsignedString(systemIdentifier) + "/backup/";
     }
@@ -123,7 +128,7 @@ public final class BackupCatalog {
         TreeMap<String, Present> found = new TreeMap<>();
         String prefix = prefix();
         // Streamed: what is held is a few flags per backup, not a key per data object.
-        objects.storage().forEachObject(prefix, object -> {
+        objects.forEachObject(prefix, object -> {
             String rest = object.key().substring(prefix.length());
             int slash = rest.indexOf('/');
             if (slash <= 0) {
@@ -308,12 +313,12 @@ public final class BackupCatalog {
      */
     public void removeIncomplete(String id) throws IOException {
         String marker = prefix() + id + "/" + EXPIRING;
-        List<String> keys = new ArrayList<>(objects.storage().list(prefix() + id + "/"));
+        List<String> keys = new ArrayList<>(objects.list(prefix() + id + "/"));
         boolean marked = keys.remove(marker);
         // Without a commit record the backup is no longer listed complete, so its objects go in any order, in batches.
-        objects.storage().deleteAll(keys);
+        objects.deleteAll(keys);
         if (marked) {
-            objects.storage().delete(marker);
+            objects.delete(marker);
         }
     }
 
@@ -330,7 +335,7 @@ public final class BackupCatalog {
             String id = backup.id();
             String name = id + "/" + EXPIRING;
             objects.writeBytes(prefix() + name, name, ObjectKind.BACKUP_EXPIRING, new byte[0]);
-            objects.storage().delete(prefix() + id + "/" + COMMIT);
+            objects.delete(prefix() + id + "/" + COMMIT);
         }
         for (BackupSummary backup : childrenFirst) {
             progress.accept("expiring backup " + backup.id());
@@ -356,11 +361,29 @@ public final class BackupCatalog {
         return prefix() + id + "/" + MANIFEST;
     }
 
+    /** The bytes a backup's manifest takes in the repository (0 when it has none). */
+    public long manifestBytes(String id) throws IOException {
+        long[] bytes = {0};
+        String key = manifestKey(id);
+        objects.forEachObject(key, object -> {
+            if (object.key().equals(key)) {
+                bytes[0] = object.size();
+            }
+        });
+        return bytes[0];
+    }
+
+    /** Hands each object a backup stored (data, manifest, commit record, holds) to {@code visitor}, as the listing streams. */
+    public void forEachObjectOf(String id, java.util.function.Consumer<dev.walden.agent.storage.Storage.StoredObject> visitor)
+            throws IOException {
+        objects.forEachObject(prefix() + id + "/", visitor);
+    }
+
     /** The bytes each backup's objects take in the repository, by backup id (one listing). */
     public java.util.Map<String, Long> storedBytes() throws IOException {
         java.util.Map<String, Long> bytes = new TreeMap<>();
         String prefix = prefix();
-        objects.storage().forEachObject(prefix, object -> {
+        objects.forEachObject(prefix, object -> {
             String rest = object.key().substring(prefix.length());
             int slash = rest.indexOf('/');
             if (slash > 0) {
@@ -374,7 +397,7 @@ public final class BackupCatalog {
     public List<Hold> holds() throws IOException, CatalogException {
         TreeMap<String, String> newest = new TreeMap<>();
         String prefix = prefix();
-        objects.storage().forEachObject(prefix, object -> {
+        objects.forEachObject(prefix, object -> {
             String key = object.key();
             String rest = key.substring(prefix.length());
             int slash = rest.indexOf('/');
@@ -410,20 +433,20 @@ public final class BackupCatalog {
      */
     public void hold(Hold hold) throws IOException {
         String id = hold.backupId();
-        List<String> earlier = objects.storage().list(prefix() + id + "/" + HOLD_PREFIX);
+        List<String> earlier = objects.list(prefix() + id + "/" + HOLD_PREFIX);
         long millis = Math.max(hold.since().toEpochMilli(), earlier.stream().mapToLong(BackupCatalog::holdMillis).max().orElse(-1) + 1);
         String name = id + "/" + HOLD_PREFIX + millis;
         objects.writeBytes(prefix() + name, name, ObjectKind.BACKUP_HOLD, ManifestJson.encodeHold(hold));
         for (String key : earlier) {
-            objects.storage().delete(key);
+            objects.delete(key);
         }
     }
 
     /** Lifts every hold on a backup; returns whether there was one. */
     public boolean release(String id) throws IOException {
-        List<String> holds = objects.storage().list(prefix() + id + "/" + HOLD_PREFIX);
+        List<String> holds = objects.list(prefix() + id + "/" + HOLD_PREFIX);
         for (String key : holds) {
-            objects.storage().delete(key);
+            objects.delete(key);
         }
         return !holds.isEmpty();
     }

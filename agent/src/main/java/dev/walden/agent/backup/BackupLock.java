@@ -1,11 +1,8 @@
 package dev.walden.agent.backup;
 
-import dev.walden.agent.storage.ObjectNotFoundException;
-import dev.walden.agent.storage.Storage;
+import dev.walden.agent.pipeline.BackupObjects;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.InetAddress;
-import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 
 /**
@@ -14,11 +11,11 @@ import java.util.Optional;
  * agent, or by another host, is refused with a message naming the holder. The lock holds no data, only who holds it.
  */
 final class BackupLock implements AutoCloseable {
-    private final Storage storage;
+    private final BackupObjects objects;
     private final String key;
 
-    private BackupLock(Storage storage, String key) {
-        this.storage = storage;
+    private BackupLock(BackupObjects objects, String key) {
+        this.objects = objects;
         this.key = key;
     }
 
@@ -26,15 +23,15 @@ final class BackupLock implements AutoCloseable {
      * @param runningHere whether this agent already runs a backup (then its own lock is never stale)
      * @throws BackupException when another backup holds the lock
      */
-    static BackupLock acquire(Storage storage, String key, String job, boolean runningHere) throws IOException, BackupException {
+    static BackupLock acquire(BackupObjects objects, String key, String job, boolean runningHere) throws IOException, BackupException {
         String host = hostName();
         long pid = ProcessHandle.current().pid();
         String text = "host " + host + "\npid " + pid + "\nbackup " + job + "\nsince " + java.time.Instant.now() + "\n";
         for (int attempt = 0; attempt < 2; attempt++) {
-            if (storage.putIfAbsent(key, out -> out.write(text.getBytes(StandardCharsets.UTF_8))) == Storage.PutOutcome.CREATED) {
-                return new BackupLock(storage, key);
+            if (objects.createMarker(key, text)) {
+                return new BackupLock(objects, key);
             }
-            Optional<String> holder = read(storage, key);
+            Optional<String> holder = objects.readMarker(key);
             if (holder.isEmpty()) {
                 continue;  // released meanwhile
             }
@@ -42,7 +39,7 @@ final class BackupLock implements AutoCloseable {
             long holderPid = parsePid(field(holder.get(), "pid"));
             boolean holderAlive = holderPid == pid ? runningHere : ProcessHandle.of(holderPid).map(ProcessHandle::isAlive).orElse(false);
             if (holderHost.equals(host) && !holderAlive) {
-                storage.delete(key);  // left by an agent that was killed: nobody runs that backup any more
+                objects.delete(key);  // left by an agent that was killed: nobody runs that backup any more
                 continue;
             }
             throw new BackupException("another job holds this repository's backup lock (" + field(holder.get(), "backup")
@@ -51,14 +48,6 @@ final class BackupLock implements AutoCloseable {
                     : "; if that host's agent is gone for good, delete the object " + key + " from the repository"));
         }
         throw new BackupException("could not take the backup lock " + key + "; try again");
-    }
-
-    private static Optional<String> read(Storage storage, String key) throws IOException {
-        try (InputStream in = storage.open(key)) {
-            return Optional.of(new String(in.readNBytes(4096), StandardCharsets.UTF_8));
-        } catch (ObjectNotFoundException e) {
-            return Optional.empty();
-        }
     }
 
     private static String field(String text, String name) {
@@ -88,6 +77,6 @@ final class BackupLock implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
-        storage.delete(key);
+        objects.delete(key);
     }
 }

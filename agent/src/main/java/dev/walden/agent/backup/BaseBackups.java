@@ -13,7 +13,6 @@ import dev.walden.agent.postgres.PostgresSettings;
 import dev.walden.agent.repository.Repository;
 import dev.walden.agent.repository.RepositoryFormatException;
 import dev.walden.agent.repository.WrongClusterException;
-import dev.walden.agent.storage.Storage;
 import dev.walden.agent.wal.TimelineHistory;
 import dev.walden.agent.wal.WalFileName;
 import java.io.IOException;
@@ -109,7 +108,7 @@ public final class BaseBackups {
             throw new BackupException(busy.get() + " is running in this agent; " + job + " waits for it. HINT: run it again when"
                     + " that is done (walden backup list shows a running backup)");
         }
-        try (BackupLock lock = BackupLock.acquire(objects.storage(), catalog.lockKey(), job, false)) {
+        try (BackupLock lock = BackupLock.acquire(objects, catalog.lockKey(), job, false)) {
             return work.run();
         } finally {
             busy.set(null);
@@ -175,13 +174,12 @@ public final class BaseBackups {
             long last = WalFileName.parse(draft.walStop()).segmentNumber(draft.walSegmentSize());
             for (long segment = first; segment <= last; segment++) {
                 String name = Lsn.segmentName(draft.timeline(), segment, draft.walSegmentSize());
-                if (!objects.storage().exists(Repository.objectKey(catalog.systemIdentifier(), WalFileName.parse(name)))) {
+                if (!catalog.wal().exists(WalFileName.parse(name))) {
                     throw new BackupException("WAL file " + name + ", which backup " + id + " needs to become consistent, is not"
                             + " archived; the backup is not committed");
                 }
             }
-            long manifestBytes = objects.storage().listObjects(catalog.manifestKey(id)).stream()
-                    .filter(o -> o.key().equals(catalog.manifestKey(id))).mapToLong(Storage.StoredObject::size).sum();
+            long manifestBytes = catalog.manifestBytes(id);
             BackupSummary summary = catalog.recommit(id, manifestBytes);
             LOG.info("backup " + id + " committed by hand after its objects and WAL were checked");
             return summary;
@@ -303,7 +301,7 @@ public final class BaseBackups {
         listing.complete().forEach(b -> taken.add(b.id()));
         listing.unusable().forEach(b -> taken.add(b.id()));
         String id = newId(type, taken);
-        try (BackupLock lock = BackupLock.acquire(objects.storage(), catalog.lockKey(), "backup " + id, false)) {
+        try (BackupLock lock = BackupLock.acquire(objects, catalog.lockKey(), "backup " + id, false)) {
             // Listed again under the lock: a backup that completed since the first listing must not look like a leftover.
             for (String leftover : catalog.list().incomplete()) {
                 LOG.info("removing what the interrupted backup " + leftover + " left");

@@ -333,7 +333,7 @@ public final class BackupCommand {
 
     /** The last segment of the unbroken run of archived WAL that starts at the backup's first segment. */
     private static String archiveEnd(BackupCatalog catalog, BackupSummary backup) throws IOException {
-        var reach = dev.walden.agent.restore.ArchiveReach.of(catalog.objects().storage(), catalog.systemIdentifier(), backup);
+        var reach = dev.walden.agent.restore.ArchiveReach.of(catalog.wal(), backup);
         return reach.endLsn().equals(backup.startLsn()) ? "(nothing archived)" : reach.lastSegment();
     }
 }

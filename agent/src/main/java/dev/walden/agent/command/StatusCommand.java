@@ -95,27 +95,27 @@ public final class StatusCommand {
         boolean reachable;
         String repositoryError = null;
         try {
-            repository.storage().exists(Repository.RECORD_KEY);
+            repository.probe();
             // A store that answers for its top may still refuse the WAL (an unreadable directory, a narrowed policy):
             // look up the newest archived file too.
             String newest = metrics.archiving().lastArchived();
             java.util.OptionalLong systemIdentifier = newest.isEmpty() ? java.util.OptionalLong.empty() : repository.systemIdentifier();
             if (systemIdentifier.isPresent()) {
-                repository.storage().exists(Repository.objectKey(systemIdentifier.getAsLong(), dev.walden.agent.wal.WalFileName.parse(newest)));
+                repository.wal(systemIdentifier.getAsLong()).exists(dev.walden.agent.wal.WalFileName.parse(newest));
             }
             reachable = true;
         } catch (dev.walden.agent.repository.RepositoryFormatException | IllegalArgumentException e) {
             reachable = false;
             repositoryError = e.getMessage();
-            critical.add("repository " + repository.storage().describe() + " cannot be read: " + repositoryError);
+            critical.add("repository " + repository.describe() + " cannot be read: " + repositoryError);
         } catch (java.io.IOException e) {
             reachable = false;
             repositoryError = Replies.describe(e);
-            critical.add("repository " + repository.storage().describe() + " is unreachable: " + repositoryError);
+            critical.add("repository " + repository.describe() + " is unreachable: " + repositoryError);
         }
         metrics.repositoryUp(reachable);
         ArrayNode repositories = root.putArray("repositories");
-        ObjectNode repo = repositories.addObject().put("name", repository.storage().describe()).put("reachable", reachable);
+        ObjectNode repo = repositories.addObject().put("name", repository.describe()).put("reachable", reachable);
         if (repositoryError != null) {
             repo.put("error", repositoryError);
         }
@@ -179,9 +179,7 @@ public final class StatusCommand {
                 }
                 ObjectNode window = backupNode.putObject("recovery_window");
                 if (!complete.isEmpty()) {
-                    String anchor = policy.enabled() ? RetentionRules.plan(policy, now, complete, List.of(), List.of())
-                            .windowAnchor().orElse(complete.get(0).id()) : complete.get(0).id();
-                    BackupSummary from = complete.stream().filter(b -> b.id().equals(anchor)).findFirst().orElse(complete.get(0));
+                    BackupSummary from = RetentionRules.windowAnchor(policy, now, complete).orElseThrow();
                     window.put("from", time(from.stopped(), zone)).put("from_backup", from.id());
                     metrics.recoveryWindowStart(from.stopped());
                     // The window reaches the newest archived WAL: its time, or null when none is known yet.

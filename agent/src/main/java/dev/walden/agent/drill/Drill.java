@@ -273,12 +273,9 @@ public final class Drill {
          */
         Map<Long, String> newestSegments(BackupCatalog catalog) throws IOException {
             Map<Long, String> newest = new java.util.HashMap<>();
-            String prefix = Long.toUnsignedString(catalog.systemIdentifier()) + "/wal/";
-            catalog.objects().storage().forEachObject(prefix, object -> {
-                String name = object.key().substring(object.key().lastIndexOf('/') + 1);
-                if (name.length() == 24) {
-                    var wal = dev.walden.agent.wal.WalFileName.parse(name);
-                    newest.merge(wal.timeline(), name, (a, b) -> a.compareTo(b) >= 0 ? a : b);
+            catalog.wal().forEach(file -> {
+                if (file.name().kind() == dev.walden.agent.wal.WalFileKind.SEGMENT) {
+                    newest.merge(file.name().timeline(), file.name().name(), (a, b) -> a.compareTo(b) >= 0 ? a : b);
                 }
             });
             return newest;

@@ -62,6 +62,12 @@ public final class DumpCatalog {
     }
 
     /** Where the dumps' objects are listed (for verify). */
+    /** Hands each stored dump data object to {@code visitor}, as the listing streams. */
+    public void forEachDataObject(java.util.function.Consumer<dev.walden.agent.storage.Storage.StoredObject> visitor)
+            throws IOException {
+        objects.forEachObject(dataPrefix(), visitor);
+    }
+
     public String dataPrefix() {
         return prefix();
     }
@@ -89,7 +95,7 @@ public final class DumpCatalog {
 
     public Listing list() throws IOException, CorruptObjectException {
         TreeMap<String, Boolean> committed = new TreeMap<>();
-        for (String key : objects.storage().list(prefix())) {
+        for (String key : objects.list(prefix())) {
             String rest = key.substring(prefix().length());
             int slash = rest.indexOf('/');
             if (slash > 0) {
@@ -116,9 +122,9 @@ public final class DumpCatalog {
 
     /** Deletes a dump, commit record first, so that a crash part-way never leaves it listed without its data. */
     public void delete(String id) throws IOException {
-        objects.storage().delete(prefix() + id + "/commit");
-        for (String key : objects.storage().list(prefix() + id + "/")) {
-            objects.storage().delete(key);
+        objects.delete(prefix() + id + "/commit");
+        for (String key : objects.list(prefix() + id + "/")) {
+            objects.delete(key);
         }
     }
 

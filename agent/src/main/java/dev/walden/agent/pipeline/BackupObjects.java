@@ -9,6 +9,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.channels.Channels;
 import java.nio.channels.WritableByteChannel;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Consumer;
 
 /**
  * Backup objects (data, manifests, commit records) through the same object format, compression and encryption as
@@ -45,8 +48,63 @@ public final class BackupObjects {
         return scratch;
     }
 
-    public Storage storage() {
-        return storage;
+    /*
+     * What the layout owners (BackupCatalog, DumpCatalog, RecordLog, WalArchive, the backup lock) need of the store
+     * beyond encoded objects: listings and removals under their own prefixes. Nothing else lists or deletes; an
+     * architecture test holds that. The store itself is not handed out.
+     */
+
+    /** The keys under {@code prefix}, in ascending order (docs/format.md: every listing here is of a bounded prefix). */
+    public List<String> list(String prefix) throws IOException {
+        return storage.list(prefix);
+    }
+
+    /** Hands each object under {@code prefix} to {@code visitor} as the listing streams, in no promised order. */
+    public void forEachObject(String prefix, Consumer<Storage.StoredObject> visitor) throws IOException {
+        storage.forEachObject(prefix, visitor);
+    }
+
+    public boolean exists(String key) throws IOException {
+        return storage.exists(key);
+    }
+
+    /** Removes an object; succeeds when there is none. */
+    public void delete(String key) throws IOException {
+        storage.delete(key);
+    }
+
+    /** Removes objects in batches, in no promised order (see {@link Storage#deleteAll}). */
+    public void deleteAll(List<String> keys) throws IOException {
+        storage.deleteAll(keys);
+    }
+
+    /**
+     * Creates a small plain-text marker (the backup lock: who holds it, readable by a DBA) unless one is there.
+     *
+     * @return whether this call created it
+     */
+    public boolean createMarker(String key, String text) throws IOException {
+        return storage.putIfAbsent(key, out -> out.write(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)))
+                == Storage.PutOutcome.CREATED;
+    }
+
+    /** A marker's text (its first 4 KiB), or empty when there is none. */
+    public Optional<String> readMarker(String key) throws IOException {
+        try (InputStream in = storage.open(key)) {
+            return Optional.of(new String(in.readNBytes(4096), java.nio.charset.StandardCharsets.UTF_8));
+        } catch (dev.walden.agent.storage.ObjectNotFoundException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** For messages: the store this repository lives in, e.g. {@code local:/var/lib/walden/repo}. */
+    public String describe() {
+        return storage.describe();
+    }
+
+    /** The archived WAL of cluster {@code systemIdentifier} in the same repository. */
+    public dev.walden.agent.repository.WalArchive walArchive(long systemIdentifier) {
+        return new dev.walden.agent.repository.WalArchive(storage, systemIdentifier);
     }
 
     /** What one write stored: the original bytes and the bytes the repository holds for them. */

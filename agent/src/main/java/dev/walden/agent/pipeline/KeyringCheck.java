@@ -3,7 +3,6 @@ package dev.walden.agent.pipeline;
 import dev.walden.agent.crypto.Keyring;
 import dev.walden.agent.repository.RepositoryFormatException;
 import dev.walden.agent.storage.ObjectNotFoundException;
-import dev.walden.agent.storage.Storage;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -33,9 +32,8 @@ public final class KeyringCheck {
 
     /** @param objects writes and reads through the agent's encryption, whose active key is {@code keyring}'s */
     public static void check(BackupObjects objects, Keyring keyring) throws IOException, RepositoryFormatException {
-        Storage storage = objects.storage();
         List<String> seen = new ArrayList<>();
-        for (String key : storage.list(PREFIX)) {
+        for (String key : objects.list(PREFIX)) {
             seen.add(key.substring(PREFIX.length()));
         }
         String active = keyring.activeId();
@@ -44,7 +42,7 @@ public final class KeyringCheck {
             if (keyring.ids().contains(id)) {
                 if (!reads(objects, id)) {
                     throw new RepositoryFormatException("the keyring's key " + id + " is not the key " + id + " the repository "
-                            + storage.describe() + " was written with (its key check does not decrypt); nothing was written."
+                            + objects.describe() + " was written with (its key check does not decrypt); nothing was written."
                             + " HINT: keyring-path must name the repository's own keyring, or a copy of it with keys added");
                 }
                 readable.add(id);
@@ -55,14 +53,14 @@ public final class KeyringCheck {
         }
         if (!seen.isEmpty() && readable.isEmpty()) {
             throw new RepositoryFormatException("the keyring (keys " + String.join(", ", keyring.ids()) + ", active " + active
-                    + ") cannot read repository " + storage.describe() + ", which was written with keys " + String.join(", ", seen)
+                    + ") cannot read repository " + objects.describe() + ", which was written with keys " + String.join(", ", seen)
                     + "; the agent did not start, so nothing was archived with a key the repository cannot read."
                     + " HINT: keyring-path must name the repository's keyring (after walden-agent keygen --rotate, the rotated one)");
         }
         String name = PREFIX + active;
         objects.writeBytes(name, name, ObjectKind.KEY_CHECK, (TEXT + active).getBytes(StandardCharsets.UTF_8));
         if (!reads(objects, active)) {
-            throw new RepositoryFormatException("the key check of " + active + " in " + storage.describe()
+            throw new RepositoryFormatException("the key check of " + active + " in " + objects.describe()
                     + " does not read back with this keyring (another agent wrote it with a different key of the same id)");
         }
         LOG.info(seen.isEmpty() ? "repository key check written for key " + active

@@ -35,8 +35,24 @@ public final class Repository {
         this.storage = storage;
     }
 
+    /** The store, for the push and fetch pipelines, which write and read single WAL objects by {@link WalArchive#key}. */
     public Storage storage() {
         return storage;
+    }
+
+    /** The archived WAL of cluster {@code systemIdentifier}. */
+    public WalArchive wal(long systemIdentifier) {
+        return new WalArchive(storage, systemIdentifier);
+    }
+
+    /** Asks the store for the repository record: throws when it cannot be reached or read (its absence is fine). */
+    public void probe() throws IOException {
+        storage.exists(RECORD_KEY);
+    }
+
+    /** For messages: the store, e.g. {@code local:/var/lib/walden/repo}. */
+    public String describe() {
+        return storage.describe();
     }
 
     /** The object key of an archived file of this cluster. */

@@ -2,8 +2,8 @@ package dev.walden.agent.restore;
 
 import dev.walden.agent.backup.BackupSummary;
 import dev.walden.agent.backup.Lsn;
-import dev.walden.agent.storage.Storage;
-import dev.walden.agent.wal.InvalidWalFileNameException;
+import dev.walden.agent.repository.WalArchive;
+import dev.walden.agent.wal.WalFileKind;
 import dev.walden.agent.wal.SegmentSet;
 import dev.walden.agent.wal.WalFileName;
 import java.io.IOException;
@@ -23,23 +23,15 @@ import java.util.Optional;
 public record ArchiveReach(String lastSegment, Lsn endLsn, Optional<Instant> lastStored, boolean beyondGap) {
 
     /** The reach of {@code backup}'s recovery on its own timeline. */
-    public static ArchiveReach of(Storage storage, long systemIdentifier, BackupSummary backup) throws IOException {
+    public static ArchiveReach of(WalArchive archive, BackupSummary backup) throws IOException {
         long segmentSize = backup.walSegmentSize();
-        String timeline = String.format("%08X", backup.timeline());
-        String prefix = Long.toUnsignedString(systemIdentifier) + "/wal/" + timeline + "/";
         // Segment numbers only, a bit each (SegmentSet), from a streamed listing in whatever order it comes: then the
         // unbroken run from the backup's first segment, and whether anything follows a gap.
         long first = WalFileName.parse(backup.walStart()).segmentNumber(segmentSize);
         SegmentSet segments = new SegmentSet();
-        storage.forEachObject(prefix, object -> {
-            String name = object.key().substring(prefix.length());
-            if (name.length() != 24) {
-                return;  // history, backup history and partial files
-            }
-            try {
-                segments.add(WalFileName.parse(name).segmentNumber(segmentSize));
-            } catch (InvalidWalFileNameException notASegment) {
-                // not ours
+        archive.forEach(backup.timeline(), file -> {
+            if (file.name().kind() == WalFileKind.SEGMENT) {  // not history, backup history or partial files
+                segments.add(file.name().segmentNumber(segmentSize));
             }
         });
         long last = first - 1;
@@ -51,7 +43,7 @@ public record ArchiveReach(String lastSegment, Lsn endLsn, Optional<Instant> las
             return new ArchiveReach(backup.walStart(), backup.startLsn(), Optional.empty(), beyondGap);
         }
         String lastName = Lsn.segmentName(backup.timeline(), last, segmentSize);
-        return new ArchiveReach(lastName, new Lsn((last + 1) * segmentSize), storage.storedAt(prefix + lastName), beyondGap);
+        return new ArchiveReach(lastName, new Lsn((last + 1) * segmentSize), archive.storedAt(WalFileName.parse(lastName)), beyondGap);
     }
 
     /** The start of the last segment of the run: an LSN recovery surely reaches (a record starts in every segment). */

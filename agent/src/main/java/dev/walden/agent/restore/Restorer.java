@@ -302,7 +302,7 @@ public final class Restorer {
         } catch (ArchivedTimelines.CatalogReadException e) {
             return target;
         }
-        ArchiveReach reach = ArchiveReach.of(catalog.objects().storage(), catalog.systemIdentifier(), backup);
+        ArchiveReach reach = ArchiveReach.of(catalog.wal(), backup);
         String reaches = "the archive holds timeline " + backup.timeline() + "'s WAL without a break up to " + reach.lastSegment()
                 + " (LSN " + reach.endLsn() + reach.lastStored().map(t -> ", stored at " + java.time.format.DateTimeFormatter
                         .ISO_OFFSET_DATE_TIME.format(t.atZone(zone).withNano(0))).orElse("") + ")"

@@ -7,8 +7,7 @@ import dev.walden.agent.backup.BackupSummary;
 import dev.walden.agent.backup.BaseBackups;
 import dev.walden.agent.backup.Hold;
 import dev.walden.agent.repository.RepositoryFormatException;
-import dev.walden.agent.storage.Storage;
-import dev.walden.agent.wal.InvalidWalFileNameException;
+import dev.walden.agent.repository.WalArchive;
 import dev.walden.agent.wal.TimelineHistory;
 import dev.walden.agent.wal.WalFileName;
 import java.io.IOException;
@@ -71,18 +70,12 @@ public final class Expiry {
             throws IOException, BackupException, BackupCatalog.CatalogException {
         BackupCatalog.Listing listing = catalog.list();
         List<Hold> holds = catalog.holds();
-        Storage storage = catalog.objects().storage();
-        String walPrefix = Long.toUnsignedString(catalog.systemIdentifier()) + "/wal/";
+        WalArchive archive = catalog.wal();
         ExpiryPlan plan = RetentionRules.plan(policy, clock.instant(), listing.complete(), listing.incomplete(), holds);
         WalJudge judge = plan.walJudge(histories());
         // The archive is judged as its listing streams: the tally holds a run per timeline and verdict, not a file each.
         WalTally tally = new WalTally();
-        tunnelled(() -> storage.forEachObject(walPrefix, object -> {
-            WalFileName name = walFile(object.key());
-            if (name != null) {
-                tally.add(name, object.size(), judge.verdict(name));
-            }
-        }));
+        tunnelled(() -> archive.forEach(file -> tally.add(file.name(), file.storedBytes(), judge.verdict(file.name()))));
         plan = plan.withWalRanges(tally.ranges());
         Map<String, Long> sizes = catalog.storedBytes();
         long freed = plan.expiredWalBytes();
@@ -108,19 +101,18 @@ public final class Expiry {
         // listing, judged the same way, deletes them a batch at a time. WAL pushed since the first is newer, so kept.
         long expiredWal = plan.expiredWalFiles();
         if (expiredWal > 0) {
-            List<String> batch = new ArrayList<>(WAL_DELETE_BATCH);
+            List<WalFileName> batch = new ArrayList<>(WAL_DELETE_BATCH);
             long[] deleted = {0};
             tunnelled(() -> {
-                storage.forEachObject(walPrefix, object -> {
-                    WalFileName name = walFile(object.key());
-                    if (name != null && !judge.verdict(name).kept()) {
-                        batch.add(object.key());
+                archive.forEach(file -> {
+                    if (!judge.verdict(file.name()).kept()) {
+                        batch.add(file.name());
                         if (batch.size() == WAL_DELETE_BATCH) {
-                            deleteWal(storage, batch, deleted, expiredWal, progress);
+                            deleteWal(archive, batch, deleted, expiredWal, progress);
                         }
                     }
                 });
-                deleteWal(storage, batch, deleted, expiredWal, progress);
+                deleteWal(archive, batch, deleted, expiredWal, progress);
             });
             plan.walRanges().stream().filter(r -> !r.kept()).forEach(r -> LOG.info("expired " + r.files() + " WAL files, "
                     + r.first() + " .. " + r.last()));
@@ -128,22 +120,13 @@ public final class Expiry {
         return new Outcome(plan, sizes, false, freed);
     }
 
-    /** The archived WAL file a key names, or null for anything else: retention never touches what it does not know. */
-    private static WalFileName walFile(String key) {
-        try {
-            return WalFileName.parse(key.substring(key.lastIndexOf('/') + 1));
-        } catch (InvalidWalFileNameException notWal) {
-            return null;
-        }
-    }
-
-    private static void deleteWal(Storage storage, List<String> batch, long[] deleted, long total,
+    private static void deleteWal(WalArchive archive, List<WalFileName> batch, long[] deleted, long total,
                                   java.util.function.Consumer<String> progress) {
         if (batch.isEmpty()) {
             return;
         }
         try {
-            storage.deleteAll(List.copyOf(batch));
+            archive.deleteAll(List.copyOf(batch));
         } catch (IOException e) {
             throw new Tunnel(e);
         }

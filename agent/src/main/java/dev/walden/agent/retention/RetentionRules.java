@@ -108,6 +108,24 @@ public final class RetentionRules {
                 anchor.map(BackupSummary::id));
     }
 
+    /**
+     * Where point-in-time recovery can start from: the backup whose end opens the recovery window. Under a retention
+     * policy it is the window's anchor as expiry keeps it; without one, nothing expires, so it is the oldest backup.
+     * Status, verify, the metrics and expiry all take the window from here.
+     *
+     * @param complete the complete backups, oldest first
+     */
+    public static Optional<BackupSummary> windowAnchor(RetentionPolicy policy, Instant now, List<BackupSummary> complete) {
+        if (complete.isEmpty()) {
+            return Optional.empty();
+        }
+        if (!policy.enabled()) {
+            return Optional.of(complete.get(0));
+        }
+        String id = plan(policy, now, complete, List.of(), List.of()).windowAnchor().orElseThrow();
+        return complete.stream().filter(b -> b.id().equals(id)).findFirst();
+    }
+
     private static <T> void periods(List<T> newestFirst, int count, String tier, Function<T, String> period,
                                     Function<T, Set<String>> reasons) {
         Set<String> seen = new LinkedHashSet<>();

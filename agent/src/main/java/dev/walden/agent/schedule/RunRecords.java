@@ -1,10 +1,10 @@
 package dev.walden.agent.schedule;
 
+import dev.walden.agent.records.RecordLog;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.walden.agent.pipeline.BackupObjects;
-import dev.walden.agent.pipeline.CorruptObjectException;
 import dev.walden.agent.pipeline.ObjectKind;
 import dev.walden.agent.repository.Repository;
 import dev.walden.agent.repository.RepositoryFormatException;
@@ -13,7 +13,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
-import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
 
@@ -34,48 +33,28 @@ public final class RunRecords {
         this.objects = objects;
     }
 
-    private Optional<String> prefix(String job) throws IOException, RepositoryFormatException {
+    private Optional<RecordLog> log(String job) throws IOException, RepositoryFormatException {
         OptionalLong system = repository.systemIdentifier();
-        return system.isEmpty() ? Optional.empty() : Optional.of(Long.toUnsignedString(system.getAsLong()) + "/runs/" + job + "/");
+        return system.isEmpty() ? Optional.empty()
+                : Optional.of(new RecordLog(objects, system.getAsLong(), "runs/" + job, ObjectKind.RUN_RECORD, 1 << 20));
     }
 
     /** Stores a run; returns false when the repository has no cluster yet. */
     public boolean store(RunRecord run) throws IOException, RepositoryFormatException {
-        Optional<String> prefix = prefix(run.job());
-        if (prefix.isEmpty()) {
+        Optional<RecordLog> log = log(run.job());
+        if (log.isEmpty()) {
             return false;
         }
-        List<String> existing = objects.storage().list(prefix.get());
-        String stamp = KEY_TIME.format(run.scheduled());
-        String key = prefix.get() + stamp;
-        for (int n = 1; existing.contains(key); n++) {
-            key = prefix.get() + stamp + "-" + n;
-        }
-        String name = key.substring(key.indexOf('/') + 1);
-        objects.writeBytes(key, name, ObjectKind.RUN_RECORD, encode(run));
-        List<String> all = objects.storage().list(prefix.get());
-        for (int i = 0; i < all.size() - KEPT; i++) {
-            objects.storage().delete(all.get(i));
-        }
+        log.get().add(KEY_TIME.format(run.scheduled()), encode(run));
+        log.get().keepNewest(KEPT);
         return true;
     }
 
     /** The newest recorded run of a job. */
     public Optional<RunRecord> last(String job) throws IOException, RepositoryFormatException {
-        Optional<String> prefix = prefix(job);
-        if (prefix.isEmpty()) {
-            return Optional.empty();
-        }
-        List<String> all = objects.storage().list(prefix.get());
-        for (int i = all.size() - 1; i >= 0; i--) {
-            String key = all.get(i);
-            try {
-                return Optional.of(decode(objects.readBytes(key, key.substring(key.indexOf('/') + 1), ObjectKind.RUN_RECORD, 1 << 20)));
-            } catch (dev.walden.agent.storage.ObjectNotFoundException | CorruptObjectException | IllegalArgumentException e) {
-                // gone meanwhile, or damaged: the record before it still says when the job last ran
-            }
-        }
-        return Optional.empty();
+        Optional<RecordLog> log = log(job);
+        // A record gone meanwhile, or damaged, is passed over: the one before still says when the job last ran.
+        return log.isEmpty() ? Optional.empty() : log.get().newest(RunRecords::decode);
     }
 
     static byte[] encode(RunRecord run) {

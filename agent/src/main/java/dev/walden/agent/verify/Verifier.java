@@ -14,15 +14,14 @@ import dev.walden.agent.pipeline.CorruptObjectException;
 import dev.walden.agent.pipeline.FetchPipeline;
 import dev.walden.agent.pipeline.ObjectKind;
 import dev.walden.agent.repository.RepositoryFormatException;
+import dev.walden.agent.repository.WalArchive;
 import dev.walden.agent.retention.RetentionPolicy;
 import dev.walden.agent.retention.RetentionRules;
 import dev.walden.agent.storage.ObjectNotFoundException;
 import dev.walden.agent.storage.Storage;
-import dev.walden.agent.wal.InvalidWalFileNameException;
 import dev.walden.agent.wal.SegmentSet;
 import dev.walden.agent.wal.TimelineHistory;
 import dev.walden.agent.wal.WalFileKind;
-import dev.walden.agent.wal.WalFileName;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -85,7 +84,7 @@ public final class Verifier {
         Optional<String> error = Optional.empty();
         Optional<String> system = Optional.empty();
         try {
-            repository = backups.objects().storage().describe();
+            repository = backups.objects().describe();
             Optional<BackupCatalog> catalog = backups.catalog();
             if (catalog.isPresent()) {
                 system = Optional.of(Long.toUnsignedString(catalog.get().systemIdentifier()));
@@ -122,17 +121,6 @@ public final class Verifier {
         }
     }
 
-    /** The archived WAL file a listed object is, or null for anything else in the WAL prefix. */
-    private static WalObject walObject(long system, Storage.StoredObject object) {
-        String name = object.key().substring(object.key().lastIndexOf('/') + 1);
-        try {
-            return new WalObject(WalFileName.parse(name), system, object.size(),
-                    object.storedAt().map(Instant::getEpochSecond).orElse(Long.MIN_VALUE));
-        } catch (InvalidWalFileNameException notWal) {
-            return null;  // not ours to judge
-        }
-    }
-
     /** The state of one verify run. */
     private final class Run {
         final boolean quick;
@@ -148,6 +136,8 @@ public final class Verifier {
         int backupCount;
         int walCount;
         int timelineCount;
+        /** The archive being checked, set when the check begins. */
+        WalArchive archive;
 
         Run(boolean quick, boolean all, Consumer<String> progress, BooleanSupplier cancelled) {
             this.quick = quick;
@@ -199,8 +189,7 @@ public final class Verifier {
                     readSince = Optional.empty();  // read everything: no earlier pass can be vouched for
                 }
             }
-            Storage storage = catalog.objects().storage();
-            String systemPrefix = Long.toUnsignedString(system) + "/";
+            archive = catalog.wal();
             BackupCatalog.Listing listing;
             try {
                 listing = catalog.list();
@@ -221,13 +210,9 @@ public final class Verifier {
             // leaves a bit per segment (SegmentSet) and the few history files; in full mode a second pass reads the
             // objects, a batch at a time, so nothing held grows with the archive.
             Map<Long, SegmentSet> segments = new TreeMap<>();
-            List<WalObject> historyFiles = new ArrayList<>();
+            List<WalArchive.ArchivedWal> historyFiles = new ArrayList<>();
             int[] toRead = {0};
-            storage.forEachObject(systemPrefix + "wal/", object -> {
-                WalObject w = walObject(system, object);
-                if (w == null) {
-                    return;
-                }
+            archive.forEach(w -> {
                 walCount++;
                 if (w.name().kind() == WalFileKind.TIMELINE_HISTORY) {
                     historyFiles.add(w);
@@ -236,8 +221,8 @@ public final class Verifier {
                 }
                 if (quick) {
                     objects.incrementAndGet();
-                    if (w.size() < 16) {
-                        problem("object-size", w.key(), List.of(), w.name().name() + " is " + w.size() + " bytes: truncated");
+                    if (w.storedBytes() < 16) {
+                        problem("object-size", archive.key(w.name()), List.of(), w.name().name() + " is " + w.storedBytes() + " bytes: truncated");
                     }
                 } else if (w.name().kind() != WalFileKind.TIMELINE_HISTORY) {
                     if (readBefore(w.storedAt())) {
@@ -287,7 +272,7 @@ public final class Verifier {
             backupWal(complete, segments, segmentSize);
             continuity(complete, segments, segmentSize, history);
             if (toRead[0] > 0) {
-                readWal(storage, system, systemPrefix + "wal/", segmentSize, toRead[0]);
+                readWal(system, segmentSize, toRead[0]);
             }
             backups(catalog, complete);
             dumps(new dev.walden.agent.logical.DumpCatalog(catalog.objects(), system));
@@ -303,9 +288,7 @@ public final class Verifier {
                 return;
             }
             Map<String, Storage.StoredObject> stored = new HashMap<>();
-            for (Storage.StoredObject o : dumps.objects().storage().listObjects(dumps.dataPrefix())) {
-                stored.put(o.key(), o);
-            }
+            dumps.forEachDataObject(o -> stored.put(o.key(), o));
             List<dev.walden.agent.logical.DumpRecord> toRead = new ArrayList<>();
             for (dev.walden.agent.logical.DumpRecord d : complete) {
                 String key = dumps.dataKeyOf(d.id());
@@ -344,26 +327,26 @@ public final class Verifier {
             }, () -> "verify: dumps");
         }
 
-        Map<Long, TimelineHistory> histories(List<WalObject> wal) {
+        Map<Long, TimelineHistory> histories(List<WalArchive.ArchivedWal> wal) {
             Map<Long, TimelineHistory> histories = new TreeMap<>();
-            for (WalObject w : wal) {
+            for (WalArchive.ArchivedWal w : wal) {
                 if (w.name().kind() != WalFileKind.TIMELINE_HISTORY) {
                     continue;
                 }
                 try {
                     Optional<byte[]> bytes = fetch.readSmall(w.name());
                     objects.incrementAndGet();
-                    bytesRead.addAndGet(w.size());
+                    bytesRead.addAndGet(w.storedBytes());
                     if (bytes.isPresent()) {
                         histories.put(w.name().timeline(), TimelineHistory.parse(w.name().timeline(),
                                 new String(bytes.get(), StandardCharsets.UTF_8)));
                     }
                 } catch (CorruptObjectException e) {
-                    problem("object-damaged", w.key(), List.of(), w.name().name() + " is damaged: " + e.getMessage());
+                    problem("object-damaged", archive.key(w.name()), List.of(), w.name().name() + " is damaged: " + e.getMessage());
                 } catch (IllegalArgumentException e) {
-                    problem("timeline-history", w.key(), List.of(), w.name().name() + " cannot be parsed: " + e.getMessage());
+                    problem("timeline-history", archive.key(w.name()), List.of(), w.name().name() + " cannot be parsed: " + e.getMessage());
                 } catch (IOException | RepositoryFormatException e) {
-                    problem("timeline-history", w.key(), List.of(), w.name().name() + " cannot be read: " + e.getMessage());
+                    problem("timeline-history", archive.key(w.name()), List.of(), w.name().name() + " cannot be read: " + e.getMessage());
                 }
             }
             for (TimelineHistory h : histories.values()) {
@@ -429,12 +412,7 @@ public final class Verifier {
             if (complete.isEmpty()) {
                 return;
             }
-            BackupSummary anchor = complete.get(0);
-            if (policy.enabled()) {
-                String id = RetentionRules.plan(policy, clock.instant(), complete, List.of(), List.of())
-                        .windowAnchor().orElse(anchor.id());
-                anchor = complete.stream().filter(b -> b.id().equals(id)).findFirst().orElse(anchor);
-            }
+            BackupSummary anchor = RetentionRules.windowAnchor(policy, clock.instant(), complete).orElseThrow();
             Instant anchorStopped = anchor.stopped();
             List<BackupSummary> window = complete.stream().filter(b -> !b.stopped().isBefore(anchorStopped)).toList();
             for (var entry : segments.entrySet()) {
@@ -497,13 +475,12 @@ public final class Verifier {
         static final int WAL_READ_BATCH = 512;
 
         /** Full mode: reads every WAL segment (not history) that no earlier verify read, as a second listing streams. */
-        void readWal(Storage storage, long system, String prefix, long segmentSize, int total) throws IOException, Cancelled {
+        void readWal(long system, long segmentSize, int total) throws IOException, Cancelled {
             AtomicInteger done = new AtomicInteger();
-            List<WalObject> batch = new ArrayList<>(WAL_READ_BATCH);
+            List<WalArchive.ArchivedWal> batch = new ArrayList<>(WAL_READ_BATCH);
             try {
-                storage.forEachObject(prefix, object -> {
-                    WalObject w = walObject(system, object);
-                    if (w == null || w.name().kind() == WalFileKind.TIMELINE_HISTORY || readBefore(w.storedAt())) {
+                archive.forEach(w -> {
+                    if (w.name().kind() == WalFileKind.TIMELINE_HISTORY || readBefore(w.storedAt())) {
                         return;
                     }
                     batch.add(w);
@@ -520,23 +497,23 @@ public final class Verifier {
             }
         }
 
-        private void readWalBatch(long system, List<WalObject> batch, long segmentSize, AtomicInteger done, int total) {
+        private void readWalBatch(long system, List<WalArchive.ArchivedWal> batch, long segmentSize, AtomicInteger done, int total) {
             try {
                 parallel("walden-verify-wal", List.copyOf(batch), w -> {
                     try {
                         long length = fetch.verify(system, w.name());
                         if (w.name().kind() == WalFileKind.SEGMENT && length != segmentSize) {
-                            problem("object-size", w.key(), List.of(), w.name().name() + " holds " + length + " bytes, not a "
+                            problem("object-size", archive.key(w.name()), List.of(), w.name().name() + " holds " + length + " bytes, not a "
                                     + segmentSize + "-byte segment");
                         }
                     } catch (CorruptObjectException e) {
-                        problem("object-damaged", w.key(), List.of(), w.name().name() + " is damaged: " + e.getMessage()
+                        problem("object-damaged", archive.key(w.name()), List.of(), w.name().name() + " is damaged: " + e.getMessage()
                                 + ". HINT: if the server still has it in pg_wal, remove the object and archive it again");
                     } catch (ObjectNotFoundException expiredMeanwhile) {
                         return;
                     }
                     objects.incrementAndGet();
-                    bytesRead.addAndGet(w.size());
+                    bytesRead.addAndGet(w.storedBytes());
                     done.incrementAndGet();
                 }, () -> "verify: WAL " + done.get() + " of " + total + " files read");
             } catch (IOException | Cancelled e) {
@@ -574,7 +551,7 @@ public final class Verifier {
                     // Those whose restore needs this backup's objects: itself and the incrementals built on it.
                     List<String> affected = complete.stream().filter(o -> o.references().contains(b.id())).map(BackupSummary::id).toList();
                     Map<String, Storage.StoredObject> stored = new HashMap<>();
-                    catalog.objects().storage().forEachObject(prefix + b.id() + "/", o -> stored.put(o.key(), o));
+                    catalog.forEachObjectOf(b.id(), o -> stored.put(o.key(), o));
                     BackupCatalog.LocalManifest local = null;
                     try {
                         local = catalog.fetchManifest(b.id());
@@ -781,17 +758,6 @@ public final class Verifier {
             } catch (Exception e) {
                 throw new IOException(e.getMessage(), e);
             }
-        }
-    }
-
-    /** An archived WAL file as listed: a verify holds one per history file and one per file of a batch being read. */
-    private record WalObject(WalFileName name, long system, long size, long storedAtSecond) {
-        String key() {
-            return dev.walden.agent.repository.Repository.objectKey(system, name);
-        }
-
-        Optional<Instant> storedAt() {
-            return storedAtSecond == Long.MIN_VALUE ? Optional.empty() : Optional.of(Instant.ofEpochSecond(storedAtSecond));
         }
     }
 }

@@ -1,5 +1,6 @@
 package dev.walden.agent.verify;
 
+import dev.walden.agent.records.RecordLog;
 import dev.walden.agent.pipeline.BackupObjects;
 import dev.walden.agent.pipeline.CorruptObjectException;
 import dev.walden.agent.pipeline.ObjectKind;
@@ -18,31 +19,16 @@ import java.util.Optional;
 public final class VerifyResults {
     static final int KEPT = 30;
     private static final DateTimeFormatter KEY_TIME = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC);
-    private final BackupObjects objects;
-    private final long systemIdentifier;
+    private final RecordLog log;
 
     public VerifyResults(BackupObjects objects, long systemIdentifier) {
-        this.objects = objects;
-        this.systemIdentifier = systemIdentifier;
-    }
-
-    private String prefix() {
-        return Long.toUnsignedString(systemIdentifier) + "/verify/";
+        this.log = new RecordLog(objects, systemIdentifier, "verify", ObjectKind.VERIFY_REPORT, 64L << 20);
     }
 
     /** Stores a report, then removes the oldest beyond the newest {@link #KEPT}. */
     public void store(VerifyReport report) throws IOException {
-        String stamp = KEY_TIME.format(report.finished());
-        List<String> existing = objects.storage().list(prefix());
-        String name = "verify/" + stamp;
-        for (int n = 1; existing.contains(prefix() + name.substring("verify/".length())); n++) {
-            name = "verify/" + stamp + "-" + n;
-        }
-        objects.writeBytes(Long.toUnsignedString(systemIdentifier) + "/" + name, name, ObjectKind.VERIFY_REPORT, VerifyJson.encode(report));
-        List<String> all = objects.storage().list(prefix());
-        for (int i = 0; i < all.size() - KEPT; i++) {
-            objects.storage().delete(all.get(i));
-        }
+        log.add(KEY_TIME.format(report.finished()), VerifyJson.encode(report));
+        log.keepNewest(KEPT);
     }
 
     /**
@@ -54,7 +40,7 @@ public final class VerifyResults {
             throws IOException, CorruptObjectException, VerifyJson.FormatException {
         Optional<Instant> lastWhole = Optional.empty();
         Optional<Instant> lastAll = Optional.empty();
-        List<String> all = objects.storage().list(prefix());
+        List<String> all = log.stamps();
         for (int i = all.size() - 1; i >= 0 && lastAll.isEmpty(); i--) {
             VerifyReport report = read(all.get(i));
             if (report.quick() || report.exitCode() != 0) {
@@ -78,19 +64,13 @@ public final class VerifyResults {
     /** How far a store's clock may run behind the agent's before an object could be taken for one already read. */
     static final java.time.Duration STORE_CLOCK_MARGIN = java.time.Duration.ofHours(1);
 
-    private VerifyReport read(String key) throws IOException, CorruptObjectException, VerifyJson.FormatException {
-        String name = key.substring(Long.toUnsignedString(systemIdentifier).length() + 1);
-        return VerifyJson.decode(objects.readBytes(key, name, ObjectKind.VERIFY_REPORT, 64L << 20));
+    private VerifyReport read(String stamp) throws IOException, CorruptObjectException, VerifyJson.FormatException {
+        return VerifyJson.decode(log.read(stamp));
     }
 
     /** The newest stored report, if any. */
     public Optional<VerifyReport> last() throws IOException, CorruptObjectException, VerifyJson.FormatException {
-        List<String> all = objects.storage().list(prefix());
-        if (all.isEmpty()) {
-            return Optional.empty();
-        }
-        String key = all.get(all.size() - 1);
-        String name = key.substring(Long.toUnsignedString(systemIdentifier).length() + 1);
-        return Optional.of(VerifyJson.decode(objects.readBytes(key, name, ObjectKind.VERIFY_REPORT, 64L << 20)));
+        List<String> all = log.stamps();
+        return all.isEmpty() ? Optional.empty() : Optional.of(read(all.get(all.size() - 1)));
     }
 }

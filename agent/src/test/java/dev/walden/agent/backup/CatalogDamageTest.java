@@ -114,7 +114,7 @@ class CatalogDamageTest {
         for (BackupSummary b : listing.complete()) {
             for (String needed : b.references()) {
                 assertTrue(listing.find(needed).isPresent(), when + ": " + b.id() + " listed although " + needed + " is not");
-                assertTrue(catalog.objects().storage().exists(catalog.dataKey(needed, 0)), when + ": " + b.id() + " listed but "
+                assertTrue(catalog.objects().exists(catalog.dataKey(needed, 0)), when + ": " + b.id() + " listed but "
                         + needed + "'s data is gone");
             }
         }
