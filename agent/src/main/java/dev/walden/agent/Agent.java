@@ -145,7 +145,9 @@ public final class Agent implements AutoCloseable {
         ThreadPoolExecutor commands = null;
         List<AutoCloseable> closeFirst = new ArrayList<>();
         try {
-            Repository repository = new Repository(storage);
+            // WAL and everything else share the repository's rate limits, WAL first: each sees the store in its lane.
+            dev.walden.agent.storage.RateLimits.Shared limits = config.rateLimits().share();
+            Repository repository = new Repository(limits.view(storage, dev.walden.agent.storage.RateLimit.Lane.WAL));
             repository.checkEncryption(encryption.repositoryMode());
             PushPipeline pushPipeline = new PushPipeline(repository, new ZstdCompressor(config.compressLevel()), encryption, keyring);
             FetchPipeline fetchPipeline = new FetchPipeline(repository, keyring);
@@ -157,7 +159,8 @@ public final class Agent implements AutoCloseable {
                 prefetch = new RestorePrefetch(fetchPipeline, config.spoolPath(), config.prefetch(), config.prefetchThreads(),
                         (long) config.spoolMib() << 20);
             }
-            BackupObjects backupObjects = new BackupObjects(storage, new ZstdCompressor(config.backup().compressLevel()), encryption, keyring,
+            BackupObjects backupObjects = new BackupObjects(limits.view(storage, dev.walden.agent.storage.RateLimit.Lane.BULK),
+                    new ZstdCompressor(config.backup().compressLevel()), encryption, keyring,
                     config.spoolPath());
             if (!keyring.isEmpty()) {
                 KeyringCheck.check(backupObjects, keyring);

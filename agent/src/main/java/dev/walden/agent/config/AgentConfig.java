@@ -49,6 +49,7 @@ public record AgentConfig(
         Optional<java.net.InetSocketAddress> metricsListen,
         NotifySettings notifications,
         List<String> dumpExclude,
+        dev.walden.agent.storage.RateLimits rateLimits,
         Optional<Path> configFile) {
 
     /** Restore drills: where, with which checks, for how long, and how long their reports are kept. */
@@ -176,6 +177,8 @@ public record AgentConfig(
                 new NotifySettings(get(values, AgentOptions.NOTIFY_COMMAND),
                         java.time.Duration.ofMinutes(get(values, AgentOptions.NOTIFY_ARCHIVE_FAILING_MINUTES))),
                 get(values, AgentOptions.DUMP_EXCLUDE),
+                new dev.walden.agent.storage.RateLimits((long) get(values, AgentOptions.UPLOAD_RATE_LIMIT_MIB) << 20,
+                        (long) get(values, AgentOptions.DOWNLOAD_RATE_LIMIT_MIB) << 20),
                 Optional.ofNullable(file).map(f -> f.toAbsolutePath().normalize()));
     }
 

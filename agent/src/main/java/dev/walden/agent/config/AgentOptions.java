@@ -63,6 +63,12 @@ public final class AgentOptions {
     public static final Option<Integer> S3_PART_SIZE_MIB = Option.integer("s3-part-size-mib", 8, 5, 512,
             "Objects larger than this are uploaded in parts of this size (multipart upload); each upload holds at most one part in memory.");
 
+    public static final Option<Integer> UPLOAD_RATE_LIMIT_MIB = Option.integer("upload-rate-limit-mib", 0, 0, 1_000_000,
+            "Most MiB per second written to the repository, shared by WAL, backups, dumps and reports; 0: no limit. WAL goes first: while a push waits for its turn, backups and dumps wait behind it, so a limited backup never holds up archiving. Set it below the link's capacity to leave room for the database's own traffic.");
+
+    public static final Option<Integer> DOWNLOAD_RATE_LIMIT_MIB = Option.integer("download-rate-limit-mib", 0, 0, 1_000_000,
+            "Most MiB per second read from the repository, shared by fetches for restore_command, restores, verify and drills; 0: no limit. WAL fetches go first, as for uploads.");
+
     public static final Option<Integer> PUSH_AHEAD = Option.integer("push-ahead", 16, 0, 64,
             "When PostgreSQL pushes segment N, also upload the segments whose .ready files follow N, in parallel, up to this many queued and at most twice this many not yet archived by PostgreSQL, so that their own pushes only have to check them. 0 turns look-ahead off.");
 
@@ -207,7 +213,7 @@ public final class AgentOptions {
     public static final List<Option<?>> ALL = List.of(
             SOCKET_PATH, SOCKET_MODE, ALLOWED_USERS, OPERATOR_USERS, REPO_TYPE, REPO_PATH,
             S3_BUCKET, S3_PREFIX, S3_REGION, S3_ENDPOINT, S3_PATH_STYLE, S3_ACCESS_KEY, S3_SECRET_KEY, S3_SECRET_KEY_FILE,
-            S3_TLS_VERIFY, S3_MAX_ATTEMPTS, S3_TIMEOUT, S3_PART_SIZE_MIB,
+            S3_TLS_VERIFY, S3_MAX_ATTEMPTS, S3_TIMEOUT, S3_PART_SIZE_MIB, UPLOAD_RATE_LIMIT_MIB, DOWNLOAD_RATE_LIMIT_MIB,
             COMPRESS_LEVEL, WORKER_THREADS, MAX_QUEUED_REQUESTS, COMMAND_STALL_TIMEOUT, VERIFY_ALL_DAYS,
             PUSH_AHEAD, PUSH_AHEAD_THREADS, MARK_READY_DONE, PREFETCH, PREFETCH_THREADS, SPOOL_MIB, SPOOL_PATH,
             ENCRYPTION, KEYRING_PATH, KEYRING_PASSPHRASE_FILE,
