@@ -151,6 +151,8 @@ public final class Agent implements AutoCloseable {
             repository.checkEncryption(encryption.repositoryMode());
             PushPipeline pushPipeline = new PushPipeline(repository, new ZstdCompressor(config.compressLevel()), encryption, keyring);
             FetchPipeline fetchPipeline = new FetchPipeline(repository, keyring);
+            dev.walden.agent.spill.WalSpill spill = openSpill(config, pushPipeline, encryption, keyring);
+            closeFirst.add(spill);
             if (config.pushAhead() > 0) {
                 pushAhead = new PushAhead(pushPipeline, config.pushAhead(), config.pushAheadThreads(), config.markReadyDone(),
                         config.socketPath().resolveSibling(PUSHED_AHEAD_DIRECTORY));
@@ -179,6 +181,7 @@ public final class Agent implements AutoCloseable {
                 }
                 return next;
             });
+            metrics.spilledFiles(spill::waiting);
             Notifier notifier = new Notifier(config.notifications().command(), clock, hostName());
             closeFirst.add(notifier);
             Expiry expiry = new Expiry(backups, config.retention(), clock);
@@ -207,7 +210,7 @@ public final class Agent implements AutoCloseable {
             schedulerRef.set(scheduler);
             closeFirst.add(scheduler);
             RequestRouter router = new RequestRouter(
-                    new PushCommand(pushPipeline, pushAhead, metrics), new FetchCommand(fetchPipeline, prefetch, metrics),
+                    new PushCommand(pushPipeline, pushAhead, metrics, spill), new FetchCommand(fetchPipeline, prefetch, metrics, spill),
                     new BackupCommand(backups, expiry, zone, clock, metrics),
                     new RestoreCommand(backups, config.backup().threads(), config.socketPath(),
                             ownedPaths(config).plus(new OwnedPaths.Owned(config.drill().path(), "drill path")), zone, clock),
@@ -221,7 +224,7 @@ public final class Agent implements AutoCloseable {
                     }),
                     new DrillCommand(drill, zone),
                     new StatusCommand(VERSION, startedAt, backups, repository, metrics, readyBacklog, scheduler, runRecords,
-                            config.retention(), zone, clock, dumps),
+                            config.retention(), zone, clock, dumps, spill),
                     new DumpCommand(dumps, ownedPaths(config).plus(new OwnedPaths.Owned(config.drill().path(), "drill path"))
                             .plus(config.postgres().dataDirectory().map(p -> new OwnedPaths.Owned(p, "live cluster's data directory (pg-data)"))
                                     .stream().toArray(OwnedPaths.Owned[]::new)), zone, clock), VERSION);
@@ -295,6 +298,9 @@ public final class Agent implements AutoCloseable {
             owned.add(new OwnedPaths.Owned(config.repoPath(), "repository"));
         }
         owned.add(new OwnedPaths.Owned(config.spoolPath(), "spool"));
+        if (config.spill().enabled()) {
+            owned.add(new OwnedPaths.Owned(config.spill().path(), "spill directory"));
+        }
         owned.add(new OwnedPaths.Owned(config.socketPath(), "socket"));
         owned.add(new OwnedPaths.Owned(config.socketPath().resolveSibling(PUSHED_AHEAD_DIRECTORY), "pushed-ahead directory"));
         config.keyringPath().ifPresent(p -> owned.add(new OwnedPaths.Owned(p, "keyring")));
@@ -307,10 +313,41 @@ public final class Agent implements AutoCloseable {
      * What killed runs left: temporary files of unfinished puts in a local repository (a killed backup or dump), and
      * dump restore spool files. On a thread of its own, as walking a large repository takes a while.
      */
+    /**
+     * pg-wal-guard = spill: a second repository of the same layout on spill-path, written and read through the same
+     * pipelines, forwarding into the agent's repository through {@code repositoryPush}.
+     */
+    private static dev.walden.agent.spill.WalSpill openSpill(AgentConfig config, PushPipeline repositoryPush, ObjectEncryption encryption,
+                                                            Keyring keyring) throws IOException, RepositoryFormatException {
+        if (!config.spill().enabled()) {
+            return dev.walden.agent.spill.WalSpill.OFF;
+        }
+        Path path = config.spill().path();
+        if (config.repoType().equals("local") && (path.startsWith(config.repoPath()) || config.repoPath().startsWith(path))) {
+            throw new RepositoryFormatException("spill-path " + path + " overlaps repo-path " + config.repoPath()
+                    + ". HINT: put spill-path on another volume than the repository and pg_wal");
+        }
+        Repository spillRepository = new Repository(new LocalDirectoryStorage(path));
+        spillRepository.checkEncryption(encryption.repositoryMode());
+        if (config.repoType().equals("local")) {
+            try {
+                if (Files.getFileStore(path).equals(Files.getFileStore(config.repoPath()))) {
+                    LOG.warning("spill-path " + path + " is on the same file system as repo-path " + config.repoPath()
+                            + ": when that one fails, so does the spill. HINT: put spill-path on another volume");
+                }
+            } catch (IOException e) {
+                // the repository is not there yet, or cannot be read: its own checks say so
+            }
+        }
+        return new dev.walden.agent.spill.WalSpill(config.spill(), spillRepository,
+                new PushPipeline(spillRepository, new ZstdCompressor(config.compressLevel()), encryption, keyring),
+                new FetchPipeline(spillRepository, keyring), repositoryPush, config.spoolPath());
+    }
+
     /** @param storage the driver itself, not the agent's door to it: only the local driver has temporary files */
     private static void removeLeftoversInBackground(AgentConfig config, Storage storage) {
         Thread.ofPlatform().name("walden-leftovers").daemon().start(() -> {
-            try (var spooled = Files.newDirectoryStream(config.spoolPath(), "{dump-*.restore,.dump-*.walden-*," + dev.walden.agent.backup.ScratchFile.GLOB + "}")) {
+            try (var spooled = Files.newDirectoryStream(config.spoolPath(), "{dump-*.restore,.dump-*.walden-*,.spill-*.walden-tmp," + dev.walden.agent.backup.ScratchFile.GLOB + "}")) {
                 for (Path file : spooled) {
                     Files.deleteIfExists(file);
                     LOG.info("removed " + file + ", left by an interrupted dump restore or backup");

@@ -21,11 +21,19 @@ public final class FetchCommand {
     private final FetchPipeline pipeline;
     private final RestorePrefetch prefetch;
     private final dev.walden.agent.metrics.WaldenMetrics metrics;
+    private final dev.walden.agent.spill.WalSpill spill;
 
     public FetchCommand(FetchPipeline pipeline, RestorePrefetch prefetch, dev.walden.agent.metrics.WaldenMetrics metrics) {
+        this(pipeline, prefetch, metrics, dev.walden.agent.spill.WalSpill.OFF);
+    }
+
+    /** @param spill files acknowledged into spill-path and not yet forwarded are served from there */
+    public FetchCommand(FetchPipeline pipeline, RestorePrefetch prefetch, dev.walden.agent.metrics.WaldenMetrics metrics,
+                        dev.walden.agent.spill.WalSpill spill) {
         this.pipeline = pipeline;
         this.prefetch = prefetch;
         this.metrics = metrics;
+        this.spill = spill;
     }
 
     public Reply execute(Request.Fetch request) {
@@ -49,7 +57,18 @@ public final class FetchCommand {
                 LOG.info(message);
                 return Reply.ok(message);
             }
-            FetchPipeline.Outcome outcome = pipeline.fetch(name, destination);
+            FetchPipeline.Outcome outcome;
+            try {
+                outcome = pipeline.fetch(name, destination);
+            } catch (IOException repositoryFailed) {
+                outcome = spill.fetch(name, destination);
+                if (!outcome.found()) {
+                    throw repositoryFailed;
+                }
+            }
+            if (!outcome.found()) {
+                outcome = spill.fetch(name, destination);
+            }
             if (!outcome.found()) {
                 // Recovery asks for files past the end of the archive as a matter of course: not a warning.
                 String message = name.name() + " is not in the archive";

@@ -54,13 +54,15 @@ public final class StatusCommand {
     private final RunRecords runs;
     private final RetentionPolicy policy;
     private final dev.walden.agent.logical.Dumps dumps;
+    private final dev.walden.agent.spill.WalSpill spill;
     private final ZoneId zone;
     private final Clock clock;
 
     public StatusCommand(String version, Instant startedAt, BaseBackups backups, Repository repository, WaldenMetrics metrics,
                          Supplier<Double> readyBacklog, Scheduler scheduler, RunRecords runs, RetentionPolicy policy, ZoneId zone,
-                         Clock clock, dev.walden.agent.logical.Dumps dumps) {
+                         Clock clock, dev.walden.agent.logical.Dumps dumps, dev.walden.agent.spill.WalSpill spill) {
         this.dumps = dumps;
+        this.spill = spill;
         this.version = version;
         this.startedAt = startedAt;
         this.backups = backups;
@@ -148,6 +150,20 @@ public final class StatusCommand {
         }
         if (!Double.isNaN(backlog) && backlog > BACKLOG_FILES) {
             warnings.add((long) backlog + " WAL files wait to be archived (.ready in pg_wal/archive_status)");
+        }
+        if (spill.enabled()) {
+            dev.walden.agent.spill.WalSpill.State spilled = spill.state();
+            arch.putObject("spilled").put("files", spilled.files()).put("oldest", spilled.oldest().orElse(null))
+                    .put("not_forwardable", spilled.conflicts());
+            if (spilled.conflicts() > 0) {
+                critical.add(spilled.conflicts() + " spilled WAL files cannot be forwarded: the repository holds different files"
+                        + " under their names (the agent's log names them). HINT: compare the two copies and remove the wrong one");
+            }
+            if (spilled.files() > spilled.conflicts()) {
+                warnings.add((spilled.files() - spilled.conflicts()) + " WAL files are in spill-path" + spilled.oldest().map(o -> ", from "
+                        + o).orElse("") + ", acknowledged while the repository failed and forwarded when it answers; until then"
+                        + " the repository lacks them, so a restore elsewhere cannot recover past them");
+            }
         }
 
         // Backups

@@ -90,6 +90,15 @@ public final class AgentOptions {
     public static final Option<Path> SPOOL_PATH = Option.path("spool-path", "/var/lib/walden/spool",
             "Directory for prefetched segments, and for the scratch files in which backups, restores and verifies stream a manifest's files (compressed, some 50 bytes a file while one runs); emptied at start. On the same file system as pg_wal, serving a segment is a rename.");
 
+    public static final Option<String> PG_WAL_GUARD = Option.choice("pg-wal-guard", "off", List.of("off", "spill"),
+            "What a push does when the repository fails and pg_wal's backlog of files waiting to be archived has reached pg-wal-max-mib. off: fail, as always, and PostgreSQL keeps the WAL (pg_wal grows until the repository returns). spill: store the file, compressed and encrypted like any archived file, in spill-path (on another volume) and acknowledge it; spilled files are forwarded to the repository in order when it answers, and fetch serves them meanwhile. A spill-path that fills fails the push, so nothing is ever acknowledged that is not durable.");
+
+    public static final Option<Integer> PG_WAL_MAX_MIB = Option.integer("pg-wal-max-mib", 8192, 16, 100_000_000,
+            "The backlog of WAL waiting to be archived (.ready files in pg_wal's archive_status, times the segment size) at which pg-wal-guard acts.");
+
+    public static final Option<Path> SPILL_PATH = Option.path("spill-path", "/var/lib/walden/spill",
+            "Where pg-wal-guard = spill stores WAL while the repository fails: a directory on a volume other than pg_wal's and the repository's. Never emptied by the agent except by forwarding.");
+
     public static final Option<Integer> COMPRESS_LEVEL = Option.integer("compress-level", 3, 1, 19,
             "zstd compression level for archived files. 3 is fast and compresses WAL well; higher levels cost CPU on every segment.");
 
@@ -216,6 +225,7 @@ public final class AgentOptions {
             S3_TLS_VERIFY, S3_MAX_ATTEMPTS, S3_TIMEOUT, S3_PART_SIZE_MIB, UPLOAD_RATE_LIMIT_MIB, DOWNLOAD_RATE_LIMIT_MIB,
             COMPRESS_LEVEL, WORKER_THREADS, MAX_QUEUED_REQUESTS, COMMAND_STALL_TIMEOUT, VERIFY_ALL_DAYS,
             PUSH_AHEAD, PUSH_AHEAD_THREADS, MARK_READY_DONE, PREFETCH, PREFETCH_THREADS, SPOOL_MIB, SPOOL_PATH,
+            PG_WAL_GUARD, PG_WAL_MAX_MIB, SPILL_PATH,
             ENCRYPTION, KEYRING_PATH, KEYRING_PASSPHRASE_FILE,
             PG_DATA, PG_HOST, PG_PORT, PG_USER, PG_DATABASE,
             BACKUP_THREADS, BACKUP_COMPRESS_LEVEL, BACKUP_BUNDLE_MIB, BACKUP_BUNDLE_FILE_KIB, BACKUP_ARCHIVE_TIMEOUT,

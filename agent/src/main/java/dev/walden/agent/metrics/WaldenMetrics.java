@@ -55,6 +55,7 @@ public final class WaldenMetrics {
         final AtomicLong repositoryUp = new AtomicLong(1);
         final Map<String, double[]> backups = new ConcurrentHashMap<>();  // type -> [last success, last failure, duration, size]
         final AtomicLong recoveryWindowStartMillis = new AtomicLong();
+        volatile java.util.function.IntSupplier spilledFiles = () -> 0;
         /** The WAL page magic of the newest untested PostgreSQL major seen since start; 0: none. */
         final java.util.concurrent.atomic.AtomicInteger newerMajorMagic = new java.util.concurrent.atomic.AtomicInteger();
         volatile double verifyLastRun = Double.NaN;
@@ -108,6 +109,8 @@ public final class WaldenMetrics {
                 s -> readyBacklog.get() * segmentSize);
         gauge("walden.archive.compression.ratio", "Bytes read from pg_wal per byte stored, since start",
                 s -> bytesStored.count() == 0 ? Double.NaN : bytesIn.count() / bytesStored.count());
+        gauge("walden.archive.spilled.files", "WAL files acknowledged into spill-path while the repository failed (pg-wal-guard = spill)"
+                + " and not yet forwarded to it", s -> s.spilledFiles.getAsInt());
         gauge("walden.repository.up", "1 when the repository answered the agent's last probe (every minute), else 0",
                 s -> s.repositoryUp.get());
         for (String type : List.of("full", "incr")) {
@@ -247,6 +250,11 @@ public final class WaldenMetrics {
 
     public void backupFailed(String type, Instant at) {
         state.backups.get(type)[1] = at.toEpochMilli() / 1000.0;
+    }
+
+    /** Where the spilled-files gauge reads from (pg-wal-guard = spill). */
+    public void spilledFiles(java.util.function.IntSupplier files) {
+        state.spilledFiles = files;
     }
 
     public void recoveryWindowStart(Instant from) {

@@ -1,0 +1,113 @@
+package dev.walden.agent.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.walden.agent.testing.ClientLauncher;
+import dev.walden.agent.testing.ClusterTest;
+import dev.walden.agent.testing.FaultyStorage;
+import dev.walden.agent.testing.PostgresCluster;
+import dev.walden.agent.testing.RunningAgent;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code pg-wal-guard = spill} on a real cluster: while the repository refuses every WAL write, pushes are
+ * acknowledged into spill-path once pg_wal's backlog reaches the limit, fetch serves them from there, status says so;
+ * when the repository returns they are forwarded, verify finds the archive whole, and a restore replays the rows
+ * written during the outage.
+ */
+class SpillIT extends ClusterTest {
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    @Test
+    void whileTheRepositoryFailsAFullPgWalSpillsAndEverySpilledFileReachesTheRepository() throws Exception {
+        Path spill = dir.resolve("spill");
+        AtomicReference<FaultyStorage> faulty = new AtomicReference<>();
+        try (PostgresCluster primary = PostgresCluster.initdb(workspace, "spill", 55830)) {
+            Map<String, String> options = primary.agentOptions("pg-wal-guard", "spill", "pg-wal-max-mib", "16",
+                    "spill-path", spill.toString());
+            try (RunningAgent agent = RunningAgent.start(dir.resolve("agent"), options, Clock.systemUTC(), s -> {
+                faulty.set(new FaultyStorage(s));
+                return faulty.get();
+            })) {
+                Path walden = ClientLauncher.write(dir.resolve("agent"), agent.socket());
+                Map<String, String> env = Map.of("WALDEN_CLIENT", walden.toString());
+                primary.appendConfig("archive_mode = on\narchive_command = '" + walden + " push %p %f'\n");
+                primary.start();
+                primary.sql("CREATE TABLE events (note text)");
+                primary.sql("INSERT INTO events VALUES ('before the outage')");
+                RunningAgent.ClientRun backup = agent.client(env, dir, "backup");
+                assertEquals(0, backup.exitCode(), backup.stderr());
+
+                // The repository refuses every WAL write from now on.
+                faulty.get().inject(new FaultyStorage.Fault(FaultyStorage.Operation.PUT, "/wal/", 1, FaultyStorage.Failure.UNAVAILABLE));
+                long archivedBefore = archived(primary);
+                for (int i = 0; i < 3; i++) {
+                    primary.sql("INSERT INTO events SELECT 'during the outage' FROM generate_series(1, 100)");
+                    primary.sql("SELECT pg_switch_wal()");
+                }
+                primary.await("three segments acknowledged into the spill", Duration.ofSeconds(60),
+                        () -> archived(primary) >= archivedBefore + 3);
+                assertTrue(spilledFiles(spill) >= 3, "the spill holds what was acknowledged: " + spilledFiles(spill));
+                JsonNode status = JSON.readTree(agent.client(env, dir, "status", "--json").stdout());
+                assertTrue(status.path("archiving").path("spilled").path("files").asInt() >= 3, status.toString());
+                assertTrue(status.toString().contains("spill-path"), status.toString());
+
+                // A spilled file is served from the spill while the repository lacks it.
+                String spilledName;
+                try (Stream<Path> files = Files.walk(spill)) {
+                    spilledName = files.map(p -> p.getFileName().toString()).filter(n -> n.length() == 24).sorted().findFirst().orElseThrow();
+                }
+                Path fetched = dir.resolve("fetched");
+                Files.createDirectories(fetched);
+                RunningAgent.ClientRun fetch = agent.client(env, dir, "fetch", spilledName, fetched.resolve(spilledName).toString());
+                assertEquals(0, fetch.exitCode(), fetch.stderr());
+                assertEquals(16L << 20, Files.size(fetched.resolve(spilledName)));
+
+                // The repository returns: everything spilled is forwarded, and archiving goes on there.
+                faulty.get().clear();
+                primary.await("the spill to be forwarded", Duration.ofSeconds(60), () -> spilledFiles(spill) == 0);
+                primary.sql("INSERT INTO events VALUES ('after the outage')");
+                long archivedAfter = archived(primary);
+                primary.sql("SELECT pg_switch_wal()");
+                primary.await("a segment archived after the outage", Duration.ofSeconds(60), () -> archived(primary) > archivedAfter);
+                assertEquals(0, spilledFiles(spill), "pushes go to the repository again once the spill is empty");
+
+                RunningAgent.ClientRun verify = agent.client(env, dir, "verify");
+                assertEquals(0, verify.exitCode(), verify.stdout() + verify.stderr());
+
+                RunningAgent.ClientRun restore = agent.client(env, dir, "restore", "--pgdata", workspace.resolve("restored").toString());
+                assertEquals(0, restore.exitCode(), restore.stderr());
+                try (PostgresCluster copy = PostgresCluster.restored(workspace.resolve("restored"), workspace, 55831)) {
+                    copy.start();
+                    copy.awaitPromoted(Duration.ofSeconds(120));
+                    assertEquals("300", copy.sql("SELECT count(*) FROM events WHERE note = 'during the outage'"));
+                    assertEquals("1", copy.sql("SELECT count(*) FROM events WHERE note = 'after the outage'"));
+                }
+            }
+        }
+    }
+
+    private static long archived(PostgresCluster primary) {
+        String count = primary.trySql("SELECT archived_count FROM pg_stat_archiver");
+        return count == null || count.isBlank() ? -1 : Long.parseLong(count.strip());
+    }
+
+    private static long spilledFiles(Path spill) {
+        try (Stream<Path> files = Files.walk(spill)) {
+            return files.filter(p -> p.toString().contains("/wal/") && Files.isRegularFile(p)
+                    && !p.getFileName().toString().startsWith(".")).count();
+        } catch (Exception e) {
+            return -1;
+        }
+    }
+}
