@@ -75,6 +75,12 @@ public final class WalSpill implements AutoCloseable {
      */
     public WalSpill(SpillSettings settings, Repository spill, PushPipeline spillPush, FetchPipeline spillFetch,
                     PushPipeline repositoryPush, Path scratch) {
+        this(settings, spill, spillPush, spillFetch, repositoryPush, scratch, true);
+    }
+
+    /** @param forward whether a forwarder thread runs (tests call {@link #forwardAll} themselves) */
+    WalSpill(SpillSettings settings, Repository spill, PushPipeline spillPush, FetchPipeline spillFetch,
+             PushPipeline repositoryPush, Path scratch, boolean forward) {
         this.settings = settings;
         this.spill = spill;
         this.spillPush = spillPush;
@@ -82,8 +88,7 @@ public final class WalSpill implements AutoCloseable {
         this.repositoryPush = repositoryPush;
         this.scratch = scratch;
         this.waiting.set(state().files());
-        this.forwarder = Thread.ofPlatform().name("walden-spill-forwarder").daemon().unstarted(this::forwardLoop);
-        this.forwarder.start();
+        this.forwarder = forward ? Thread.ofPlatform().name("walden-spill-forwarder").daemon().start(this::forwardLoop) : null;
     }
 
     public boolean enabled() {
