@@ -160,20 +160,40 @@ public final class LocalDirectoryStorage implements Storage {
         if (!Files.isDirectory(start)) {
             return;
         }
-        try (Stream<Path> paths = Files.walk(start)) {
-            for (Path path : (Iterable<Path>) paths::iterator) {
+        walk(start, prefix, visitor);
+    }
+
+    /**
+     * One directory at a time, by hand rather than with Files.walk: puts in progress rename their temporary files
+     * away and expiry removes emptied directories while a listing runs, and Files.walk fails the whole listing when
+     * an entry it met is gone before it reads its attributes. Here a vanished entry is simply not listed, and hidden
+     * names (temporary files, markers) are skipped before they are looked at.
+     */
+    private void walk(Path directory, String prefix, java.util.function.Consumer<StoredObject> visitor) throws IOException {
+        try (java.nio.file.DirectoryStream<Path> entries = Files.newDirectoryStream(directory)) {
+            for (Path path : entries) {
+                if (path.getFileName().toString().startsWith(".")) {
+                    continue;
+                }
+                java.nio.file.attribute.BasicFileAttributes attributes;
+                try {
+                    attributes = Files.readAttributes(path, java.nio.file.attribute.BasicFileAttributes.class,
+                            java.nio.file.LinkOption.NOFOLLOW_LINKS);
+                } catch (NoSuchFileException goneMeanwhile) {
+                    continue;
+                }
                 String key = root.relativize(path).toString().replace('\\', '/');
-                if (key.startsWith(prefix) && !path.getFileName().toString().startsWith(".")) {
-                    try {
-                        var attributes = Files.readAttributes(path, java.nio.file.attribute.BasicFileAttributes.class);
-                        if (attributes.isRegularFile()) {
-                            visitor.accept(new StoredObject(key, attributes.size(), java.util.Optional.of(attributes.lastModifiedTime().toInstant())));
-                        }
-                    } catch (java.nio.file.NoSuchFileException deletedMeanwhile) {
-                        // gone between the walk and the stat: not listed
+                if (attributes.isDirectory()) {
+                    String below = key + "/";
+                    if (below.startsWith(prefix) || prefix.startsWith(below)) {
+                        walk(path, prefix, visitor);
                     }
+                } else if (attributes.isRegularFile() && key.startsWith(prefix)) {
+                    visitor.accept(new StoredObject(key, attributes.size(), java.util.Optional.of(attributes.lastModifiedTime().toInstant())));
                 }
             }
+        } catch (NoSuchFileException directoryRemovedMeanwhile) {
+            // an emptied directory that expiry removed while this listing ran: nothing to list there
         }
     }
 

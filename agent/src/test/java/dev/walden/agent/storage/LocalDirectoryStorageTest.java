@@ -19,6 +19,31 @@ class LocalDirectoryStorageTest extends StorageContractTest {
     }
 
     @Test
+    void aListingGoesOnWhenFilesVanishUnderIt() throws IOException {
+        for (int i = 0; i < 200; i++) {
+            storage.putIfAbsent(String.format("7/wal/00000001/%03d", i), out -> out.write(1));
+        }
+        java.util.List<String> seen = new java.util.ArrayList<>();
+        // The first file listed removes all the others, as puts renaming temporary files and expiry deleting do.
+        storage.forEachObject("7/wal/", object -> {
+            if (seen.isEmpty()) {
+                for (int i = 0; i < 200; i++) {
+                    String key = String.format("7/wal/00000001/%03d", i);
+                    if (!key.equals(object.key())) {
+                        try {
+                            java.nio.file.Files.deleteIfExists(root.resolve("repo").resolve(key));
+                        } catch (IOException e) {
+                            throw new java.io.UncheckedIOException(e);
+                        }
+                    }
+                }
+            }
+            seen.add(object.key());
+        });
+        org.junit.jupiter.api.Assertions.assertFalse(seen.isEmpty());
+    }
+
+    @Test
     void leavesNoTemporaryFilesAfterFailures() throws IOException {
         try {
             storage.putIfAbsent("a/b", out -> {
