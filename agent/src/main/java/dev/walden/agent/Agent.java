@@ -151,8 +151,6 @@ public final class Agent implements AutoCloseable {
             repository.checkEncryption(encryption.repositoryMode());
             PushPipeline pushPipeline = new PushPipeline(repository, new ZstdCompressor(config.compressLevel()), encryption, keyring);
             FetchPipeline fetchPipeline = new FetchPipeline(repository, keyring);
-            dev.walden.agent.spill.WalSpill spill = openSpill(config, pushPipeline, encryption, keyring);
-            closeFirst.add(spill);
             if (config.pushAhead() > 0) {
                 pushAhead = new PushAhead(pushPipeline, config.pushAhead(), config.pushAheadThreads(), config.markReadyDone(),
                         config.socketPath().resolveSibling(PUSHED_AHEAD_DIRECTORY));
@@ -181,9 +179,38 @@ public final class Agent implements AutoCloseable {
                 }
                 return next;
             });
-            metrics.spilledFiles(spill::waiting);
             Notifier notifier = new Notifier(config.notifications().command(), clock, hostName());
             closeFirst.add(notifier);
+            dev.walden.agent.guard.PgWalGuard spill = openGuard(config, repository, pushPipeline, backupObjects, encryption, keyring, clock,
+                    new dev.walden.agent.guard.PgWalGuard.Aftercare() {
+                        @Override
+                        public void dropped(dev.walden.agent.wal.WalFileName name, String message) {
+                            metrics.segmentDropped();
+                            notifier.report("wal-dropped", true, message);
+                        }
+
+                        @Override
+                        public java.util.Optional<Instant> newestFullStarted() throws IOException {
+                            try {
+                                java.util.Optional<dev.walden.agent.backup.BackupCatalog> catalog = backups.catalog();
+                                return catalog.isEmpty() ? java.util.Optional.empty() : catalog.get().list().complete().stream()
+                                        .filter(b -> b.type() == dev.walden.agent.backup.BackupType.FULL)
+                                        .map(dev.walden.agent.backup.BackupSummary::started).max(Instant::compareTo);
+                            } catch (RepositoryFormatException | dev.walden.agent.backup.BackupCatalog.CatalogException e) {
+                                throw new IOException(e.getMessage(), e);
+                            }
+                        }
+
+                        @Override
+                        public void startFullBackup() {
+                            Scheduler scheduler = schedulerRef.get();
+                            if (scheduler != null) {
+                                scheduler.runNow(dev.walden.agent.schedule.JobKind.BACKUP_FULL);
+                            }
+                        }
+                    });
+            closeFirst.add(spill);
+            metrics.spilledFiles(spill::waiting);
             Expiry expiry = new Expiry(backups, config.retention(), clock);
             Verifier verifier = new Verifier(backups, fetchPipeline, config.retention(), config.backup().threads(), config.verifyAllEvery(), clock);
             Dumps dumps = new Dumps(repository, backupObjects, encryption.repositoryMode(), config.postgres(), config.drill().pgBin(),
@@ -317,10 +344,13 @@ public final class Agent implements AutoCloseable {
      * pg-wal-guard = spill: a second repository of the same layout on spill-path, written and read through the same
      * pipelines, forwarding into the agent's repository through {@code repositoryPush}.
      */
-    private static dev.walden.agent.spill.WalSpill openSpill(AgentConfig config, PushPipeline repositoryPush, ObjectEncryption encryption,
-                                                            Keyring keyring) throws IOException, RepositoryFormatException {
+    private static dev.walden.agent.guard.PgWalGuard openGuard(AgentConfig config, Repository repository, PushPipeline repositoryPush,
+                                                               BackupObjects repositoryObjects, ObjectEncryption encryption,
+                                                               Keyring keyring, Clock clock,
+                                                               dev.walden.agent.guard.PgWalGuard.Aftercare aftercare)
+            throws IOException, RepositoryFormatException {
         if (!config.spill().enabled()) {
-            return dev.walden.agent.spill.WalSpill.OFF;
+            return dev.walden.agent.guard.PgWalGuard.OFF;
         }
         Path path = config.spill().path();
         if (config.repoType().equals("local") && (path.startsWith(config.repoPath()) || config.repoPath().startsWith(path))) {
@@ -339,9 +369,10 @@ public final class Agent implements AutoCloseable {
                 // the repository is not there yet, or cannot be read: its own checks say so
             }
         }
-        return new dev.walden.agent.spill.WalSpill(config.spill(), spillRepository,
+        return new dev.walden.agent.guard.PgWalGuard(config.spill(), spillRepository,
                 new PushPipeline(spillRepository, new ZstdCompressor(config.compressLevel()), encryption, keyring),
-                new FetchPipeline(spillRepository, keyring), repositoryPush, config.spoolPath());
+                new FetchPipeline(spillRepository, keyring), repositoryPush, config.spoolPath(), repository, repositoryObjects,
+                aftercare, clock);
     }
 
     /** @param storage the driver itself, not the agent's door to it: only the local driver has temporary files */

@@ -21,19 +21,19 @@ public final class FetchCommand {
     private final FetchPipeline pipeline;
     private final RestorePrefetch prefetch;
     private final dev.walden.agent.metrics.WaldenMetrics metrics;
-    private final dev.walden.agent.spill.WalSpill spill;
+    private final dev.walden.agent.guard.PgWalGuard guard;
 
     public FetchCommand(FetchPipeline pipeline, RestorePrefetch prefetch, dev.walden.agent.metrics.WaldenMetrics metrics) {
-        this(pipeline, prefetch, metrics, dev.walden.agent.spill.WalSpill.OFF);
+        this(pipeline, prefetch, metrics, dev.walden.agent.guard.PgWalGuard.OFF);
     }
 
-    /** @param spill files acknowledged into spill-path and not yet forwarded are served from there */
+    /** @param guard files acknowledged into spill-path and not yet forwarded are served from there */
     public FetchCommand(FetchPipeline pipeline, RestorePrefetch prefetch, dev.walden.agent.metrics.WaldenMetrics metrics,
-                        dev.walden.agent.spill.WalSpill spill) {
+                        dev.walden.agent.guard.PgWalGuard guard) {
         this.pipeline = pipeline;
         this.prefetch = prefetch;
         this.metrics = metrics;
-        this.spill = spill;
+        this.guard = guard;
     }
 
     public Reply execute(Request.Fetch request) {
@@ -61,13 +61,13 @@ public final class FetchCommand {
             try {
                 outcome = pipeline.fetch(name, destination);
             } catch (IOException repositoryFailed) {
-                outcome = spill.fetch(name, destination);
+                outcome = guard.fetch(name, destination);
                 if (!outcome.found()) {
                     throw repositoryFailed;
                 }
             }
             if (!outcome.found()) {
-                outcome = spill.fetch(name, destination);
+                outcome = guard.fetch(name, destination);
             }
             if (!outcome.found()) {
                 // Recovery asks for files past the end of the archive as a matter of course: not a warning.

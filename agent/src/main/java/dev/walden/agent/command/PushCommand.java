@@ -21,18 +21,18 @@ public final class PushCommand {
     private final PushPipeline pipeline;
     private final PushAhead pushAhead;
     private final WaldenMetrics metrics;
-    private final dev.walden.agent.spill.WalSpill spill;
+    private final dev.walden.agent.guard.PgWalGuard guard;
 
     public PushCommand(PushPipeline pipeline, PushAhead pushAhead, WaldenMetrics metrics) {
-        this(pipeline, pushAhead, metrics, dev.walden.agent.spill.WalSpill.OFF);
+        this(pipeline, pushAhead, metrics, dev.walden.agent.guard.PgWalGuard.OFF);
     }
 
-    /** @param spill where a push goes while the repository fails and pg_wal is full (pg-wal-guard = spill) */
-    public PushCommand(PushPipeline pipeline, PushAhead pushAhead, WaldenMetrics metrics, dev.walden.agent.spill.WalSpill spill) {
+    /** @param guard where a push goes while the repository fails and pg_wal is full (pg-wal-guard = spill) */
+    public PushCommand(PushPipeline pipeline, PushAhead pushAhead, WaldenMetrics metrics, dev.walden.agent.guard.PgWalGuard guard) {
         this.pipeline = pipeline;
         this.pushAhead = pushAhead;
         this.metrics = metrics;
-        this.spill = spill;
+        this.guard = guard;
     }
 
     public Reply execute(Request.Push request) {
@@ -70,8 +70,8 @@ public final class PushCommand {
             return Replies.failure(LOG, Status.INVALID_REQUEST, "push refused: " + e.getMessage());
         }
         try {
-            if (spill.takes(source, false)) {
-                return spilled(name, source, started, "earlier files wait in the spill");
+            if (guard.followsSpill()) {
+                return relieved(name, source, started, "earlier files wait in the spill");
             }
             // Start the uploads of the following segments first, so they overlap this one.
             pushAhead.after(name, source);
@@ -104,10 +104,10 @@ public final class PushCommand {
         } catch (RepositoryFormatException e) {
             return Replies.failure(LOG, Status.UNAVAILABLE, "push " + name.name() + ": " + e.getMessage());
         } catch (IOException e) {
-            if (spill.takes(source, true)) {
+            if (guard.full(source)) {
                 String failure = e.getMessage() == null ? e.toString() : e.getMessage();
                 int end = failure.indexOf("; nothing was acknowledged");
-                return spilled(name, source, started, "the repository failed: " + (end > 0 ? failure.substring(0, end) : failure));
+                return relieved(name, source, started, "the repository failed: " + (end > 0 ? failure.substring(0, end) : failure));
             }
             return Replies.failure(LOG, Status.UNAVAILABLE, "push " + name.name() + ": repository write failed: " + Replies.describe(e));
         } catch (RuntimeException e) {
@@ -116,23 +116,22 @@ public final class PushCommand {
         }
     }
 
-    /** pg-wal-guard = spill: the file goes to spill-path, durable before the answer, and is forwarded later. */
-    private Reply spilled(WalFileName name, Path source, long started, String why) {
+    /** pg-wal-guard: the repository cannot take the file and pg_wal is full; the guard spills or drops it. */
+    private Reply relieved(WalFileName name, Path source, long started, String why) {
         try {
-            PushPipeline.Outcome outcome = spill.push(name, source);
-            String message = "spilled " + name.name() + " to spill-path (" + why + "); it is forwarded to the repository when"
-                    + " that answers";
-            LOG.warning(message);
-            metrics.pushSucceeded(name.name(), outcome.alreadyArchived() ? 0 : outcome.originalBytes(),
-                    outcome.alreadyArchived() ? 0 : outcome.storedBytes(), System.nanoTime() - started, System.currentTimeMillis());
-            return Reply.ok(message);
+            dev.walden.agent.guard.PgWalGuard.Relief relief = guard.relieve(name, source, why);
+            if (relief.stored()) {
+                LOG.warning(relief.message());
+                metrics.pushSucceeded(name.name(), 0, 0, System.nanoTime() - started, System.currentTimeMillis());
+            }
+            return Reply.ok(relief.message());
         } catch (RejectedFileException e) {
             return Replies.failure(LOG, Status.REJECTED, "push " + name.name() + " refused: " + e.getMessage());
         } catch (ConflictException e) {
             return Replies.failure(LOG, Status.CONFLICT, "push " + name.name() + " refused: " + e.getMessage());
         } catch (RepositoryFormatException | IOException e) {
-            return Replies.failure(LOG, Status.UNAVAILABLE, "push " + name.name() + ": the repository failed (" + why
-                    + ") and so did spill-path: " + e.getMessage() + "; PostgreSQL keeps the file and tries again");
+            return Replies.failure(LOG, Status.UNAVAILABLE, "push " + name.name() + ": " + e.getMessage()
+                    + "; PostgreSQL keeps the file and tries again");
         }
     }
 }

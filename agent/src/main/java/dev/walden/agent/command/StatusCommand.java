@@ -54,15 +54,15 @@ public final class StatusCommand {
     private final RunRecords runs;
     private final RetentionPolicy policy;
     private final dev.walden.agent.logical.Dumps dumps;
-    private final dev.walden.agent.spill.WalSpill spill;
+    private final dev.walden.agent.guard.PgWalGuard guard;
     private final ZoneId zone;
     private final Clock clock;
 
     public StatusCommand(String version, Instant startedAt, BaseBackups backups, Repository repository, WaldenMetrics metrics,
                          Supplier<Double> readyBacklog, Scheduler scheduler, RunRecords runs, RetentionPolicy policy, ZoneId zone,
-                         Clock clock, dev.walden.agent.logical.Dumps dumps, dev.walden.agent.spill.WalSpill spill) {
+                         Clock clock, dev.walden.agent.logical.Dumps dumps, dev.walden.agent.guard.PgWalGuard guard) {
         this.dumps = dumps;
-        this.spill = spill;
+        this.guard = guard;
         this.version = version;
         this.startedAt = startedAt;
         this.backups = backups;
@@ -151,8 +151,8 @@ public final class StatusCommand {
         if (!Double.isNaN(backlog) && backlog > BACKLOG_FILES) {
             warnings.add((long) backlog + " WAL files wait to be archived (.ready in pg_wal/archive_status)");
         }
-        if (spill.enabled()) {
-            dev.walden.agent.spill.WalSpill.State spilled = spill.state();
+        if (guard.enabled()) {
+            dev.walden.agent.guard.PgWalGuard.State spilled = guard.state();
             arch.putObject("spilled").put("files", spilled.files()).put("oldest", spilled.oldest().orElse(null))
                     .put("not_forwardable", spilled.conflicts());
             if (spilled.conflicts() > 0) {

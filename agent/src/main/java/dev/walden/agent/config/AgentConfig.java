@@ -50,7 +50,7 @@ public record AgentConfig(
         NotifySettings notifications,
         List<String> dumpExclude,
         dev.walden.agent.storage.RateLimits rateLimits,
-        dev.walden.agent.spill.SpillSettings spill,
+        dev.walden.agent.guard.GuardSettings spill,
         Optional<Path> configFile) {
 
     /** Restore drills: where, with which checks, for how long, and how long their reports are kept. */
@@ -180,7 +180,8 @@ public record AgentConfig(
                 get(values, AgentOptions.DUMP_EXCLUDE),
                 new dev.walden.agent.storage.RateLimits((long) get(values, AgentOptions.UPLOAD_RATE_LIMIT_MIB) << 20,
                         (long) get(values, AgentOptions.DOWNLOAD_RATE_LIMIT_MIB) << 20),
-                new dev.walden.agent.spill.SpillSettings(get(values, AgentOptions.PG_WAL_GUARD).equals("spill"),
+                new dev.walden.agent.guard.GuardSettings(dev.walden.agent.guard.GuardSettings.Mode.valueOf(
+                        get(values, AgentOptions.PG_WAL_GUARD).toUpperCase(java.util.Locale.ROOT)),
                         (long) get(values, AgentOptions.PG_WAL_MAX_MIB) << 20, get(values, AgentOptions.SPILL_PATH)),
                 Optional.ofNullable(file).map(f -> f.toAbsolutePath().normalize()));
     }

@@ -90,14 +90,14 @@ public final class AgentOptions {
     public static final Option<Path> SPOOL_PATH = Option.path("spool-path", "/var/lib/walden/spool",
             "Directory for prefetched segments, and for the scratch files in which backups, restores and verifies stream a manifest's files (compressed, some 50 bytes a file while one runs); emptied at start. On the same file system as pg_wal, serving a segment is a rename.");
 
-    public static final Option<String> PG_WAL_GUARD = Option.choice("pg-wal-guard", "off", List.of("off", "spill"),
-            "What a push does when the repository fails and pg_wal's backlog of files waiting to be archived has reached pg-wal-max-mib. off: fail, as always, and PostgreSQL keeps the WAL (pg_wal grows until the repository returns). spill: store the file, compressed and encrypted like any archived file, in spill-path (on another volume) and acknowledge it; spilled files are forwarded to the repository in order when it answers, and fetch serves them meanwhile. A spill-path that fills fails the push, so nothing is ever acknowledged that is not durable.");
+    public static final Option<String> PG_WAL_GUARD = Option.choice("pg-wal-guard", "off", List.of("off", "spill", "drop"),
+            "What a push does when the repository fails and pg_wal's backlog of files waiting to be archived has reached pg-wal-max-mib. off: fail, as always, and PostgreSQL keeps the WAL (pg_wal grows until the repository returns). spill: store the file, compressed and encrypted like any archived file, in spill-path (on another volume) and acknowledge it; spilled files are forwarded to the repository in order when it answers, and fetch serves them meanwhile; when spill-path fails too, the guard drops. drop: acknowledge the file without storing it, so the database keeps running: each drop is logged as an error, counted, notified and recorded as a gap in the repository, and when archiving works again the agent takes a full backup (docs/runbook.md, the pg_wal guard).");
 
     public static final Option<Integer> PG_WAL_MAX_MIB = Option.integer("pg-wal-max-mib", 8192, 16, 100_000_000,
             "The backlog of WAL waiting to be archived (.ready files in pg_wal's archive_status, times the segment size) at which pg-wal-guard acts.");
 
     public static final Option<Path> SPILL_PATH = Option.path("spill-path", "/var/lib/walden/spill",
-            "Where pg-wal-guard = spill stores WAL while the repository fails: a directory on a volume other than pg_wal's and the repository's. Never emptied by the agent except by forwarding.");
+            "Where pg-wal-guard stores WAL it spills while the repository fails, and its journal of WAL it dropped until the repository records the gap: a directory on a volume other than pg_wal's and the repository's. Never emptied by the agent except by forwarding.");
 
     public static final Option<Integer> COMPRESS_LEVEL = Option.integer("compress-level", 3, 1, 19,
             "zstd compression level for archived files. 3 is fast and compresses WAL well; higher levels cost CPU on every segment.");

@@ -42,6 +42,7 @@ public final class WaldenMetrics {
     private final Counter bytesStored;
     private final Counter bytesFetched;
     private final Counter prefetchHits;
+    private final Counter droppedSegments;
     private final Counter newerMajorSegments;
     private final Map<String, Counter> failures = new ConcurrentHashMap<>();
 
@@ -96,6 +97,9 @@ public final class WaldenMetrics {
                 .description("WAL bytes archived: in = read from pg_wal, stored = written to the repository (compressed, encrypted)").register(r);
         bytesFetched = Counter.builder("walden.fetch.bytes").baseUnit("bytes").description("WAL bytes restored to recovery").register(r);
         prefetchHits = Counter.builder("walden.prefetch.hits").description("Fetches served from the prefetch spool").register(r);
+        droppedSegments = Counter.builder("walden.archive.dropped.segments").description("WAL segments acknowledged without being"
+                + " stored since start (pg-wal-guard = drop, or spill when spill-path failed too): each is a gap point-in-time"
+                + " recovery cannot cross").register(r);
         newerMajorSegments = Counter.builder("walden.archive.untested.major.files").description("WAL files archived since start"
                 + " whose page magic is of a PostgreSQL major newer than Walden knows (walden status names it)").register(r);
         for (String reason : List.of("rejected", "conflict", "repository", "invalid_request", "internal")) {
@@ -225,6 +229,10 @@ public final class WaldenMetrics {
     /** The repository's storage failures since start, for status. */
     public StorageErrors storageErrors() {
         return storageErrors;
+    }
+
+    public void segmentDropped() {
+        droppedSegments.increment();
     }
 
     public void prefetchHit() {

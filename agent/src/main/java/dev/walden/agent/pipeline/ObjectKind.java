@@ -32,7 +32,9 @@ public enum ObjectKind {
     /** The marker an expiry writes before it deletes a backup's commit record: what remains is a leftover. */
     BACKUP_EXPIRING(14),
     /** A known text encrypted with one key, which proves at start-up that the keyring can read the repository. */
-    KEY_CHECK(15);
+    KEY_CHECK(15),
+    /** The record of WAL that pg-wal-guard = drop acknowledged without storing: a span recovery cannot cross. */
+    WAL_GAP(16);
 
     public final int code;
 

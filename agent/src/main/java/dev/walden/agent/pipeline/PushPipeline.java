@@ -78,15 +78,7 @@ public final class PushPipeline {
      */
     public Outcome push(WalFileName name, Path source)
             throws IOException, RejectedFileException, ConflictException, RepositoryFormatException {
-        // Only a regular file, never through a link: a link named like a WAL file could hand over any file the agent reads.
-        try {
-            if (!Files.readAttributes(source, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).isRegularFile()) {
-                throw new RejectedFileException(source + " is not a regular file (a symbolic link, a directory or a device);"
-                        + " PostgreSQL archives only regular files");
-            }
-        } catch (NoSuchFileException e) {
-            throw new RejectedFileException("no such file " + source);
-        }
+        requireRegularFile(source);
         try (FileChannel channel = FileChannel.open(source, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
             long size = channel.size();
             Origin origin = clusterOf(name, source, channel, size);
@@ -122,6 +114,43 @@ public final class PushPipeline {
                         + trailer.originalLength() + " bytes)");
             }
             return new Outcome(false, size, storedBytes[0], origin.newerMajorMagic());
+        } catch (NoSuchFileException e) {
+            throw new RejectedFileException("no such file " + source);
+        } catch (AccessDeniedException e) {
+            throw new RejectedFileException("permission denied reading " + source);
+        }
+    }
+
+    /** Only a regular file, never through a link: a link named like a WAL file could hand over any file the agent reads. */
+    private static void requireRegularFile(Path source) throws IOException, RejectedFileException {
+        try {
+            if (!Files.readAttributes(source, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).isRegularFile()) {
+                throw new RejectedFileException(source + " is not a regular file (a symbolic link, a directory or a device);"
+                        + " PostgreSQL archives only regular files");
+            }
+        } catch (NoSuchFileException e) {
+            throw new RejectedFileException("no such file " + source);
+        }
+    }
+
+    /**
+     * Checks {@code source} as {@link #push} does — a regular file of this cluster, with a sound header and the size its
+     * name promises — without storing anything: pg-wal-guard = drop never acknowledges a file a push would refuse.
+     *
+     * @return the system identifier of the cluster it belongs to
+     * @throws RejectedFileException as {@link #push} would, also for a file of another cluster than the repository's
+     */
+    public long check(WalFileName name, Path source) throws IOException, RejectedFileException, RepositoryFormatException {
+        requireRegularFile(source);
+        try (FileChannel channel = FileChannel.open(source, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
+            long system = clusterOf(name, source, channel, channel.size()).systemIdentifier();
+            OptionalLong archives = repository.systemIdentifier();
+            if (archives.isPresent() && archives.getAsLong() != system) {
+                throw new RejectedFileException("file belongs to database system " + Long.toUnsignedString(system)
+                        + " but the repository archives system " + Long.toUnsignedString(archives.getAsLong())
+                        + ". HINT: give each cluster its own repository");
+            }
+            return system;
         } catch (NoSuchFileException e) {
             throw new RejectedFileException("no such file " + source);
         } catch (AccessDeniedException e) {

@@ -199,6 +199,14 @@ public final class Scheduler implements AutoCloseable {
         }
     }
 
+    /**
+     * Runs a job now, outside its schedule (the pg_wal guard's full backup after WAL was dropped), recorded like a
+     * scheduled run; skipped, and recorded so, when its lane is busy.
+     */
+    public void runNow(JobKind kind) {
+        launch(new Job(kind, null), clock.instant(), false);
+    }
+
     /** Current lanes in use, for status. */
     public Set<String> busy() {
         return Set.copyOf(busyLanes);

@@ -29,7 +29,7 @@ class SpillIT extends ClusterTest {
     static final ObjectMapper JSON = new ObjectMapper();
 
     @Test
-    void whileTheRepositoryFailsAFullPgWalSpillsAndEverySpilledFileReachesTheRepository() throws Exception {
+    void whileTheRepositoryFailsAFullPgPgWalGuardsAndEverySpilledFileReachesTheRepository() throws Exception {
         Path spill = dir.resolve("spill");
         AtomicReference<FaultyStorage> faulty = new AtomicReference<>();
         try (PostgresCluster primary = PostgresCluster.initdb(workspace, "spill", 55830)) {

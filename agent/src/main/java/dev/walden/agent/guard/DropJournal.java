@@ -1,0 +1,120 @@
+package dev.walden.agent.guard;
+
+import dev.walden.agent.pipeline.BackupObjects;
+import dev.walden.agent.storage.DurableFiles;
+import dev.walden.agent.wal.WalFileName;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.channels.FileChannel;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+
+/**
+ * The guard's local, durable record of WAL it dropped ({@code spill-path/dropped-wal/NAME}, one small file each),
+ * written before the drop is acknowledged — the repository is down then — and turned into {@link WalGap} records in
+ * the repository once it answers. A drop is thus never forgotten, whatever restarts in between.
+ */
+final class DropJournal {
+    /** One dropped file as the journal holds it. */
+    record Entry(WalFileName name, long systemIdentifier, long size, Instant at, Path file) {}
+
+    private final Path directory;
+
+    DropJournal(Path guardPath) {
+        this.directory = guardPath.resolve("dropped-wal");
+    }
+
+    /** Records a drop durably: written, fsynced, renamed into place, directory fsynced. */
+    void add(WalFileName name, long systemIdentifier, long size, Instant at) throws IOException {
+        DurableFiles.createDirectories(directory);
+        Path temp = directory.resolve("." + name.name() + ".tmp");
+        String text = "system " + Long.toUnsignedString(systemIdentifier) + "\nsize " + size + "\nat " + at + "\n";
+        try (FileChannel out = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
+                StandardOpenOption.WRITE)) {
+            out.write(java.nio.ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8)));
+            out.force(true);
+        }
+        Files.move(temp, directory.resolve(name.name()), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        DurableFiles.fsyncDirectory(directory);
+    }
+
+    /** What the journal holds, by name. */
+    List<Entry> entries() throws IOException {
+        List<Entry> entries = new ArrayList<>();
+        if (!Files.isDirectory(directory)) {
+            return entries;
+        }
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(directory)) {
+            for (Path file : files) {
+                String fileName = file.getFileName().toString();
+                if (fileName.startsWith(".")) {
+                    continue;
+                }
+                long system = 0;
+                long size = 0;
+                Instant at = Instant.EPOCH;
+                for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+                    if (line.startsWith("system ")) {
+                        system = Long.parseUnsignedLong(line.substring(7).strip());
+                    } else if (line.startsWith("size ")) {
+                        size = Long.parseLong(line.substring(5).strip());
+                    } else if (line.startsWith("at ")) {
+                        at = Instant.parse(line.substring(3).strip());
+                    }
+                }
+                entries.add(new Entry(WalFileName.parse(fileName), system, size, at, file));
+            }
+        }
+        entries.sort(Comparator.comparing(e -> e.name().name()));
+        return entries;
+    }
+
+    /**
+     * Records every run of consecutive dropped segments as a {@link WalGap} in the repository, then forgets them.
+     *
+     * @return the gaps recorded
+     * @throws IOException when the repository fails: what is not recorded stays in the journal for the next try
+     */
+    List<WalGap> recordIn(BackupObjects objects) throws IOException {
+        List<Entry> entries = entries();
+        List<WalGap> recorded = new ArrayList<>();
+        List<Entry> run = new ArrayList<>();
+        for (Entry entry : entries) {
+            if (!run.isEmpty() && !follows(run.get(run.size() - 1), entry)) {
+                recorded.add(record(objects, run));
+                run.clear();
+            }
+            run.add(entry);
+        }
+        if (!run.isEmpty()) {
+            recorded.add(record(objects, run));
+        }
+        return recorded;
+    }
+
+    private static boolean follows(Entry previous, Entry next) {
+        return previous.systemIdentifier() == next.systemIdentifier() && previous.name().timeline() == next.name().timeline()
+                && previous.size() == next.size() && next.name().segmentNumber(next.size()) == previous.name().segmentNumber(previous.size()) + 1;
+    }
+
+    private WalGap record(BackupObjects objects, List<Entry> run) throws IOException {
+        Entry first = run.get(0);
+        Entry last = run.get(run.size() - 1);
+        Instant from = run.stream().map(Entry::at).min(Instant::compareTo).orElseThrow();
+        Instant to = run.stream().map(Entry::at).max(Instant::compareTo).orElseThrow();
+        WalGap gap = new WalGap(first.name().timeline(), first.name().name(), last.name().name(), run.size(), first.size(), from, to);
+        WalGap.record(objects, first.systemIdentifier(), gap);
+        for (Entry entry : run) {
+            Files.deleteIfExists(entry.file());
+        }
+        DurableFiles.fsyncDirectory(directory);
+        return gap;
+    }
+}
