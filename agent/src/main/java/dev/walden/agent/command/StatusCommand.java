@@ -159,6 +159,11 @@ public final class StatusCommand {
                 critical.add(spilled.conflicts() + " spilled WAL files cannot be forwarded: the repository holds different files"
                         + " under their names (the agent's log names them). HINT: compare the two copies and remove the wrong one");
             }
+            if (spilled.dropsUnrecorded() > 0) {
+                critical.add(spilled.dropsUnrecorded() + " WAL files were dropped (pg-wal-guard) and wait in spill-path to be recorded"
+                        + " in the repository as a gap: point-in-time recovery cannot pass them. The agent records them and takes a"
+                        + " full backup once archiving works again");
+            }
             if (spilled.files() > spilled.conflicts()) {
                 warnings.add((spilled.files() - spilled.conflicts()) + " WAL files are in spill-path" + spilled.oldest().map(o -> ", from "
                         + o).orElse("") + ", acknowledged while the repository failed and forwarded when it answers; until then"
@@ -188,6 +193,9 @@ public final class StatusCommand {
                 backupNode.set("last_full", full.map(b -> backupNode(b, now)).orElse(null));
                 backupNode.set("last_incr", incr.map(b -> backupNode(b, now)).orElse(null));
                 backupNode.put("count", complete.size());
+                if (catalog.isPresent()) {
+                    droppedWal(catalog.get(), full, arch, critical);
+                }
                 if (full.isEmpty()) {
                     critical.add("no complete full backup: nothing can be restored. HINT: walden backup");
                 } else if (Duration.between(full.get().stopped(), now).compareTo(FULL_BACKUP_AGE) > 0) {
@@ -433,5 +441,28 @@ public final class StatusCommand {
             t.append("warning: ").append(w.asText()).append('\n');
         }
         return t.toString();
+    }
+
+    /**
+     * WAL the pg_wal guard dropped, as recorded in the repository: critical while no full backup started after the
+     * newest gap, since point-in-time recovery cannot reach past it until one did.
+     */
+    private void droppedWal(BackupCatalog catalog, Optional<BackupSummary> newestFull, ObjectNode archiving, List<String> critical) {
+        List<dev.walden.agent.guard.WalGap> gaps;
+        try {
+            gaps = dev.walden.agent.guard.WalGap.recorded(catalog.objects(), catalog.systemIdentifier());
+        } catch (java.io.IOException e) {
+            return;  // the repository's own checks above report it
+        }
+        var dropped = archiving.putArray("dropped");
+        for (dev.walden.agent.guard.WalGap gap : gaps) {
+            boolean healed = newestFull.isPresent() && newestFull.get().started().isAfter(gap.droppedTo());
+            dropped.addObject().put("timeline", gap.timeline()).put("first", gap.first()).put("last", gap.last())
+                    .put("files", gap.files()).put("dropped_at", time(gap.droppedTo(), zone)).put("full_backup_since", healed);
+            if (!healed) {
+                critical.add(gap.describe() + ": point-in-time recovery cannot pass it, and no full backup has been taken since."
+                        + " HINT: the agent starts one once archiving works again; or walden backup --type full");
+            }
+        }
     }
 }

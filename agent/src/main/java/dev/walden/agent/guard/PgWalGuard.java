@@ -35,7 +35,8 @@ import java.util.logging.Logger;
  * When the spill fails too, the guard drops.
  *
  * <p>{@code pg-wal-guard = drop}: the file is checked as a push would check it and acknowledged without being stored.
- * Only plain segments are ever dropped (a history or partial file's push fails, and PostgreSQL keeps it). Each drop is
+ * Only plain segments and backup history files (which recovery never reads) are ever dropped; a timeline history or
+ * partial file's push fails, and PostgreSQL keeps it. Each dropped segment is
  * journalled durably on spill-path before the answer ({@link DropJournal}), logged as an error, counted and notified;
  * once the repository answers, the journal becomes {@link WalGap} records there, and the agent starts a full backup,
  * so that point-in-time recovery works again from after the gap.
@@ -186,6 +187,15 @@ public final class PgWalGuard implements AutoCloseable {
             } catch (IOException spillFailed) {
                 reason = why + "; spill-path failed too: " + spillFailed.getMessage();
             }
+        }
+        if (name.kind() == WalFileKind.BACKUP_LABEL) {
+            // A backup history file (.backup) only says where a backup began and ended; recovery never reads it, and
+            // archiving, which goes in order, must not stall behind it.
+            repositoryPush.check(name, source);
+            String message = "dropped the backup history file " + name.name() + " (" + reason + "): recovery never reads it,"
+                    + " so no WAL is lost";
+            LOG.warning(message);
+            return new Relief(false, message);
         }
         if (name.kind() != WalFileKind.SEGMENT) {
             throw new IOException(reason + "; a " + name.kind().toString().toLowerCase(java.util.Locale.ROOT).replace('_', ' ')

@@ -306,7 +306,7 @@ public final class Restorer {
         String reaches = "the archive holds timeline " + backup.timeline() + "'s WAL without a break up to " + reach.lastSegment()
                 + " (LSN " + reach.endLsn() + reach.lastStored().map(t -> ", stored at " + java.time.format.DateTimeFormatter
                         .ISO_OFFSET_DATE_TIME.format(t.atZone(zone).withNano(0))).orElse("") + ")"
-                + (reach.beyondGap() ? "; later WAL lies beyond a gap (expired by retention, or missing) that recovery cannot cross" : "");
+                + (reach.beyondGap() ? "; later WAL lies beyond a gap (expired by retention, dropped by pg-wal-guard, or missing) that recovery cannot cross" : "");
         String hint = " HINT: --target-time latest-available restores to the end of what is archived; if more WAL is on its"
                 + " way (SELECT pg_switch_wal() on the primary archives the current segment), wait, or use --force-target";
         // A second of slack: S3 records when an object was stored to the second only.

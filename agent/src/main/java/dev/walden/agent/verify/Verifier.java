@@ -138,6 +138,8 @@ public final class Verifier {
         int timelineCount;
         /** The archive being checked, set when the check begins. */
         WalArchive archive;
+        /** WAL the pg_wal guard dropped, as recorded in the repository. */
+        List<dev.walden.agent.guard.WalGap> dropped = List.of();
 
         Run(boolean quick, boolean all, Consumer<String> progress, BooleanSupplier cancelled) {
             this.quick = quick;
@@ -190,6 +192,7 @@ public final class Verifier {
                 }
             }
             archive = catalog.wal();
+            dropped = dev.walden.agent.guard.WalGap.recorded(catalog.objects(), system);
             BackupCatalog.Listing listing;
             try {
                 listing = catalog.list();
@@ -443,6 +446,20 @@ public final class Verifier {
         }
 
         void gap(long timeline, long first, long last, List<BackupSummary> onHistory, long segmentSize) {
+            Optional<dev.walden.agent.guard.WalGap> droppedHere = dropped.stream()
+                    .filter(g -> g.segmentSize() == segmentSize && g.covers(timeline, first, last)).findFirst();
+            if (droppedHere.isPresent()) {
+                dev.walden.agent.guard.WalGap gap = droppedHere.get();
+                // A known, recorded loss: the recovery window restarts at the first full backup taken after it.
+                boolean fullSince = onHistory.stream().anyMatch(b -> b.type() == dev.walden.agent.backup.BackupType.FULL
+                        && b.started().isAfter(gap.droppedTo()));
+                if (!fullSince) {
+                    add(new VerifyReport.Problem("wal-dropped", Optional.empty(), List.of(), Optional.of(gap.first()),
+                            Optional.of(gap.last()), gap.describe() + ": point-in-time recovery cannot pass it, and no full backup"
+                            + " has been taken since. HINT: the agent starts one once archiving works again; or walden backup --type full"));
+                }
+                return;
+            }
             String from = Lsn.segmentName(timeline, first, segmentSize);
             String to = Lsn.segmentName(timeline, last, segmentSize);
             List<String> broken = new ArrayList<>();

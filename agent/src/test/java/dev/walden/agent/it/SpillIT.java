@@ -97,6 +97,66 @@ class SpillIT extends ClusterTest {
         }
     }
 
+    @Test
+    void withDropTheDatabaseKeepsGoingTheGapIsRecordedAndAFullBackupFollows() throws Exception {
+        AtomicReference<FaultyStorage> faulty = new AtomicReference<>();
+        try (PostgresCluster primary = PostgresCluster.initdb(workspace, "drop", 55832)) {
+            Map<String, String> options = primary.agentOptions("pg-wal-guard", "drop", "pg-wal-max-mib", "16",
+                    "spill-path", dir.resolve("guard").toString());
+            try (RunningAgent agent = RunningAgent.start(dir.resolve("agent-drop"), options, Clock.systemUTC(), s -> {
+                faulty.set(new FaultyStorage(s));
+                return faulty.get();
+            })) {
+                Path walden = ClientLauncher.write(dir.resolve("agent-drop"), agent.socket());
+                Map<String, String> env = Map.of("WALDEN_CLIENT", walden.toString());
+                primary.appendConfig("archive_mode = on\narchive_command = '" + walden + " push %p %f'\n");
+                primary.start();
+                primary.sql("CREATE TABLE events (note text)");
+                RunningAgent.ClientRun first = agent.client(env, dir, "backup");
+                assertEquals(0, first.exitCode(), first.stderr());
+
+                faulty.get().inject(new FaultyStorage.Fault(FaultyStorage.Operation.PUT, "/wal/", 1, FaultyStorage.Failure.UNAVAILABLE));
+                long archivedBefore = archived(primary);
+                for (int i = 0; i < 2; i++) {
+                    primary.sql("INSERT INTO events SELECT 'lost with the dropped WAL' FROM generate_series(1, 100)");
+                    primary.sql("SELECT pg_switch_wal()");
+                }
+                primary.await("two segments acknowledged by dropping them", Duration.ofSeconds(60),
+                        () -> archived(primary) >= archivedBefore + 2);
+                JsonNode during = JSON.readTree(agent.client(env, dir, "status", "--json").stdout());
+                assertTrue(during.toString().contains("dropped"), during.toString());
+                assertEquals("critical", during.path("health").asText(), during.toString());
+
+                // The repository returns: the gap is recorded there, and a full backup is taken on the agent's own.
+                faulty.get().clear();
+                primary.sql("INSERT INTO events VALUES ('after the outage')");
+                primary.sql("SELECT pg_switch_wal()");
+                primary.await("the gap to be recorded and a full backup taken after it", Duration.ofSeconds(120), () -> {
+                    try {
+                        JsonNode listed = JSON.readTree(agent.client(env, dir, "backup", "list", "--json").stdout());
+                        return listed.size() >= 2 && "complete".equals(listed.get(listed.size() - 1).path("status").asText());
+                    } catch (Exception e) {
+                        return false;
+                    }
+                });
+                JsonNode after = JSON.readTree(agent.client(env, dir, "status", "--json").stdout());
+                JsonNode gap = after.path("archiving").path("dropped").get(0);
+                assertTrue(gap != null && gap.path("files").asInt() >= 2 && gap.path("full_backup_since").asBoolean(), after.toString());
+
+                RunningAgent.ClientRun verify = agent.client(env, dir, "verify");
+                assertEquals(0, verify.exitCode(), "a recorded gap with a full backup after it is not a problem: " + verify.stdout()
+                        + verify.stderr());
+                RunningAgent.ClientRun restore = agent.client(env, dir, "restore", "--pgdata", workspace.resolve("after-drop").toString());
+                assertEquals(0, restore.exitCode(), restore.stderr());
+                try (PostgresCluster copy = PostgresCluster.restored(workspace.resolve("after-drop"), workspace, 55833)) {
+                    copy.start();
+                    copy.awaitPromoted(Duration.ofSeconds(120));
+                    assertEquals("1", copy.sql("SELECT count(*) FROM events WHERE note = 'after the outage'"));
+                }
+            }
+        }
+    }
+
     private static long archived(PostgresCluster primary) {
         String count = primary.trySql("SELECT archived_count FROM pg_stat_archiver");
         return count == null || count.isBlank() ? -1 : Long.parseLong(count.strip());
