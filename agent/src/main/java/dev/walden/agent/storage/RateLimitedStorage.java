@@ -5,7 +5,6 @@ import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.util.List;
 import java.util.Optional;
 
 /**
@@ -15,17 +14,16 @@ import java.util.Optional;
  * records one in the bulk lane, so what is being moved chooses its lane, not its key. Listings and deletes are not
  * limited (they carry no object data).
  */
-public final class RateLimitedStorage implements Storage {
+public final class RateLimitedStorage extends ForwardingStorage {
     /** Bytes taken per step: a 16 MiB segment waits at most this long behind a backup's step. */
     static final int STEP = 64 << 10;
 
-    private final Storage inner;
     private final Optional<RateLimit> upload;
     private final Optional<RateLimit> download;
     private final RateLimit.Lane lane;
 
     public RateLimitedStorage(Storage inner, Optional<RateLimit> upload, Optional<RateLimit> download, RateLimit.Lane lane) {
-        this.inner = inner;
+        super(inner);
         this.upload = upload;
         this.download = download;
         this.lane = lane;
@@ -96,46 +94,6 @@ public final class RateLimitedStorage implements Storage {
                 return skipped;
             }
         };
-    }
-
-    @Override
-    public boolean exists(String key) throws IOException {
-        return inner.exists(key);
-    }
-
-    @Override
-    public Optional<java.time.Instant> storedAt(String key) throws IOException {
-        return inner.storedAt(key);
-    }
-
-    @Override
-    public List<String> list(String prefix) throws IOException {
-        return inner.list(prefix);
-    }
-
-    @Override
-    public List<StoredObject> listObjects(String prefix) throws IOException {
-        return inner.listObjects(prefix);
-    }
-
-    @Override
-    public void forEachObject(String prefix, java.util.function.Consumer<StoredObject> visitor) throws IOException {
-        inner.forEachObject(prefix, visitor);
-    }
-
-    @Override
-    public void delete(String key) throws IOException {
-        inner.delete(key);
-    }
-
-    @Override
-    public void deleteAll(List<String> keys) throws IOException {
-        inner.deleteAll(keys);
-    }
-
-    @Override
-    public String describe() {
-        return inner.describe();
     }
 
     @Override

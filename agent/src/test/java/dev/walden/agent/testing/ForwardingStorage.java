@@ -2,63 +2,27 @@ package dev.walden.agent.testing;
 
 import dev.walden.agent.storage.Storage;
 import java.io.IOException;
-import java.io.InputStream;
 import java.util.List;
-import java.util.Optional;
 
 /**
- * A storage that passes every call to another: what the tests' fault-injecting wrappers extend, overriding only the
- * calls they fail, damage or crash on.
+ * What the tests' fault-injecting wrappers extend, overriding only the calls they fail, damage or crash on. Batch
+ * calls go through the single ones here, so that a fault injected into {@code delete} or {@code listObjects} also
+ * meets {@code deleteAll} and {@code list}.
  */
-public abstract class ForwardingStorage implements Storage {
-    protected final Storage inner;
-
+public abstract class ForwardingStorage extends dev.walden.agent.storage.ForwardingStorage {
     protected ForwardingStorage(Storage inner) {
-        this.inner = inner;
+        super(inner);
     }
 
     @Override
-    public PutOutcome putIfAbsent(String key, ObjectWriter writer) throws IOException {
-        return inner.putIfAbsent(key, writer);
+    public List<String> list(String prefix) throws IOException {
+        return listObjects(prefix).stream().map(StoredObject::key).toList();
     }
 
     @Override
-    public InputStream open(String key) throws IOException {
-        return inner.open(key);
-    }
-
-    @Override
-    public boolean exists(String key) throws IOException {
-        return inner.exists(key);
-    }
-
-    @Override
-    public Optional<java.time.Instant> storedAt(String key) throws IOException {
-        return inner.storedAt(key);
-    }
-
-    @Override
-    public List<StoredObject> listObjects(String prefix) throws IOException {
-        return inner.listObjects(prefix);
-    }
-
-    @Override
-    public void forEachObject(String prefix, java.util.function.Consumer<StoredObject> visitor) throws IOException {
-        inner.forEachObject(prefix, visitor);
-    }
-
-    @Override
-    public void delete(String key) throws IOException {
-        inner.delete(key);
-    }
-
-    @Override
-    public String describe() {
-        return inner.describe();
-    }
-
-    @Override
-    public void close() throws IOException {
-        inner.close();
+    public void deleteAll(List<String> keys) throws IOException {
+        for (String key : keys) {
+            delete(key);
+        }
     }
 }
