@@ -357,7 +357,14 @@ public final class Agent implements AutoCloseable {
             throw new RepositoryFormatException("spill-path " + path + " overlaps repo-path " + config.repoPath()
                     + ". HINT: put spill-path on another volume than the repository and pg_wal");
         }
-        Repository spillRepository = new Repository(new LocalDirectoryStorage(path));
+        Repository spillRepository;
+        try {
+            spillRepository = new Repository(new LocalDirectoryStorage(path));
+        } catch (IOException e) {
+            throw new IOException("spill-path " + path + " cannot be created or written (" + e.getMessage() + "); pg-wal-guard needs"
+                    + " it. HINT: create it for the agent's user; under systemd add it to ReadWritePaths= (systemctl edit"
+                    + " walden-agent)", e);
+        }
         spillRepository.checkEncryption(encryption.repositoryMode());
         if (config.repoType().equals("local")) {
             try {

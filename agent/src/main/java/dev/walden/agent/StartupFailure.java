@@ -51,6 +51,9 @@ final class StartupFailure {
         if (config.repoType().equals("local")) {
             paths.put("repo-path", config.repoPath());
         }
+        if (config.spill().enabled()) {
+            paths.put("spill-path", config.spill().path());
+        }
         config.keyringPath().ifPresent(p -> paths.put("keyring-path", p));
         config.keyringPassphraseFile().ifPresent(p -> paths.put("keyring-passphrase-file", p));
         return paths;

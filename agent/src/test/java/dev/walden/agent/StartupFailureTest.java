@@ -20,6 +20,15 @@ class StartupFailureTest {
     }
 
     @Test
+    void aSpillPathTheAgentCannotWriteIsNamed() throws Exception {
+        AgentConfig config = AgentConfig.load(null, Map.of(), Map.of("socket-path", "/tmp/w/walden.sock", "repo-path", "/tmp/w/repo",
+                "spool-path", "/tmp/w/spool", "pg-wal-guard", "spill", "spill-path", "/srv/spill"));
+        String message = StartupFailure.describe(config, new IOException("wrapped",
+                new java.nio.file.FileSystemException("/srv/spill", null, "Read-only file system")));
+        assertTrue(message.startsWith("spill-path = /srv/spill: read-only file system. HINT: create it"), message);
+    }
+
+    @Test
     void otherFailuresKeepTheirMessage() throws Exception {
         AgentConfig config = AgentConfig.defaults();
         assertTrue(StartupFailure.describe(config, new IOException("S3 bucket x does not exist")).contains("bucket x"));
