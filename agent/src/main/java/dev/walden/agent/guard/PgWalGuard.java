@@ -97,6 +97,8 @@ public final class PgWalGuard implements AutoCloseable {
     /** Whether a recorded gap may still lack a full backup after it: checked once at start and after each drop. */
     private volatile boolean gapsPending = true;
     private volatile java.time.Instant lastBackupStarted = java.time.Instant.EPOCH;
+    /** When the repository's gaps and backups were last read for the aftercare: at most once a minute (a catalog listing reads every commit record). */
+    private volatile java.time.Instant lastAftercareCheck = java.time.Instant.EPOCH;
     private final Thread forwarder;
     private volatile int conflicts;
     /** Spilled files waiting to be forwarded (not counting conflicts): kept in memory so that a push never lists. */
@@ -369,9 +371,15 @@ public final class PgWalGuard implements AutoCloseable {
             return;
         }
         try {
-            for (WalGap gap : journal.recordIn(repositoryObjects)) {
+            List<WalGap> recorded = journal.recordIn(repositoryObjects);
+            for (WalGap gap : recorded) {
                 LOG.severe("recorded in the repository: " + gap.describe());
             }
+            java.time.Instant checked = clock.instant();
+            if (recorded.isEmpty() && lastAftercareCheck.plusSeconds(60).isAfter(checked)) {
+                return;
+            }
+            lastAftercareCheck = checked;
             OptionalLong system = repository.systemIdentifier();
             if (system.isEmpty()) {
                 gapsPending = false;

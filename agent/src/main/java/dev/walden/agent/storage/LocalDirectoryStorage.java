@@ -179,6 +179,13 @@ public final class LocalDirectoryStorage implements Storage {
                 try {
                     attributes = Files.readAttributes(path, java.nio.file.attribute.BasicFileAttributes.class,
                             java.nio.file.LinkOption.NOFOLLOW_LINKS);
+                    if (attributes.isSymbolicLink()) {
+                        // as before: a linked file is listed as what it points at; a linked directory is not entered
+                        attributes = Files.readAttributes(path, java.nio.file.attribute.BasicFileAttributes.class);
+                        if (attributes.isDirectory()) {
+                            continue;
+                        }
+                    }
                 } catch (NoSuchFileException goneMeanwhile) {
                     continue;
                 }
