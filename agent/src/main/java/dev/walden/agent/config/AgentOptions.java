@@ -94,7 +94,7 @@ public final class AgentOptions {
             "What a push does when the repository fails and pg_wal's backlog of files waiting to be archived has reached pg-wal-max-mib. off: fail, as always, and PostgreSQL keeps the WAL (pg_wal grows until the repository returns). spill: store the file, compressed and encrypted like any archived file, in spill-path (on another volume) and acknowledge it; spilled files are forwarded to the repository in order when it answers, and fetch serves them meanwhile; when spill-path fails too, the guard drops. drop: acknowledge the file without storing it, so the database keeps running: each drop is logged as an error, counted, notified and recorded as a gap in the repository, and when archiving works again the agent takes a full backup (docs/runbook.md, the pg_wal guard).");
 
     public static final Option<Integer> PG_WAL_MAX_MIB = Option.integer("pg-wal-max-mib", 8192, 16, 100_000_000,
-            "The backlog of WAL waiting to be archived (.ready files in pg_wal's archive_status, times the segment size) at which pg-wal-guard acts.");
+            "The backlog of WAL waiting to be archived (the files marked .ready in pg_wal's archive_status, by their sizes) at which pg-wal-guard acts.");
 
     public static final Option<Path> SPILL_PATH = Option.path("spill-path", "/var/lib/walden/spill",
             "Where pg-wal-guard stores WAL it spills while the repository fails, and its journal of WAL it dropped until the repository records the gap: a directory on a volume other than pg_wal's and the repository's. Never emptied by the agent except by forwarding.");

@@ -215,15 +215,23 @@ public final class PgWalGuard implements AutoCloseable {
         return new Relief(false, message);
     }
 
-    /** The WAL waiting in pg_wal to be archived: its {@code .ready} files, each the size of the file being pushed. */
+    /**
+     * The WAL waiting in pg_wal to be archived: the sizes of the files whose {@code .ready} marks are in
+     * archive_status (computed only when a push has failed, so the stat per file is no cost to archiving).
+     */
     static long backlogBytes(Path source) {
         Path status = source.resolveSibling("archive_status");
-        long count = 0;
+        long bytes = 0;
         try (DirectoryStream<Path> ready = Files.newDirectoryStream(status, "*.ready")) {
-            for (Path ignored : ready) {
-                count++;
+            for (Path mark : ready) {
+                String name = mark.getFileName().toString();
+                try {
+                    bytes += Files.size(source.resolveSibling(name.substring(0, name.length() - ".ready".length())));
+                } catch (IOException archivedMeanwhile) {
+                    // its file is gone: PostgreSQL archived and removed it meanwhile
+                }
             }
-            return count * Math.max(Files.size(source), 1);
+            return bytes;
         } catch (IOException e) {
             return 0;  // no archive_status beside it: not PostgreSQL's pg_wal, never spill
         }

@@ -29,7 +29,7 @@ class SpillIT extends ClusterTest {
     static final ObjectMapper JSON = new ObjectMapper();
 
     @Test
-    void whileTheRepositoryFailsAFullPgPgWalGuardsAndEverySpilledFileReachesTheRepository() throws Exception {
+    void whileTheRepositoryFailsAFullPgWalSpillsAndEverySpilledFileReachesTheRepository() throws Exception {
         Path spill = dir.resolve("spill");
         AtomicReference<FaultyStorage> faulty = new AtomicReference<>();
         try (PostgresCluster primary = PostgresCluster.initdb(workspace, "spill", 55830)) {
