@@ -55,10 +55,11 @@ class ArchitectureTest {
     void onlyStorageItselfAndTheLayoutOwnersListOrDeleteInAStore() {
         noClasses().that(DescribedPredicate.not(in(
                         "dev.walden.agent.pipeline.BackupObjects",
-                        "dev.walden.agent.repository.WalArchive")))
+                        "dev.walden.agent.repository.WalArchive",
+                        "dev.walden.agent.guard.DropJournal")))
                 .and().resideOutsideOfPackages("dev.walden.agent.storage..")
                 .should().callMethodWhere(listingOrRemovalOn(Storage.class))
-                .because("WAL is listed through WalArchive, backups and dumps through their catalogs, records through RecordLog")
+                .because("WAL is listed through WalArchive, backups and dumps through their catalogs, records through RecordLog, the guard's drops through DropJournal")
                 .check(AGENT);
     }
 

@@ -132,6 +132,9 @@ public final class PushCommand {
         } catch (RepositoryFormatException | IOException e) {
             return Replies.failure(LOG, Status.UNAVAILABLE, "push " + name.name() + ": " + e.getMessage()
                     + "; PostgreSQL keeps the file and tries again");
+        } catch (RuntimeException e) {
+            LOG.log(Level.SEVERE, "walden push " + name.name() + " failed unexpectedly in the pg_wal guard", e);
+            return new Reply(Status.INTERNAL, Replies.internalError("walden push " + name.name(), e));
         }
     }
 }

@@ -1,76 +1,65 @@
 package dev.walden.agent.guard;
 
 import dev.walden.agent.pipeline.BackupObjects;
-import dev.walden.agent.storage.DurableFiles;
+import dev.walden.agent.storage.ObjectNotFoundException;
+import dev.walden.agent.storage.Storage;
 import dev.walden.agent.wal.WalFileName;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.channels.FileChannel;
-import java.nio.file.DirectoryStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 
 /**
- * The guard's local, durable record of WAL it dropped ({@code spill-path/dropped-wal/NAME}, one small file each),
- * written before the drop is acknowledged — the repository is down then — and turned into {@link WalGap} records in
- * the repository once it answers. A drop is thus never forgotten, whatever restarts in between.
+ * The guard's local, durable record of WAL it dropped ({@code spill-path/dropped-wal/NAME}, one small object each, in
+ * the spill's store, so written as every local object is: temporary file, fsync, rename, directory fsync), written
+ * before the drop is acknowledged — the repository is down then — and turned into {@link WalGap} records in the
+ * repository once it answers. A drop is thus never forgotten, whatever restarts in between.
  */
 final class DropJournal {
+    private static final String PREFIX = "dropped-wal/";
+
     /** One dropped file as the journal holds it. */
-    record Entry(WalFileName name, long systemIdentifier, long size, Instant at, Path file) {}
+    record Entry(WalFileName name, long systemIdentifier, long size, Instant at) {}
 
-    private final Path directory;
+    private final Storage store;
 
-    DropJournal(Path guardPath) {
-        this.directory = guardPath.resolve("dropped-wal");
+    /** @param store the spill's local store */
+    DropJournal(Storage store) {
+        this.store = store;
     }
 
-    /** Records a drop durably: written, fsynced, renamed into place, directory fsynced. */
+    /** Records a drop durably; a drop already recorded (PostgreSQL asked again) stays as it was. */
     void add(WalFileName name, long systemIdentifier, long size, Instant at) throws IOException {
-        DurableFiles.createDirectories(directory);
-        Path temp = directory.resolve("." + name.name() + ".tmp");
         String text = "system " + Long.toUnsignedString(systemIdentifier) + "\nsize " + size + "\nat " + at + "\n";
-        try (FileChannel out = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
-                StandardOpenOption.WRITE)) {
-            out.write(java.nio.ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8)));
-            out.force(true);
-        }
-        Files.move(temp, directory.resolve(name.name()), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        DurableFiles.fsyncDirectory(directory);
+        store.putIfAbsent(PREFIX + name.name(), out -> out.write(text.getBytes(StandardCharsets.UTF_8)));
     }
 
     /** What the journal holds, by name. */
     List<Entry> entries() throws IOException {
         List<Entry> entries = new ArrayList<>();
-        if (!Files.isDirectory(directory)) {
-            return entries;
-        }
-        try (DirectoryStream<Path> files = Files.newDirectoryStream(directory)) {
-            for (Path file : files) {
-                String fileName = file.getFileName().toString();
-                if (fileName.startsWith(".")) {
-                    continue;
-                }
-                long system = 0;
-                long size = 0;
-                Instant at = Instant.EPOCH;
-                for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
-                    if (line.startsWith("system ")) {
-                        system = Long.parseUnsignedLong(line.substring(7).strip());
-                    } else if (line.startsWith("size ")) {
-                        size = Long.parseLong(line.substring(5).strip());
-                    } else if (line.startsWith("at ")) {
-                        at = Instant.parse(line.substring(3).strip());
-                    }
-                }
-                entries.add(new Entry(WalFileName.parse(fileName), system, size, at, file));
+        for (String key : store.list(PREFIX)) {
+            String text;
+            try (InputStream in = store.open(key)) {
+                text = new String(in.readNBytes(4096), StandardCharsets.UTF_8);
+            } catch (ObjectNotFoundException recordedMeanwhile) {
+                continue;
             }
+            long system = 0;
+            long size = 0;
+            Instant at = Instant.EPOCH;
+            for (String line : text.split("\n")) {
+                if (line.startsWith("system ")) {
+                    system = Long.parseUnsignedLong(line.substring(7).strip());
+                } else if (line.startsWith("size ")) {
+                    size = Long.parseLong(line.substring(5).strip());
+                } else if (line.startsWith("at ")) {
+                    at = Instant.parse(line.substring(3).strip());
+                }
+            }
+            entries.add(new Entry(WalFileName.parse(key.substring(PREFIX.length())), system, size, at));
         }
         entries.sort(Comparator.comparing(e -> e.name().name()));
         return entries;
@@ -111,10 +100,7 @@ final class DropJournal {
         Instant to = run.stream().map(Entry::at).max(Instant::compareTo).orElseThrow();
         WalGap gap = new WalGap(first.name().timeline(), first.name().name(), last.name().name(), run.size(), first.size(), from, to);
         WalGap.record(objects, first.systemIdentifier(), gap);
-        for (Entry entry : run) {
-            Files.deleteIfExists(entry.file());
-        }
-        DurableFiles.fsyncDirectory(directory);
+        store.deleteAll(run.stream().map(e -> PREFIX + e.name().name()).toList());
         return gap;
     }
 }

@@ -141,7 +141,7 @@ public final class PgWalGuard implements AutoCloseable {
         this.repository = repository;
         this.repositoryObjects = repositoryObjects;
         this.aftercare = aftercare;
-        this.journal = new DropJournal(settings.path());
+        this.journal = new DropJournal(spill.storage());
         this.clock = clock;
         this.settings = settings;
         this.spill = spill;
@@ -201,7 +201,7 @@ public final class PgWalGuard implements AutoCloseable {
         }
         if (name.kind() != WalFileKind.SEGMENT) {
             throw new IOException(reason + "; a " + name.kind().toString().toLowerCase(java.util.Locale.ROOT).replace('_', ' ')
-                    + " file is never dropped, so PostgreSQL keeps it and tries again");
+                    + " file is never dropped");
         }
         long system = repositoryPush.check(name, source);
         java.time.Instant now = clock.instant();

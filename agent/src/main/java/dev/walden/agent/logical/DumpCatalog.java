@@ -61,15 +61,10 @@ public final class DumpCatalog {
         return prefix() + id + "/data";
     }
 
-    /** Where the dumps' objects are listed (for verify). */
-    /** Hands each stored dump data object to {@code visitor}, as the listing streams. */
+    /** Hands each stored dump object (data and commit records) to {@code visitor}, as the listing streams (for verify). */
     public void forEachDataObject(java.util.function.Consumer<dev.walden.agent.storage.Storage.StoredObject> visitor)
             throws IOException {
-        objects.forEachObject(dataPrefix(), visitor);
-    }
-
-    public String dataPrefix() {
-        return prefix();
+        objects.forEachObject(prefix(), visitor);
     }
 
     /** The key of a dump's data object. */

@@ -7,7 +7,6 @@ import java.io.IOException;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
-import java.util.function.Consumer;
 
 /**
  * One cluster's archived WAL in a repository, beside {@code BackupCatalog} and {@code DumpCatalog}: the one place
@@ -27,8 +26,9 @@ public final class WalArchive {
     /** An archived file as a listing shows it. */
     public record ArchivedWal(WalFileName name, long storedBytes, Optional<Instant> storedAt) {}
 
-    public long systemIdentifier() {
-        return systemIdentifier;
+    /** Takes each archived file of a listing; may fail, which ends the listing with that failure. */
+    public interface Visitor<E extends Exception> {
+        void visit(ArchivedWal file) throws IOException, E;
     }
 
     /** The object key of an archived file. */
@@ -42,28 +42,49 @@ public final class WalArchive {
 
     /**
      * Hands every archived file, on every timeline, to {@code visitor} as the listing streams (an S3 page or a directory
-     * entry at a time, in no promised order); objects that are not WAL files are skipped. A visitor's unchecked
-     * exception ends the listing and reaches the caller as it was thrown.
+     * entry at a time, in no promised order); objects that are not WAL files are skipped. What the visitor throws ends
+     * the listing and reaches the caller as it was thrown.
      */
-    public void forEach(Consumer<ArchivedWal> visitor) throws IOException {
+    public <E extends Exception> void forEach(Visitor<E> visitor) throws IOException, E {
         forEach(prefix(), visitor);
     }
 
-    /** As {@link #forEach(Consumer)}, for one timeline's files (its own history file among them). */
-    public void forEach(long timeline, Consumer<ArchivedWal> visitor) throws IOException {
+    /** As {@link #forEach(Visitor)}, for one timeline's files (its own history file among them). */
+    public <E extends Exception> void forEach(long timeline, Visitor<E> visitor) throws IOException, E {
         forEach(prefix() + String.format("%08X", timeline) + "/", visitor);
     }
 
-    private void forEach(String prefix, Consumer<ArchivedWal> visitor) throws IOException {
-        storage.forEachObject(prefix, object -> {
-            WalFileName name;
-            try {
-                name = WalFileName.parse(object.key().substring(object.key().lastIndexOf('/') + 1));
-            } catch (InvalidWalFileNameException notWal) {
-                return;  // nothing else belongs here; what is not a WAL file is never touched
+    /** Carries a visitor's failure through the store's listing, whose own visitor cannot throw it. */
+    private static final class VisitorFailure extends RuntimeException {
+        VisitorFailure(Exception cause) {
+            super(cause);
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private <E extends Exception> void forEach(String prefix, Visitor<E> visitor) throws IOException, E {
+        try {
+            storage.forEachObject(prefix, object -> {
+                WalFileName name;
+                try {
+                    name = WalFileName.parse(object.key().substring(object.key().lastIndexOf('/') + 1));
+                } catch (InvalidWalFileNameException notWal) {
+                    return;  // nothing else belongs here; what is not a WAL file is never touched
+                }
+                try {
+                    visitor.visit(new ArchivedWal(name, object.size(), object.storedAt()));
+                } catch (RuntimeException e) {
+                    throw e;
+                } catch (Exception e) {
+                    throw new VisitorFailure(e);
+                }
+            });
+        } catch (VisitorFailure failure) {
+            if (failure.getCause() instanceof IOException e) {
+                throw e;
             }
-            visitor.accept(new ArchivedWal(name, object.size(), object.storedAt()));
-        });
+            throw (E) failure.getCause();
+        }
     }
 
     public boolean exists(WalFileName name) throws IOException {
@@ -78,10 +99,5 @@ public final class WalArchive {
     /** Removes files, a store's batch per call (S3: 1,000 per DeleteObjects), in no promised order; missing ones are fine. */
     public void deleteAll(List<WalFileName> names) throws IOException {
         storage.deleteAll(names.stream().map(this::key).toList());
-    }
-
-    /** For messages: the store this archive lives in. */
-    public String describe() {
-        return storage.describe();
     }
 }

@@ -8,7 +8,6 @@ import dev.walden.agent.backup.BaseBackups;
 import dev.walden.agent.backup.Hold;
 import dev.walden.agent.repository.RepositoryFormatException;
 import dev.walden.agent.repository.WalArchive;
-import dev.walden.agent.wal.TimelineHistory;
 import dev.walden.agent.wal.WalFileName;
 import java.io.IOException;
 import java.time.Clock;
@@ -75,7 +74,7 @@ public final class Expiry {
         WalJudge judge = plan.walJudge(histories());
         // The archive is judged as its listing streams: the tally holds a run per timeline and verdict, not a file each.
         WalTally tally = new WalTally();
-        tunnelled(() -> archive.forEach(file -> tally.add(file.name(), file.storedBytes(), judge.verdict(file.name()))));
+        archive.<BackupException>forEach(file -> tally.add(file.name(), file.storedBytes(), judge.verdict(file.name())));
         plan = plan.withWalRanges(tally.ranges());
         Map<String, Long> sizes = catalog.storedBytes();
         long freed = plan.expiredWalBytes();
@@ -103,17 +102,15 @@ public final class Expiry {
         if (expiredWal > 0) {
             List<WalFileName> batch = new ArrayList<>(WAL_DELETE_BATCH);
             long[] deleted = {0};
-            tunnelled(() -> {
-                archive.forEach(file -> {
-                    if (!judge.verdict(file.name()).kept()) {
-                        batch.add(file.name());
-                        if (batch.size() == WAL_DELETE_BATCH) {
-                            deleteWal(archive, batch, deleted, expiredWal, progress);
-                        }
+            archive.<BackupException>forEach(file -> {
+                if (!judge.verdict(file.name()).kept()) {
+                    batch.add(file.name());
+                    if (batch.size() == WAL_DELETE_BATCH) {
+                        deleteWal(archive, batch, deleted, expiredWal, progress);
                     }
-                });
-                deleteWal(archive, batch, deleted, expiredWal, progress);
+                }
             });
+            deleteWal(archive, batch, deleted, expiredWal, progress);
             plan.walRanges().stream().filter(r -> !r.kept()).forEach(r -> LOG.info("expired " + r.files() + " WAL files, "
                     + r.first() + " .. " + r.last()));
         }
@@ -121,55 +118,26 @@ public final class Expiry {
     }
 
     private static void deleteWal(WalArchive archive, List<WalFileName> batch, long[] deleted, long total,
-                                  java.util.function.Consumer<String> progress) {
+                                  java.util.function.Consumer<String> progress) throws IOException {
         if (batch.isEmpty()) {
             return;
         }
-        try {
-            archive.deleteAll(List.copyOf(batch));
-        } catch (IOException e) {
-            throw new Tunnel(e);
-        }
+        archive.deleteAll(List.copyOf(batch));
         deleted[0] += batch.size();
         batch.clear();
         progress.accept("expired " + deleted[0] + " of " + total + " WAL files");
     }
 
-    /** Each timeline's history, read from the archive once when a file of that timeline is first judged. */
-    private java.util.function.Function<Long, TimelineHistory> histories() {
+    /** Each timeline's history, read from the archive once, when a file of that timeline is first judged. */
+    private WalJudge.Histories histories() {
         ArchivedTimelines timelines = backups.timelines();
         return timeline -> {
             try {
                 return timelines.history(timeline);
             } catch (ArchivedTimelines.CatalogReadException e) {
-                throw new Tunnel(new BackupException("cannot expire: " + e.getMessage() + "; without it retention cannot tell"
-                        + " which WAL the backups need, so no WAL was deleted. HINT: walden verify names what is damaged"));
-            } catch (IOException e) {
-                throw new Tunnel(e);
+                throw new BackupException("cannot expire: " + e.getMessage() + "; without it retention cannot tell"
+                        + " which WAL the backups need, so no WAL was deleted. HINT: walden verify names what is damaged");
             }
         };
-    }
-
-    private interface Listing {
-        void run() throws IOException;
-    }
-
-    /** Runs a listing whose visitor may carry a failure out in a {@link Tunnel}, and throws that failure. */
-    private static void tunnelled(Listing listing) throws IOException, BackupException {
-        try {
-            listing.run();
-        } catch (Tunnel t) {
-            if (t.getCause() instanceof BackupException e) {
-                throw e;
-            }
-            throw (IOException) t.getCause();
-        }
-    }
-
-    /** Carries a checked failure out of a listing's visitor, which cannot throw it. */
-    private static final class Tunnel extends RuntimeException {
-        Tunnel(Exception cause) {
-            super(cause);
-        }
     }
 }

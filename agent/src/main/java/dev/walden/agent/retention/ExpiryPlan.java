@@ -1,11 +1,9 @@
 package dev.walden.agent.retention;
 
 import dev.walden.agent.backup.BackupSummary;
-import dev.walden.agent.wal.TimelineHistory;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
-import java.util.function.Function;
 
 /**
  * What retention decided: for every backup, kept or not and by which rule, and for the archived WAL, runs of files
@@ -60,7 +58,7 @@ public record ExpiryPlan(RetentionPolicy policy, Instant now, List<BackupVerdict
     }
 
     /** The verdict on each archived WAL file under this plan's kept backups and window. */
-    public WalJudge walJudge(Function<Long, TimelineHistory> histories) {
+    public WalJudge walJudge(WalJudge.Histories histories) {
         Optional<BackupSummary> anchor = windowAnchor.flatMap(id -> backups.stream().map(BackupVerdict::backup)
                 .filter(b -> b.id().equals(id)).findFirst());
         return new WalJudge(policy.enabled(), keptBackups(), anchor, histories);

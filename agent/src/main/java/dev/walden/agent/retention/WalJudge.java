@@ -11,7 +11,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeSet;
-import java.util.function.Function;
+import dev.walden.agent.backup.BackupException;
+import java.io.IOException;
 
 /**
  * Retention's verdict on one archived WAL file (docs/runbook.md "Retention"): every timeline history is kept; a
@@ -28,20 +29,26 @@ public final class WalJudge {
     /** A verdict and the region of the timeline it holds for ({@code -1}: timeline histories). */
     public record Verdict(boolean kept, String reason, int region) {}
 
+    /** Where each timeline's history comes from (a timeline without one has no ancestors); reading it may fail. */
+    public interface Histories {
+        TimelineHistory of(long timeline) throws IOException, BackupException;
+    }
+
     private final boolean enabled;
     private final List<BackupSummary> kept;
     private final Optional<BackupSummary> anchor;
-    private final Function<Long, TimelineHistory> histories;
+    private final Histories histories;
     private final Map<Long, Regions> timelines = new HashMap<>();
 
-    WalJudge(boolean enabled, List<BackupSummary> kept, Optional<BackupSummary> anchor, Function<Long, TimelineHistory> histories) {
+    WalJudge(boolean enabled, List<BackupSummary> kept, Optional<BackupSummary> anchor, Histories histories) {
         this.enabled = enabled;
         this.kept = List.copyOf(kept);
         this.anchor = anchor;
         this.histories = histories;
     }
 
-    public Verdict verdict(WalFileName name) {
+    /** @throws IOException, BackupException when the history of the file's timeline, read once, cannot be */
+    public Verdict verdict(WalFileName name) throws IOException, BackupException {
         if (!enabled) {
             return new Verdict(true, "no retention policy set", 0);
         }
@@ -51,7 +58,11 @@ public final class WalJudge {
         if (anchor.isEmpty()) {
             return new Verdict(true, "no complete backup yet", 0);
         }
-        Regions regions = timelines.computeIfAbsent(name.timeline(), this::regions);
+        Regions regions = timelines.get(name.timeline());
+        if (regions == null) {
+            regions = regions(name.timeline());
+            timelines.put(name.timeline(), regions);
+        }
         long segment = name.segmentNumber(anchor.get().walSegmentSize());
         int found = Arrays.binarySearch(regions.starts, segment);
         int region = found >= 0 ? found + 1 : -(found + 1);
@@ -61,8 +72,8 @@ public final class WalJudge {
     /** Region 0 lies before the first point; region r begins at {@code starts[r - 1]}. */
     private record Regions(long[] starts, Verdict[] verdicts) {}
 
-    private Regions regions(long timeline) {
-        TimelineHistory history = histories.apply(timeline);
+    private Regions regions(long timeline) throws IOException, BackupException {
+        TimelineHistory history = histories.of(timeline);
         long segmentSize = anchor.get().walSegmentSize();
         TreeSet<Long> points = new TreeSet<>();
         for (BackupSummary b : kept) {

@@ -14,12 +14,11 @@ import java.util.Optional;
  * {@link IOException} while reading an object's bytes) and counts each failure once, for metrics and status.
  * Failures of the writer given to {@link #putIfAbsent} (the source file could not be read) pass through unchanged.
  */
-public final class ClassifiedStorage implements Storage {
-    private final Storage inner;
+public final class ClassifiedStorage extends ForwardingStorage {
     private final StorageErrors errors;
 
     public ClassifiedStorage(Storage inner, StorageErrors errors) {
-        this.inner = inner;
+        super(inner);
         this.errors = errors;
     }
 
@@ -179,15 +178,5 @@ public final class ClassifiedStorage implements Storage {
         } catch (IOException | UncheckedIOException e) {
             throw classified("delete " + keys.size() + " objects" + (keys.isEmpty() ? "" : " from " + keys.get(0)), e);
         }
-    }
-
-    @Override
-    public String describe() {
-        return inner.describe();
-    }
-
-    @Override
-    public void close() throws IOException {
-        inner.close();
     }
 }

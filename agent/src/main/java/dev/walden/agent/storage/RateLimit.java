@@ -57,10 +57,6 @@ public final class RateLimit {
         this.refilledAt = ticker.nanos();
     }
 
-    public long bytesPerSecond() {
-        return bytesPerSecond;
-    }
-
     /** Waits until {@code bytes} may move in {@code lane}. */
     public synchronized void take(long bytes, Lane lane) throws InterruptedIOException {
         if (lane == Lane.WAL) {

@@ -114,13 +114,6 @@ public final class Verifier {
 
     private static final class Cancelled extends Exception {}
 
-    /** Carries a failure out of a listing's visitor, which cannot throw it, to the code that started the listing. */
-    private static final class Tunnel extends RuntimeException {
-        Tunnel(Exception cause) {
-            super(cause);
-        }
-    }
-
     /** The state of one verify run. */
     private final class Run {
         final boolean quick;
@@ -495,26 +488,20 @@ public final class Verifier {
         void readWal(long system, long segmentSize, int total) throws IOException, Cancelled {
             AtomicInteger done = new AtomicInteger();
             List<WalArchive.ArchivedWal> batch = new ArrayList<>(WAL_READ_BATCH);
-            try {
-                archive.forEach(w -> {
-                    if (w.name().kind() == WalFileKind.TIMELINE_HISTORY || readBefore(w.storedAt())) {
-                        return;
-                    }
-                    batch.add(w);
-                    if (batch.size() == WAL_READ_BATCH) {
-                        readWalBatch(system, batch, segmentSize, done, total);
-                    }
-                });
-                readWalBatch(system, batch, segmentSize, done, total);
-            } catch (Tunnel t) {
-                if (t.getCause() instanceof IOException e) {
-                    throw e;
+            archive.<Cancelled>forEach(w -> {
+                if (w.name().kind() == WalFileKind.TIMELINE_HISTORY || readBefore(w.storedAt())) {
+                    return;
                 }
-                throw (Cancelled) t.getCause();
-            }
+                batch.add(w);
+                if (batch.size() == WAL_READ_BATCH) {
+                    readWalBatch(system, batch, segmentSize, done, total);
+                }
+            });
+            readWalBatch(system, batch, segmentSize, done, total);
         }
 
-        private void readWalBatch(long system, List<WalArchive.ArchivedWal> batch, long segmentSize, AtomicInteger done, int total) {
+        private void readWalBatch(long system, List<WalArchive.ArchivedWal> batch, long segmentSize, AtomicInteger done, int total)
+                throws IOException, Cancelled {
             try {
                 parallel("walden-verify-wal", List.copyOf(batch), w -> {
                     try {
@@ -533,8 +520,6 @@ public final class Verifier {
                     bytesRead.addAndGet(w.storedBytes());
                     done.incrementAndGet();
                 }, () -> "verify: WAL " + done.get() + " of " + total + " files read");
-            } catch (IOException | Cancelled e) {
-                throw new Tunnel(e);
             } finally {
                 batch.clear();
             }

@@ -39,19 +39,24 @@ class PgWalGuardTest {
     @TempDir
     Path dir;
 
-    static String segment(int i) {
-        return String.format("0000000100000000%08X", i);
-    }
-
-    @Test
-    void spilledFilesAreForwardedInFullAndAConflictStaysWithoutBlockingArchiving() throws Exception {
+    /** A data directory's pg_wal holding segments 1 to 4, each marked .ready, as PostgreSQL leaves them to archive. */
+    private Path pgWalWithFourReadySegments() throws Exception {
         Path data = dir.resolve("data");
         Files.createDirectories(data.resolve("pg_wal/archive_status"));
         for (int i = 1; i <= 4; i++) {
             TestSegments.write(data, segment(i), TestSegments.SYSTEM_ID, i);
             Files.createFile(data.resolve("pg_wal/archive_status/" + segment(i) + ".ready"));
         }
-        Path wal = data.resolve("pg_wal");
+        return data.resolve("pg_wal");
+    }
+
+    static String segment(int i) {
+        return String.format("0000000100000000%08X", i);
+    }
+
+    @Test
+    void spilledFilesAreForwardedInFullAndAConflictStaysWithoutBlockingArchiving() throws Exception {
+        Path wal = pgWalWithFourReadySegments();
         FaultyStorage repositoryStorage = new FaultyStorage(new LocalDirectoryStorage(dir.resolve("repo")));
         Repository repository = new Repository(repositoryStorage);
         PushPipeline repositoryPush = new PushPipeline(repository, new ZstdCompressor(3), ObjectEncryption.none(), Keyring.EMPTY);
@@ -112,14 +117,8 @@ class PgWalGuardTest {
 
     @Test
     void dropsAreJournalledThenRecordedAsOneGapAndAFullBackupIsStarted() throws Exception {
-        Path data = dir.resolve("data");
-        Files.createDirectories(data.resolve("pg_wal/archive_status"));
-        for (int i = 1; i <= 4; i++) {
-            TestSegments.write(data, segment(i), TestSegments.SYSTEM_ID, i);
-            Files.createFile(data.resolve("pg_wal/archive_status/" + segment(i) + ".ready"));
-        }
-        Files.writeString(data.resolve("pg_wal/00000002.history"), "1\t0/3000000\tno recovery target specified\n");
-        Path wal = data.resolve("pg_wal");
+        Path wal = pgWalWithFourReadySegments();
+        Files.writeString(wal.resolve("00000002.history"), "1\t0/3000000\tno recovery target specified\n");
         FaultyStorage repositoryStorage = new FaultyStorage(new LocalDirectoryStorage(dir.resolve("repo")));
         Repository repository = new Repository(repositoryStorage);
         PushPipeline repositoryPush = new PushPipeline(repository, new ZstdCompressor(3), ObjectEncryption.none(), Keyring.EMPTY);

@@ -22,7 +22,6 @@ import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
@@ -37,7 +36,7 @@ class RetentionRulesTest {
     static final Instant ORIGIN = LocalDate.of(2023, 3, 1).atStartOfDay(BERLIN).toInstant();
     static final RetentionPolicy GFS = RetentionPolicy.of(Optional.of(30), Optional.of(12), Optional.of(12), Optional.of(7),
             Optional.of(48), Optional.of(7), BERLIN);
-    static final Function<Long, TimelineHistory> ONE_TIMELINE = TimelineHistory::root;
+    static final WalJudge.Histories ONE_TIMELINE = TimelineHistory::root;
 
     /** The repository of the simulation: what survived every expiry so far. */
     final List<BackupSummary> backups = new ArrayList<>();
@@ -84,7 +83,7 @@ class RetentionRulesTest {
     record Judged(ExpiryPlan plan, List<ArchivedFile> kept, List<ArchivedFile> expired) {}
 
     static Judged judged(RetentionPolicy policy, Instant now, List<BackupSummary> backups, List<String> leftovers, List<Hold> holds,
-                         List<ArchivedFile> wal, Function<Long, TimelineHistory> histories) {
+                         List<ArchivedFile> wal, WalJudge.Histories histories) throws Exception {
         ExpiryPlan plan = RetentionRules.plan(policy, now, backups, leftovers, holds);
         WalJudge judge = plan.walJudge(histories);
         WalTally tally = new WalTally();
@@ -104,7 +103,7 @@ class RetentionRulesTest {
     }
 
     /** The runs as a sorted list gives them: files in name order per timeline, neighbours of one verdict joined. */
-    static List<ExpiryPlan.WalRange> naiveRanges(List<ArchivedFile> wal, WalJudge judge) {
+    static List<ExpiryPlan.WalRange> naiveRanges(List<ArchivedFile> wal, WalJudge judge) throws Exception {
         List<ArchivedFile> sorted = new ArrayList<>(wal);
         sorted.sort(java.util.Comparator.comparing((ArchivedFile f) -> f.name().timeline()).thenComparing(f -> f.name().name()));
         List<ExpiryPlan.WalRange> ranges = new ArrayList<>();
@@ -123,7 +122,7 @@ class RetentionRulesTest {
     }
 
     /** Runs the policy and deletes what it expires, as {@link Expiry} does. */
-    Judged expire(RetentionPolicy policy, Instant now, List<Hold> holds) {
+    Judged expire(RetentionPolicy policy, Instant now, List<Hold> holds) throws Exception {
         Judged judged = judged(policy, now, List.copyOf(backups), List.of(), holds, wal(), ONE_TIMELINE);
         Set<String> expired = judged.plan().expiredBackups().stream().map(BackupSummary::id).collect(Collectors.toSet());
         backups.removeIf(b -> expired.contains(b.id()));
@@ -133,7 +132,7 @@ class RetentionRulesTest {
         return judged;
     }
 
-    void simulate(LocalDate from, LocalDate through) {
+    void simulate(LocalDate from, LocalDate through) throws Exception {
         for (LocalDate day = from; !day.isAfter(through); day = day.plusDays(1)) {
             for (LocalTime time : List.of(LocalTime.of(0, 30), LocalTime.of(6, 30), LocalTime.of(12, 30), LocalTime.of(18, 30))) {
                 BackupSummary b = take(day, time, time.getHour() == 0 ? BackupType.FULL : BackupType.INCR);
@@ -148,7 +147,7 @@ class RetentionRulesTest {
     }
 
     @Test
-    void twoYearsOfNightlyFullsAndSixHourlyIncrementalsKeepExactlyTheGrandfatherFatherSonSet() {
+    void twoYearsOfNightlyFullsAndSixHourlyIncrementalsKeepExactlyTheGrandfatherFatherSonSet() throws Exception {
         simulate(LocalDate.of(2023, 3, 1), LocalDate.of(2024, 3, 10));
         // Mid-way, a leap day is its month's newest full.
         assertTrue(fullDays().contains("2024-02-29"), fullDays().toString());
@@ -195,7 +194,7 @@ class RetentionRulesTest {
     }
 
     @Test
-    void everyVerdictNamesItsRule() {
+    void everyVerdictNamesItsRule() throws Exception {
         simulate(LocalDate.of(2024, 10, 1), LocalDate.of(2024, 11, 20));
         ExpiryPlan plan = judged(GFS, backups.get(backups.size() - 1).stopped(), backups, List.of("20241121-003000F"),
                 List.of(), wal(), ONE_TIMELINE).plan();
@@ -212,7 +211,7 @@ class RetentionRulesTest {
     }
 
     @Test
-    void withNoRetentionOptionNothingIsDeleted() {
+    void withNoRetentionOptionNothingIsDeleted() throws Exception {
         simulate(LocalDate.of(2024, 1, 1), LocalDate.of(2024, 1, 3));
         Judged judged = judged(RetentionPolicy.none(BERLIN), Instant.parse("2030-01-01T00:00:00Z"), backups, List.of(),
                 List.of(), wal(), ONE_TIMELINE);
@@ -221,7 +220,7 @@ class RetentionRulesTest {
     }
 
     @Test
-    void theNewestFullAndHeldBackupsAreNeverExpired() {
+    void theNewestFullAndHeldBackupsAreNeverExpired() throws Exception {
         RetentionPolicy oneDay = RetentionPolicy.of(Optional.of(1), Optional.empty(), Optional.empty(), Optional.empty(),
                 Optional.of(1), Optional.of(1), BERLIN);
         BackupSummary old = take(LocalDate.of(2024, 1, 1), LocalTime.of(0, 30), BackupType.FULL);
@@ -240,7 +239,7 @@ class RetentionRulesTest {
     }
 
     @Test
-    void incrementalsFollowTheirFullWhenRetainIncrHoursIsUnset() {
+    void incrementalsFollowTheirFullWhenRetainIncrHoursIsUnset() throws Exception {
         RetentionPolicy daily = RetentionPolicy.of(Optional.of(2), Optional.empty(), Optional.empty(), Optional.empty(),
                 Optional.empty(), Optional.of(1), BERLIN);
         for (int day = 1; day <= 4; day++) {
@@ -253,7 +252,7 @@ class RetentionRulesTest {
     }
 
     @Test
-    void timelinesAreKeptApart() {
+    void timelinesAreKeptApart() throws Exception {
         // Backup A on timeline 1; a promotion at segment 40 makes timeline 2, where backup B is taken much later.
         // Timeline 3 branched off timeline 1 at segment 5, before A started: nothing kept needs it.
         long a = 20;
@@ -275,7 +274,7 @@ class RetentionRulesTest {
         }
         files.add(new ArchivedFile(WalFileName.parse("00000002.history"), 1));
         files.add(new ArchivedFile(WalFileName.parse("00000003.history"), 1));
-        Function<Long, TimelineHistory> histories = tl -> switch (tl.intValue()) {
+        WalJudge.Histories histories = tl -> switch ((int) tl) {
             case 2 -> TimelineHistory.parse(2, "1\t0/" + Long.toHexString(40 * SEGMENT).toUpperCase() + "\tpromoted\n");
             case 3 -> TimelineHistory.parse(3, "1\t0/" + Long.toHexString(5 * SEGMENT).toUpperCase() + "\trestored\n");
             default -> TimelineHistory.root(tl);
