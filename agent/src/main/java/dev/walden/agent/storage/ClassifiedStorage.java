@@ -13,6 +13,8 @@ import java.util.Optional;
  * file system's errors); this wrapper classifies what slipped past them (an {@link UncheckedIOException} from a walk, an
  * {@link IOException} while reading an object's bytes) and counts each failure once, for metrics and status.
  * Failures of the writer given to {@link #putIfAbsent} (the source file could not be read) pass through unchanged.
+ * Every call of the contract that reaches the store is overridden here; only {@code describe} and {@code close} are
+ * forwarded as they are.
  */
 public final class ClassifiedStorage extends ForwardingStorage {
     private final StorageErrors errors;
@@ -141,6 +143,15 @@ public final class ClassifiedStorage extends ForwardingStorage {
             return inner.storedAt(key);
         } catch (IOException | UncheckedIOException e) {
             throw classified("look up " + key, e);
+        }
+    }
+
+    @Override
+    public List<String> list(String prefix) throws IOException {
+        try {
+            return inner.list(prefix);
+        } catch (IOException | UncheckedIOException e) {
+            throw classified("list " + (prefix.isEmpty() ? "the repository" : prefix), e);
         }
     }
 
