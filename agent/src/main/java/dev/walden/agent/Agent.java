@@ -71,6 +71,8 @@ public final class Agent implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(Agent.class.getName());
 
     private final Storage storage;
+    /** Each repository's driver, closed last. */
+    private final List<Storage> drivers;
     private final ThreadPoolExecutor workers;
     /** Long commands (backup, restore, listing) run here, never on the workers that WAL needs. */
     private final ThreadPoolExecutor commands;
@@ -85,10 +87,11 @@ public final class Agent implements AutoCloseable {
     /** Scheduler, metrics endpoint, monitor and notifier: stopped before the server, in reverse order of start. */
     private final List<AutoCloseable> closeFirst;
 
-    private Agent(Storage storage, ThreadPoolExecutor workers, ThreadPoolExecutor commands, AgentServer server,
+    private Agent(Storage storage, List<Storage> drivers, ThreadPoolExecutor workers, ThreadPoolExecutor commands, AgentServer server,
                   SystemdNotifier systemd, PushAhead pushAhead, RestorePrefetch prefetch, List<AutoCloseable> closeFirst) {
         this.closeFirst = closeFirst;
         this.storage = storage;
+        this.drivers = drivers;
         this.workers = workers;
         this.commands = commands;
         this.server = server;
@@ -124,6 +127,13 @@ public final class Agent implements AutoCloseable {
     public static Agent start(AgentConfig config, Map<String, String> environment, Clock clock,
                               java.util.function.UnaryOperator<Storage> storageWrapper)
             throws IOException, KeyringException, RepositoryFormatException {
+        return start(config, environment, clock, (number, driver) -> number == 1 ? storageWrapper.apply(driver) : driver);
+    }
+
+    /** @param storageWrappers wraps repository N's opened storage (tests inject failures into one of several) */
+    public static Agent start(AgentConfig config, Map<String, String> environment, Clock clock,
+                              java.util.function.BiFunction<Integer, Storage, Storage> storageWrappers)
+            throws IOException, KeyringException, RepositoryFormatException {
         PeerPolicy peers;
         try {
             peers = PeerPolicy.of(config.allowedUsers(), config.operatorUsers(), PeerPolicy.currentUid(), Path.of("/etc/passwd"));
@@ -137,18 +147,43 @@ public final class Agent implements AutoCloseable {
                 ? ObjectEncryption.aesGcm(keyring, ObjectEncryption.RandomBytes.secure())
                 : ObjectEncryption.none();
         StorageErrors storageErrors = new StorageErrors(clock);
-        Storage driver = openStorage(config);
-        Storage storage = new ClassifiedStorage(storageWrapper.apply(driver), storageErrors);
+        List<Storage> opened = new ArrayList<>();
+        List<dev.walden.agent.storage.mirror.Mirror.Member> members = new ArrayList<>();
+        try {
+            for (AgentConfig.RepositorySettings settings : config.repositories()) {
+                Storage driver = openStorage(settings, config.severalRepositories());
+                opened.add(driver);
+                Storage classified = new ClassifiedStorage(storageWrappers.apply(settings.number(), driver), storageErrors);
+                // WAL and everything else share each repository's rate limits, WAL first: each sees the store in its lane.
+                dev.walden.agent.storage.RateLimits.Shared limits = settings.rateLimits().share();
+                members.add(new dev.walden.agent.storage.mirror.Mirror.Member(settings.number(),
+                        limits.view(classified, dev.walden.agent.storage.RateLimit.Lane.WAL),
+                        limits.view(classified, dev.walden.agent.storage.RateLimit.Lane.BULK)));
+            }
+        } catch (IOException | RuntimeException e) {
+            for (Storage driver : opened) {
+                driver.close();
+            }
+            throw e;
+        }
+        dev.walden.agent.storage.mirror.Mirror mirror = null;
+        Storage walStore = members.get(0).wal();
+        Storage bulkStore = members.get(0).bulk();
+        if (config.severalRepositories()) {
+            mirror = new dev.walden.agent.storage.mirror.Mirror(members, config.readOrder(), config.spoolPath(), clock);
+            walStore = mirror.wal(config.archiveAckFirst() ? dev.walden.agent.storage.mirror.Mirror.Policy.FIRST
+                    : dev.walden.agent.storage.mirror.Mirror.Policy.EVERY);
+            bulkStore = mirror.bulk();
+        }
+        Storage storage = walStore;
         PushAhead pushAhead = PushAhead.NONE;
         RestorePrefetch prefetch = RestorePrefetch.NONE;
         ThreadPoolExecutor workers = null;
         ThreadPoolExecutor commands = null;
         List<AutoCloseable> closeFirst = new ArrayList<>();
         try {
-            // WAL and everything else share the repository's rate limits, WAL first: each sees the store in its lane.
-            dev.walden.agent.storage.RateLimits.Shared limits = config.rateLimits().share();
-            Repository repository = new Repository(limits.view(storage, dev.walden.agent.storage.RateLimit.Lane.WAL));
-            repository.checkEncryption(encryption.repositoryMode());
+            Repository repository = new Repository(walStore);
+            checkRepositories(members, encryption.repositoryMode());
             PushPipeline pushPipeline = new PushPipeline(repository, new ZstdCompressor(config.compressLevel()), encryption, keyring);
             FetchPipeline fetchPipeline = new FetchPipeline(repository, keyring);
             if (config.pushAhead() > 0) {
@@ -159,7 +194,7 @@ public final class Agent implements AutoCloseable {
                 prefetch = new RestorePrefetch(fetchPipeline, config.spoolPath(), config.prefetch(), config.prefetchThreads(),
                         (long) config.spoolMib() << 20);
             }
-            BackupObjects backupObjects = new BackupObjects(limits.view(storage, dev.walden.agent.storage.RateLimit.Lane.BULK),
+            BackupObjects backupObjects = new BackupObjects(bulkStore,
                     new ZstdCompressor(config.backup().compressLevel()), encryption, keyring,
                     config.spoolPath());
             if (!keyring.isEmpty()) {
@@ -211,8 +246,22 @@ public final class Agent implements AutoCloseable {
                     });
             closeFirst.add(spill);
             metrics.spilledFiles(spill::waiting);
-            Expiry expiry = new Expiry(backups, config.retention(), clock);
-            Verifier verifier = new Verifier(backups, fetchPipeline, config.retention(), config.backup().threads(), config.verifyAllEvery(), clock);
+            List<dev.walden.agent.command.RepositoryServices> each = new ArrayList<>();
+            for (int i = 0; i < members.size(); i++) {
+                AgentConfig.RepositorySettings settings = config.repositories().get(i);
+                BaseBackups own = backups;
+                FetchPipeline ownFetch = fetchPipeline;
+                if (mirror != null) {
+                    Repository alone = new Repository(members.get(i).wal());
+                    ownFetch = new FetchPipeline(alone, keyring);
+                    own = new BaseBackups(config.postgres(), config.backup(), alone, new BackupObjects(members.get(i).bulk(),
+                            new ZstdCompressor(config.backup().compressLevel()), encryption, keyring, config.spoolPath()),
+                            ownFetch, encryption.repositoryMode(), clock);
+                }
+                each.add(new dev.walden.agent.command.RepositoryServices(settings.number(), members.get(i).wal().describe(), own,
+                        new Expiry(own, settings.retention(), clock),
+                        new Verifier(own, ownFetch, settings.retention(), config.backup().threads(), config.verifyAllEvery(), clock)));
+            }
             Dumps dumps = new Dumps(repository, backupObjects, encryption.repositoryMode(), config.postgres(), config.drill().pgBin(),
                     config.dumpExclude(), config.spoolPath(), config.retention(), clock,
                     dump -> metrics.dumpSucceeded(dump.subject(), dump.stopped()));
@@ -238,10 +287,10 @@ public final class Agent implements AutoCloseable {
             closeFirst.add(scheduler);
             RequestRouter router = new RequestRouter(
                     new PushCommand(pushPipeline, pushAhead, metrics, spill), new FetchCommand(fetchPipeline, prefetch, metrics, spill),
-                    new BackupCommand(backups, expiry, zone, clock, metrics),
+                    new BackupCommand(backups, each, zone, clock, metrics),
                     new RestoreCommand(backups, config.backup().threads(), config.socketPath(),
                             ownedPaths(config).plus(new OwnedPaths.Owned(config.drill().path(), "drill path")), zone, clock),
-                    new ExpireCommand(expiry, dumps, zone), new VerifyCommand(verifier, backups, zone, report -> {
+                    new ExpireCommand(each, dumps, zone), new VerifyCommand(each, zone, report -> {
                         int missing = report.problems().stream().filter(p -> p.kind().equals("wal-gap") || p.kind().equals("backup-wal-missing"))
                                 .mapToInt(p -> gapSize(p)).sum();
                         metrics.verified(report.finished(), report.exitCode(), missing);
@@ -251,7 +300,8 @@ public final class Agent implements AutoCloseable {
                     }),
                     new DrillCommand(drill, zone),
                     new StatusCommand(VERSION, startedAt, backups, repository, metrics, readyBacklog, scheduler, runRecords,
-                            config.retention(), zone, clock, dumps, spill),
+                            config.retention(), zone, clock, dumps, spill,
+                            mirror == null ? List::of : mirror::lag),
                     new DumpCommand(dumps, ownedPaths(config).plus(new OwnedPaths.Owned(config.drill().path(), "drill path"))
                             .plus(config.postgres().dataDirectory().map(p -> new OwnedPaths.Owned(p, "live cluster's data directory (pg-data)"))
                                     .stream().toArray(OwnedPaths.Owned[]::new)), zone, clock), VERSION);
@@ -274,14 +324,19 @@ public final class Agent implements AutoCloseable {
             }
             SystemdNotifier systemd = SystemdNotifier.fromEnvironment(environment, server.eventLoop());
             linkSpoolForLauncher(config, prefetch);
-            removeLeftoversInBackground(config, driver);
+            removeLeftoversInBackground(config, opened);
             LOG.info("walden-agent " + VERSION + " started: repository " + storage.describe() + ", compress zstd-"
                     + config.compressLevel() + ", encryption " + encryption.repositoryMode()
                     + (keyring.isEmpty() ? "" : " (active key " + keyring.activeId() + ", " + keyring.ids().size() + " keys)")
                     + ", " + config.workerThreads() + " workers, users " + peers.describe());
             scheduler.start();
+            if (mirror != null) {
+                closeFirst.add(mirror);
+                mirror.start();
+                metrics.repositoryLag(mirror::lag);
+            }
             systemd.send("READY=1\nSTATUS=archiving to " + storage.describe() + "\nMAINPID=" + ProcessHandle.current().pid());
-            return new Agent(storage, workers, commands, server, systemd, pushAhead, prefetch, closeFirst);
+            return new Agent(storage, opened, workers, commands, server, systemd, pushAhead, prefetch, closeFirst);
         } catch (IOException | RepositoryFormatException | RuntimeException e) {
             closeAll(closeFirst);
             if (workers != null) {
@@ -292,7 +347,9 @@ public final class Agent implements AutoCloseable {
             }
             pushAhead.close();
             prefetch.close();
-            storage.close();
+            for (Storage opened1 : opened) {
+                opened1.close();
+            }
             throw e;
         }
     }
@@ -321,8 +378,10 @@ public final class Agent implements AutoCloseable {
      */
     static OwnedPaths ownedPaths(AgentConfig config) {
         List<OwnedPaths.Owned> owned = new ArrayList<>();
-        if (config.repoType().equals("local")) {
-            owned.add(new OwnedPaths.Owned(config.repoPath(), "repository"));
+        for (AgentConfig.RepositorySettings repository : config.repositories()) {
+            if (repository.type().equals("local")) {
+                owned.add(new OwnedPaths.Owned(repository.path(), config.severalRepositories() ? "repository " + repository.number() : "repository"));
+            }
         }
         owned.add(new OwnedPaths.Owned(config.spoolPath(), "spool"));
         if (config.spill().enabled()) {
@@ -383,10 +442,15 @@ public final class Agent implements AutoCloseable {
     }
 
     /** @param storage the driver itself, not the agent's door to it: only the local driver has temporary files */
-    private static void removeLeftoversInBackground(AgentConfig config, Storage storage) {
+    private static void removeLeftoversInBackground(AgentConfig config, List<Storage> drivers) {
+        java.nio.file.attribute.FileTime started = java.nio.file.attribute.FileTime.from(Instant.now());
         Thread.ofPlatform().name("walden-leftovers").daemon().start(() -> {
-            try (var spooled = Files.newDirectoryStream(config.spoolPath(), "{dump-*.restore,.dump-*.walden-*,.spill-*.walden-tmp," + dev.walden.agent.backup.ScratchFile.GLOB + "}")) {
+            try (var spooled = Files.newDirectoryStream(config.spoolPath(), "{dump-*.restore,.dump-*.walden-*,.spill-*.walden-tmp,.mirror-*.walden-tmp,"
+                    + dev.walden.agent.backup.ScratchFile.GLOB + "}")) {
                 for (Path file : spooled) {
+                    if (Files.getLastModifiedTime(file).compareTo(started) >= 0) {
+                        continue;  // written by this agent, which is already at work
+                    }
                     Files.deleteIfExists(file);
                     LOG.info("removed " + file + ", left by an interrupted dump restore or backup");
                 }
@@ -395,14 +459,16 @@ public final class Agent implements AutoCloseable {
             } catch (IOException e) {
                 LOG.warning("could not clean the spool " + config.spoolPath() + ": " + e.getMessage());
             }
-            if (storage instanceof LocalDirectoryStorage local) {
-                try {
-                    long[] removed = local.removeAbandonedPuts(ABANDONED_PUT_AGE);
-                    if (removed[0] > 0) {
-                        LOG.info("removed " + removed[0] + " temporary files (" + removed[1] + " bytes) of writes that never finished");
+            for (Storage storage : drivers) {
+                if (storage instanceof LocalDirectoryStorage local) {
+                    try {
+                        long[] removed = local.removeAbandonedPuts(ABANDONED_PUT_AGE);
+                        if (removed[0] > 0) {
+                            LOG.info("removed " + removed[0] + " temporary files (" + removed[1] + " bytes) of writes that never finished");
+                        }
+                    } catch (IOException e) {
+                        LOG.warning("could not look for unfinished writes in " + storage.describe() + ": " + e.getMessage());
                     }
-                } catch (IOException e) {
-                    LOG.warning("could not look for unfinished writes in " + storage.describe() + ": " + e.getMessage());
                 }
             }
         });
@@ -511,21 +577,67 @@ public final class Agent implements AutoCloseable {
         }
     }
 
-    private static Storage openStorage(AgentConfig config) throws IOException {
-        return switch (config.repoType()) {
-            case "local" -> new LocalDirectoryStorage(config.repoPath());
+    /**
+     * @param several whether other repositories are configured: then an S3 bucket that cannot be reached at start-up
+     *                is only logged, as that repository is caught up when it answers; alone, it stops the start
+     */
+    private static Storage openStorage(AgentConfig.RepositorySettings settings, boolean several) throws IOException {
+        return switch (settings.type()) {
+            case "local" -> new LocalDirectoryStorage(settings.path());
             case "s3" -> {
-                S3Storage s3 = S3Storage.open(config.s3());
+                S3Storage s3 = S3Storage.open(settings.s3());
                 try {
                     s3.checkAccess();
                 } catch (IOException e) {
+                    if (several) {
+                        LOG.warning("repository " + settings.number() + " (" + s3.describe() + ") cannot be reached now: "
+                                + e.getMessage() + "; what it misses is queued for it (walden status)");
+                        yield s3;
+                    }
                     s3.close();
                     throw e;
                 }
                 yield s3;
             }
-            default -> throw new IllegalStateException("repo-type " + config.repoType() + " passed validation but has no driver");
+            default -> throw new IllegalStateException("repo-type " + settings.type() + " passed validation but has no driver");
         };
+    }
+
+    /**
+     * Each repository is checked on its own: written with this agent's encryption, and all of them archiving one
+     * cluster. A repository that cannot be reached now is left to its catch-up (with several) or refused (alone).
+     */
+    private static void checkRepositories(List<dev.walden.agent.storage.mirror.Mirror.Member> members, String encryption)
+            throws IOException, RepositoryFormatException {
+        Repository.Record first = null;
+        String firstWhere = null;
+        for (dev.walden.agent.storage.mirror.Mirror.Member member : members) {
+            Repository repository = new Repository(member.wal());
+            Repository.Record record;
+            try {
+                repository.checkEncryption(encryption);
+                record = repository.record();
+            } catch (IOException e) {
+                if (members.size() == 1) {
+                    throw e;
+                }
+                LOG.warning(member.describe() + " cannot be read now (" + e.getMessage() + "); it is caught up when it answers");
+                continue;
+            }
+            if (record == null) {
+                continue;
+            }
+            if (first != null && first.systemIdentifier() != record.systemIdentifier()) {
+                throw new RepositoryFormatException(member.describe() + " archives database system "
+                        + Long.toUnsignedString(record.systemIdentifier()) + " but " + firstWhere + " archives system "
+                        + Long.toUnsignedString(first.systemIdentifier()) + ". HINT: every repository of one agent holds the"
+                        + " same cluster; give repo" + member.number() + " a place of its own that is empty or holds this cluster");
+            }
+            if (first == null) {
+                first = record;
+                firstWhere = member.describe();
+            }
+        }
     }
 
     public Path socketPath() {
@@ -564,7 +676,9 @@ public final class Agent implements AutoCloseable {
         }
         pushAhead.close();
         prefetch.close();
-        storage.close();
+        for (Storage driver : drivers) {
+            driver.close();
+        }
         LOG.info("walden-agent stopped");
     }
 }

@@ -220,9 +220,8 @@ public final class BackupCatalog {
         ScratchFile scratch = ScratchFile.create(objects.scratch(), "read");
         boolean fetched = false;
         try {
-            try (java.io.OutputStream out = scratch.write()) {
-                objects.read(prefix() + id + "/manifest", id + "/manifest", ObjectKind.BACKUP_MANIFEST, MAX_MANIFEST_BYTES,
-                        java.nio.channels.Channels.newChannel(out));
+            try (var out = scratch.writeChannel()) {
+                objects.read(prefix() + id + "/manifest", id + "/manifest", ObjectKind.BACKUP_MANIFEST, MAX_MANIFEST_BYTES, out);
             }
             LocalManifest local = new LocalManifest(id, scratch);
             local.open().close();  // the header is readable: a manifest of another format fails here, not later

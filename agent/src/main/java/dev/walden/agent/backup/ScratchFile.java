@@ -82,6 +82,39 @@ public final class ScratchFile implements AutoCloseable {
         };
     }
 
+    /**
+     * A channel that writes the file from its start, and starts it over when a read falls over to another copy of the
+     * object being written here (several repositories).
+     */
+    dev.walden.agent.pipeline.BackupObjects.Restartable writeChannel() throws IOException {
+        return new dev.walden.agent.pipeline.BackupObjects.Restartable() {
+            private OutputStream out = ScratchFile.this.write();
+            private java.nio.channels.WritableByteChannel channel = java.nio.channels.Channels.newChannel(out);
+
+            @Override
+            public int write(java.nio.ByteBuffer source) throws IOException {
+                return channel.write(source);
+            }
+
+            @Override
+            public void restart() throws IOException {
+                out.close();
+                out = ScratchFile.this.write();
+                channel = java.nio.channels.Channels.newChannel(out);
+            }
+
+            @Override
+            public boolean isOpen() {
+                return channel.isOpen();
+            }
+
+            @Override
+            public void close() throws IOException {
+                out.close();
+            }
+        };
+    }
+
     /** Reads the file from its start, decompressed; it stays readable after {@link #close} until the stream is closed. */
     InputStream read() throws IOException {
         return new ZstdInputStream(new BufferedInputStream(Files.newInputStream(path), 1 << 16));

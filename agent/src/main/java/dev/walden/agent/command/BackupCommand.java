@@ -27,17 +27,18 @@ import java.util.logging.Logger;
 public final class BackupCommand {
     private static final Logger LOG = Logger.getLogger(BackupCommand.class.getName());
     private final BaseBackups backups;
-    private final dev.walden.agent.retention.Expiry expiry;
+    private final List<RepositoryServices> repositories;
     private final ZoneId zone;
     private final java.time.Clock clock;
 
     private final dev.walden.agent.metrics.WaldenMetrics metrics;
 
-    public BackupCommand(BaseBackups backups, dev.walden.agent.retention.Expiry expiry, ZoneId zone, java.time.Clock clock,
+    /** @param repositories each expired by its own policy after a backup */
+    public BackupCommand(BaseBackups backups, List<RepositoryServices> repositories, ZoneId zone, java.time.Clock clock,
                          dev.walden.agent.metrics.WaldenMetrics metrics) {
         this.metrics = metrics;
         this.backups = backups;
-        this.expiry = expiry;
+        this.repositories = List.copyOf(repositories);
         this.zone = zone;
         this.clock = clock;
     }
@@ -134,18 +135,22 @@ public final class BackupCommand {
      * complete: it is reported as a warning, and the next backup or {@code walden expire} tries again.
      */
     private void expireAfterBackup(CommandOutput output) {
-        if (!expiry.policy().enabled()) {
-            return;
-        }
-        try {
-            var outcome = expiry.run(false, output::progress);
-            if (!outcome.plan().expiredBackups().isEmpty() || !outcome.plan().leftovers().isEmpty() || outcome.plan().expiredWalFiles() > 0) {
-                output.err("walden: " + ExpireCommand.summary(outcome) + "\n");  // said only when something went
+        for (RepositoryServices repository : repositories) {
+            dev.walden.agent.retention.Expiry expiry = repository.expiry();
+            if (!expiry.policy().enabled()) {
+                continue;
             }
-        } catch (BackupException | IOException | RepositoryFormatException | BackupCatalog.CatalogException e) {
-            LOG.warning("expiry after the backup failed: " + e.getMessage());
-            output.err("walden: warning: the backup is complete, but expiring old backups failed: " + Replies.describe(e)
-                    + ". HINT: walden expire --dry-run shows what it would do\n");
+            String where = repositories.size() > 1 ? repository.heading() + ": " : "";
+            try {
+                var outcome = expiry.run(false, output::progress);
+                if (!outcome.plan().expiredBackups().isEmpty() || !outcome.plan().leftovers().isEmpty() || outcome.plan().expiredWalFiles() > 0) {
+                    output.err("walden: " + where + ExpireCommand.summary(outcome) + "\n");  // said only when something went
+                }
+            } catch (BackupException | IOException | RepositoryFormatException | BackupCatalog.CatalogException e) {
+                LOG.warning(where + "expiry after the backup failed: " + e.getMessage());
+                output.err("walden: warning: " + where + "the backup is complete, but expiring old backups failed: " + Replies.describe(e)
+                        + ". HINT: walden expire --dry-run shows what it would do\n");
+            }
         }
     }
 

@@ -13,6 +13,7 @@ import dev.walden.agent.retention.RetentionPolicy;
 import dev.walden.protocol.Result;
 import java.io.IOException;
 import java.time.ZoneId;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.logging.Level;
@@ -21,12 +22,14 @@ import java.util.logging.Logger;
 /** {@code walden expire [--dry-run] [--json]}: what retention keeps, by which rule, and what it deletes. */
 public final class ExpireCommand {
     private static final Logger LOG = Logger.getLogger(ExpireCommand.class.getName());
-    private final Expiry expiry;
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+    private final List<RepositoryServices> repositories;
     private final dev.walden.agent.logical.Dumps dumps;
     private final ZoneId zone;
 
-    public ExpireCommand(Expiry expiry, dev.walden.agent.logical.Dumps dumps, ZoneId zone) {
-        this.expiry = expiry;
+    /** @param repositories each repository with its own retention; expired one after the other */
+    public ExpireCommand(List<RepositoryServices> repositories, dev.walden.agent.logical.Dumps dumps, ZoneId zone) {
+        this.repositories = List.copyOf(repositories);
         this.dumps = dumps;
         this.zone = zone;
     }
@@ -42,6 +45,61 @@ public final class ExpireCommand {
             return new Result(CommandExit.USAGE, e.getMessage() + " (walden --help shows usage)");
         }
         boolean dryRun = arguments.flag("dry-run");
+        if (repositories.size() == 1) {
+            return expire(repositories.get(0).expiry(), dryRun, arguments.flag("json"), output);
+        }
+        // Several repositories: each keeps its own policy, and says so under its own heading. Dumps are kept alike
+        // everywhere, so they are expired once, through all of them, with repository 1's outcome.
+        int exit = CommandExit.OK;
+        List<String> summaries = new ArrayList<>();
+        ArrayNode all = JSON.createArrayNode();
+        for (RepositoryServices repository : repositories) {
+            if (!arguments.flag("json")) {
+                output.out(repository.heading() + ":\n");
+            }
+            CommandOutput part = arguments.flag("json") ? new CapturedOutput(output) : output;
+            Result result = repository.number() == 1 ? expire(repository.expiry(), dryRun, arguments.flag("json"), part)
+                    : expireBackups(repository.expiry(), dryRun, arguments.flag("json"), part);
+            if (part instanceof CapturedOutput captured && !captured.text().isBlank()) {
+                try {
+                    all.add(((ObjectNode) JSON.readTree(captured.text())).put("repository", repository.number())
+                            .put("store", repository.store()));
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            } else if (!arguments.flag("json")) {
+                output.out("\n");
+            }
+            exit = Math.max(exit, result.exitCode());
+            summaries.add("repository " + repository.number() + ": " + result.message());
+        }
+        if (arguments.flag("json")) {
+            ObjectNode root = JSON.createObjectNode();
+            root.set("repositories", all);
+            output.out(ManifestJson.pretty(root));
+            return new Result(exit, "");
+        }
+        return new Result(exit, String.join("; ", summaries));
+    }
+
+    /** A repository's backups and WAL by its own policy; its dumps go with repository 1's. */
+    private Result expireBackups(Expiry expiry, boolean dryRun, boolean json, CommandOutput output) {
+        try {
+            Expiry.Outcome outcome = expiry.run(dryRun, output::progress);
+            output.out(json ? ManifestJson.pretty(json(outcome, zone)) : text(outcome, zone));
+            return new Result(CommandExit.OK, summary(outcome));
+        } catch (BackupException e) {
+            return new Result(CommandExit.FAILED, "expire failed: " + e.getMessage());
+        } catch (IOException | RepositoryFormatException | BackupCatalog.CatalogException e) {
+            return new Result(CommandExit.FAILED, "expire failed: " + Replies.describe(e) + "; what was deleted before the error"
+                    + " is gone and everything else is intact. HINT: fix the repository access and run walden expire again");
+        } catch (RuntimeException e) {
+            LOG.log(Level.SEVERE, "walden expire failed unexpectedly", e);
+            return new Result(CommandExit.INTERNAL, Replies.internalError("walden expire", e));
+        }
+    }
+
+    private Result expire(Expiry expiry, boolean dryRun, boolean json, CommandOutput output) {
         try {
             Expiry.Outcome outcome = expiry.run(dryRun, output::progress);
             java.util.Map<dev.walden.agent.logical.DumpRecord, List<String>> dumpPlan = java.util.Map.of();
@@ -50,7 +108,7 @@ public final class ExpireCommand {
                 dumpPlan = dumps.plan(dumpCatalog.get().list().complete(), outcome.plan().now());
             }
             int expiredDumps = dumps.expire(dryRun, dumpPlan).size();
-            if (arguments.flag("json")) {
+            if (json) {
                 ObjectNode root = json(outcome, zone);
                 ArrayNode dumpNodes = root.putArray("dumps");
                 dumpPlan.forEach((d, why) -> {

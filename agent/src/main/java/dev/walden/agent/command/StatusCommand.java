@@ -55,12 +55,15 @@ public final class StatusCommand {
     private final RetentionPolicy policy;
     private final dev.walden.agent.logical.Dumps dumps;
     private final dev.walden.agent.guard.PgWalGuard guard;
+    private final Supplier<List<dev.walden.agent.storage.mirror.Mirror.Lag>> lag;
     private final ZoneId zone;
     private final Clock clock;
 
     public StatusCommand(String version, Instant startedAt, BaseBackups backups, Repository repository, WaldenMetrics metrics,
                          Supplier<Double> readyBacklog, Scheduler scheduler, RunRecords runs, RetentionPolicy policy, ZoneId zone,
-                         Clock clock, dev.walden.agent.logical.Dumps dumps, dev.walden.agent.guard.PgWalGuard guard) {
+                         Clock clock, dev.walden.agent.logical.Dumps dumps, dev.walden.agent.guard.PgWalGuard guard,
+                         Supplier<List<dev.walden.agent.storage.mirror.Mirror.Lag>> lag) {
+        this.lag = lag;
         this.dumps = dumps;
         this.guard = guard;
         this.version = version;
@@ -122,6 +125,19 @@ public final class StatusCommand {
             repo.put("error", repositoryError);
         }
         storageErrors(repo, now, critical, warnings);
+        // Several repositories: how far each one is behind what was written to the others.
+        ArrayNode each = null;
+        for (dev.walden.agent.storage.mirror.Mirror.Lag behind : lag.get()) {
+            each = each == null ? repo.putArray("each") : each;
+            ObjectNode one = each.addObject().put("number", behind.number()).put("store", behind.store())
+                    .put("behind_objects", behind.objects()).put("behind_seconds", Math.round(behind.seconds(now)));
+            behind.since().ifPresentOrElse(t -> one.put("behind_since", time(t, zone)), () -> one.putNull("behind_since"));
+            if (behind.objects() > 0) {
+                warnings.add("repository " + behind.number() + " (" + behind.store() + ") is behind by " + behind.objects()
+                        + " objects since " + behind.since().map(t -> time(t, zone)).orElse("?") + ": it lacks what was written"
+                        + " while it failed, and is copied it in order as soon as it answers. HINT: the agent's log names its error");
+            }
+        }
 
         // Archiving
         WaldenMetrics.Archiving archiving = metrics.archiving();
@@ -385,6 +401,11 @@ public final class StatusCommand {
         for (var r : s.path("repositories")) {
             t.append(String.format("%-16s%s: %s%n", "repository", r.path("name").asText(), r.path("reachable").asBoolean() ? "reachable"
                     : "UNREACHABLE (" + r.path("error").asText() + ")"));
+            for (var one : r.path("each")) {
+                t.append(String.format("%-16s%s: %s%n", "  repo" + one.path("number").asText(), one.path("store").asText(),
+                        one.path("behind_objects").asLong() == 0 ? "in step"
+                                : "behind by " + one.path("behind_objects").asLong() + " objects since " + one.path("behind_since").asText()));
+            }
         }
         for (var r : s.path("repositories")) {
             var counts = r.path("errors_since_start");

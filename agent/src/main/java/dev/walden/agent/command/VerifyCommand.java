@@ -17,17 +17,18 @@ import java.util.logging.Logger;
 /** {@code walden verify [--quick] [--json]}: exit 0 when everything holds, 1 when problems were found, 2 when it could not check. */
 public final class VerifyCommand {
     private static final Logger LOG = Logger.getLogger(VerifyCommand.class.getName());
-    private final Verifier verifier;
-    private final BaseBackups backups;
+    private final List<RepositoryServices> repositories;
     private final ZoneId zone;
 
     private final java.util.function.Consumer<VerifyReport> listener;
 
-    /** @param listener told of every report (metrics, notifications) */
-    public VerifyCommand(Verifier verifier, BaseBackups backups, ZoneId zone, java.util.function.Consumer<VerifyReport> listener) {
+    /**
+     * @param repositories each verified on its own, one after the other
+     * @param listener     told of every report (metrics, notifications)
+     */
+    public VerifyCommand(List<RepositoryServices> repositories, ZoneId zone, java.util.function.Consumer<VerifyReport> listener) {
         this.listener = listener;
-        this.verifier = verifier;
-        this.backups = backups;
+        this.repositories = List.copyOf(repositories);
         this.zone = zone;
     }
 
@@ -44,10 +45,49 @@ public final class VerifyCommand {
         if (arguments.flag("quick") && arguments.flag("all")) {
             return new Result(CommandExit.USAGE, "verify takes --quick or --all, not both (walden --help shows usage)");
         }
-        VerifyReport report = verifier.run(arguments.flag("quick"), arguments.flag("all"), output::progress, output::cancelled);
+        if (repositories.size() == 1) {
+            return verify(repositories.get(0), arguments, output);
+        }
+        // Several repositories: each is checked where it is, and the worst result is the command's.
+        int exit = 0;
+        com.fasterxml.jackson.databind.ObjectMapper mapper = new com.fasterxml.jackson.databind.ObjectMapper();
+        com.fasterxml.jackson.databind.node.ArrayNode all = mapper.createArrayNode();
+        for (RepositoryServices repository : repositories) {
+            if (output.cancelled()) {
+                break;
+            }
+            if (!arguments.flag("json")) {
+                output.out(repository.heading() + ":\n");
+            }
+            CapturedOutput part = new CapturedOutput(output);
+            Result result = verify(repository, arguments, arguments.flag("json") ? part : output);
+            exit = Math.max(exit, result.exitCode());
+            if (!arguments.flag("json")) {
+                output.out("  " + result.message() + "\n\n");
+            } else if (!part.text().isBlank()) {
+                try {
+                    all.add(((com.fasterxml.jackson.databind.node.ObjectNode) mapper.readTree(part.text()))
+                            .put("repository", repository.number()).put("store", repository.store()));
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }
+        }
+        if (arguments.flag("json")) {
+            com.fasterxml.jackson.databind.node.ObjectNode root = mapper.createObjectNode();
+            root.set("repositories", all);
+            output.out(dev.walden.agent.backup.ManifestJson.pretty(root));
+        }
+        return new Result(exit, arguments.flag("json") ? "" : "verify of " + repositories.size() + " repositories: "
+                + (exit == 0 ? "everything holds in each" : exit == 1 ? "problems found (see each repository above)"
+                : "some could not be checked (see each repository above)"));
+    }
+
+    private Result verify(RepositoryServices repository, Arguments arguments, CommandOutput output) {
+        VerifyReport report = repository.verifier().run(arguments.flag("quick"), arguments.flag("all"), output::progress, output::cancelled);
         LOG.info("verify (" + (report.quick() ? "quick" : "full") + "): " + report.result() + ", " + report.problems().size()
                 + " problems" + report.error().map(e -> ", " + e).orElse(""));
-        String storeWarning = store(report);
+        String storeWarning = store(repository.backups(), report);
         listener.accept(report);
         if (arguments.flag("json")) {
             output.out(dev.walden.agent.backup.ManifestJson.pretty(VerifyJson.node(report, zone)));
@@ -82,7 +122,7 @@ public final class VerifyCommand {
     }
 
     /** Keeps the result for walden status and the metrics; a repository that cannot be written is only a warning. */
-    private String store(VerifyReport report) {
+    private static String store(BaseBackups backups, VerifyReport report) {
         try {
             var catalog = backups.catalog();
             if (catalog.isEmpty()) {

@@ -51,7 +51,23 @@ public record AgentConfig(
         List<String> dumpExclude,
         dev.walden.agent.storage.RateLimits rateLimits,
         dev.walden.agent.guard.GuardSettings spill,
+        List<RepositorySettings> repositories,
+        boolean archiveAckFirst,
+        List<Integer> readOrder,
         Optional<Path> configFile) {
+
+    /**
+     * One repository: repository 1 from the unprefixed options, repository N from the {@code repoN-} ones.
+     *
+     * @param retention its own retain-* options, or repository 1's when none of them is set
+     */
+    public record RepositorySettings(int number, String type, Path path, S3Settings s3,
+                                     dev.walden.agent.storage.RateLimits rateLimits, RetentionPolicy retention) {}
+
+    /** Whether more than one repository is configured. */
+    public boolean severalRepositories() {
+        return repositories.size() > 1;
+    }
 
     /** Restore drills: where, with which checks, for how long, and how long their reports are kept. */
     public record DrillSettings(Path path, Optional<Path> sqlFile, java.time.Duration timeout, int retainDays, Optional<Path> pgBin) {}
@@ -82,13 +98,23 @@ public record AgentConfig(
      */
     public static AgentConfig load(Path file, Map<String, String> environment, Map<String, String> arguments)
             throws ConfigException {
+        List<Option<?>> all = new ArrayList<>(AgentOptions.ALL);
+        Map<Integer, Map<Option<?>, Option<?>>> numbered = new java.util.TreeMap<>();
+        for (int n = 2; n <= AgentOptions.MAX_REPOSITORIES; n++) {
+            Map<Option<?>, Option<?>> copies = new LinkedHashMap<>();
+            for (Option<?> option : AgentOptions.PER_REPOSITORY) {
+                copies.put(option, option.forRepository(n));
+            }
+            numbered.put(n, copies);
+            all.addAll(copies.values());
+        }
         Map<String, Option<?>> byKey = new LinkedHashMap<>();
-        for (Option<?> option : AgentOptions.ALL) {
+        for (Option<?> option : all) {
             byKey.put(option.key(), option);
         }
         List<String> problems = new ArrayList<>();
         Map<String, Setting> settings = new HashMap<>();
-        for (Option<?> option : AgentOptions.ALL) {
+        for (Option<?> option : all) {
             settings.put(option.key(), new Setting(option.defaultText(), "default"));
         }
         if (file != null) {
@@ -98,7 +124,7 @@ public record AgentConfig(
         if (environment.containsKey("WALDEN_SOCKET") && !environment.containsKey(AgentOptions.SOCKET_PATH.environmentVariable())) {
             settings.put(AgentOptions.SOCKET_PATH.key(), new Setting(environment.get("WALDEN_SOCKET"), "environment WALDEN_SOCKET"));
         }
-        for (Option<?> option : AgentOptions.ALL) {
+        for (Option<?> option : all) {
             String value = environment.get(option.environmentVariable());
             if (value != null) {
                 settings.put(option.key(), new Setting(value, "environment " + option.environmentVariable()));
@@ -112,7 +138,7 @@ public record AgentConfig(
             settings.put(argument.getKey(), new Setting(argument.getValue(), "command line --" + argument.getKey()));
         }
         Map<Option<?>, Object> values = new HashMap<>();
-        for (Option<?> option : AgentOptions.ALL) {
+        for (Option<?> option : all) {
             Setting setting = settings.get(option.key());
             try {
                 values.put(option, option.parse(setting.value()));
@@ -120,12 +146,42 @@ public record AgentConfig(
                 problems.add(option.key() + " = '" + setting.value() + "' (" + setting.origin() + "): " + e.getMessage());
             }
         }
+        List<RepositorySettings> repositories = new ArrayList<>();
+        List<Integer> readOrder = List.of();
         if (problems.isEmpty()) {
-            String repoType = get(values, AgentOptions.REPO_TYPE);
-            problems.addAll(AgentOptions.s3Problems(repoType, get(values, AgentOptions.S3_BUCKET), get(values, AgentOptions.S3_ACCESS_KEY),
-                    get(values, AgentOptions.S3_SECRET_KEY), get(values, AgentOptions.S3_SECRET_KEY_FILE)));
-            AgentOptions.encryptionProblem(repoType, !repoType.equals("local"), get(values, AgentOptions.ENCRYPTION),
-                    get(values, AgentOptions.KEYRING_PATH).isPresent()).ifPresent(problems::add);
+            repositories.add(repository(1, Option::key, values, null));
+            for (Map.Entry<Integer, Map<Option<?>, Option<?>>> copies : numbered.entrySet()) {
+                int n = copies.getKey();
+                Map<Option<?>, Option<?>> of = copies.getValue();
+                boolean used = of.values().stream().anyMatch(o -> !settings.get(o.key()).origin().equals("default"));
+                if (!used) {
+                    continue;
+                }
+                if (settings.get(of.get(AgentOptions.REPO_TYPE).key()).origin().equals("default")) {
+                    problems.add("repository " + n + " has repo" + n + "- options but no " + of.get(AgentOptions.REPO_TYPE).key()
+                            + ". HINT: set " + of.get(AgentOptions.REPO_TYPE).key() + " = local or s3");
+                    continue;
+                }
+                boolean ownRetention = AgentOptions.RETENTION.stream().anyMatch(o -> !settings.get(of.get(o).key()).origin().equals("default"));
+                Map<Option<?>, Object> own = new HashMap<>(values);
+                of.forEach((base, copy) -> own.put(base, values.get(copy)));
+                repositories.add(repository(n, o -> of.get(o).key(), own, ownRetention ? null : repositories.get(0).retention()));
+            }
+            for (RepositorySettings repository : repositories) {
+                Map<Option<?>, Option<?>> of = repository.number() == 1 ? null : numbered.get(repository.number());
+                java.util.function.Function<Option<?>, String> name = o -> of == null ? o.key() : of.get(o).key();
+                S3Settings s3 = repository.s3();
+                problems.addAll(AgentOptions.s3Problems(name, repository.type(), s3.bucket().isEmpty() ? Optional.empty() : Optional.of(s3.bucket()),
+                        s3.accessKey(), s3.secretKey(), s3.secretKeyFile()));
+                AgentOptions.encryptionProblem(name.apply(AgentOptions.REPO_TYPE), repository.type(), !repository.type().equals("local"),
+                        get(values, AgentOptions.ENCRYPTION), get(values, AgentOptions.KEYRING_PATH).isPresent()).ifPresent(problems::add);
+            }
+            problems.addAll(overlaps(repositories));
+            try {
+                readOrder = readOrder(get(values, AgentOptions.REPO_READ_ORDER), repositories);
+            } catch (IllegalArgumentException e) {
+                problems.add(AgentOptions.REPO_READ_ORDER.key() + ": " + e.getMessage());
+            }
         }
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
@@ -183,7 +239,80 @@ public record AgentConfig(
                 new dev.walden.agent.guard.GuardSettings(dev.walden.agent.guard.GuardSettings.Mode.valueOf(
                         get(values, AgentOptions.PG_WAL_GUARD).toUpperCase(java.util.Locale.ROOT)),
                         (long) get(values, AgentOptions.PG_WAL_MAX_MIB) << 20, get(values, AgentOptions.SPILL_PATH)),
+                List.copyOf(repositories),
+                get(values, AgentOptions.ARCHIVE_ACK).equals("first"),
+                readOrder,
                 Optional.ofNullable(file).map(f -> f.toAbsolutePath().normalize()));
+    }
+
+    /**
+     * One repository's settings from {@code values}, where the base options hold this repository's values.
+     *
+     * @param inherited repository 1's retention when this one sets no retain-* option of its own, else null
+     */
+    private static RepositorySettings repository(int number, java.util.function.Function<Option<?>, String> name,
+                                                 Map<Option<?>, Object> values, RetentionPolicy inherited) {
+        return new RepositorySettings(number, get(values, AgentOptions.REPO_TYPE), get(values, AgentOptions.REPO_PATH),
+                new S3Settings(get(values, AgentOptions.S3_BUCKET).orElse(""), get(values, AgentOptions.S3_PREFIX),
+                        get(values, AgentOptions.S3_REGION), get(values, AgentOptions.S3_ENDPOINT),
+                        get(values, AgentOptions.S3_PATH_STYLE), get(values, AgentOptions.S3_ACCESS_KEY),
+                        get(values, AgentOptions.S3_SECRET_KEY), get(values, AgentOptions.S3_SECRET_KEY_FILE),
+                        get(values, AgentOptions.S3_TLS_VERIFY), get(values, AgentOptions.S3_MAX_ATTEMPTS),
+                        get(values, AgentOptions.S3_TIMEOUT), get(values, AgentOptions.S3_PART_SIZE_MIB)),
+                new dev.walden.agent.storage.RateLimits((long) get(values, AgentOptions.UPLOAD_RATE_LIMIT_MIB) << 20,
+                        (long) get(values, AgentOptions.DOWNLOAD_RATE_LIMIT_MIB) << 20),
+                inherited != null ? inherited : RetentionPolicy.of(get(values, AgentOptions.RETAIN_DAILY), get(values, AgentOptions.RETAIN_WEEKLY),
+                        get(values, AgentOptions.RETAIN_MONTHLY), get(values, AgentOptions.RETAIN_YEARLY),
+                        get(values, AgentOptions.RETAIN_INCR_HOURS), get(values, AgentOptions.RETAIN_PITR_DAYS),
+                        get(values, AgentOptions.RETAIN_TIMEZONE).orElseGet(java.time.ZoneId::systemDefault)));
+    }
+
+    /** Two repositories in one place would be one repository written twice: refused. */
+    private static List<String> overlaps(List<RepositorySettings> repositories) {
+        List<String> problems = new ArrayList<>();
+        for (int i = 0; i < repositories.size(); i++) {
+            for (int j = i + 1; j < repositories.size(); j++) {
+                RepositorySettings a = repositories.get(i);
+                RepositorySettings b = repositories.get(j);
+                boolean same = a.type().equals(b.type()) && (a.type().equals("local")
+                        ? a.path().startsWith(b.path()) || b.path().startsWith(a.path())
+                        : a.s3().bucket().equals(b.s3().bucket()) && a.s3().endpoint().equals(b.s3().endpoint())
+                          && (a.s3().prefix().startsWith(b.s3().prefix()) || b.s3().prefix().startsWith(a.s3().prefix())));
+                if (same) {
+                    problems.add("repositories " + a.number() + " and " + b.number() + " are in the same place (or one inside the"
+                            + " other); each repository needs a place of its own");
+                }
+            }
+        }
+        return problems;
+    }
+
+    /** repo-read-order as repository numbers: every configured repository once; empty means 1, 2, 3, 4. */
+    private static List<Integer> readOrder(List<String> given, List<RepositorySettings> repositories) {
+        List<Integer> configured = repositories.stream().map(RepositorySettings::number).toList();
+        if (given.isEmpty()) {
+            return configured;
+        }
+        List<Integer> order = new ArrayList<>();
+        for (String item : given) {
+            int n;
+            try {
+                n = Integer.parseInt(item);
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("'" + item + "' is not a repository number; list them as 1,2");
+            }
+            if (!configured.contains(n)) {
+                throw new IllegalArgumentException("repository " + n + " is not configured (configured: " + configured + ")");
+            }
+            if (order.contains(n)) {
+                throw new IllegalArgumentException("repository " + n + " is listed twice");
+            }
+            order.add(n);
+        }
+        if (order.size() != configured.size()) {
+            throw new IllegalArgumentException("lists " + order + " but every configured repository must be listed: " + configured);
+        }
+        return List.copyOf(order);
     }
 
     private static List<dev.walden.agent.schedule.Scheduler.Job> schedules(Map<Option<?>, Object> values) {

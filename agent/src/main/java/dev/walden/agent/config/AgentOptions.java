@@ -69,6 +69,12 @@ public final class AgentOptions {
     public static final Option<Integer> DOWNLOAD_RATE_LIMIT_MIB = Option.integer("download-rate-limit-mib", 0, 0, 1_000_000,
             "Most MiB per second read from the repository, shared by fetches for restore_command, restores, verify and drills; 0: no limit. WAL fetches go first, as for uploads.");
 
+    public static final Option<String> ARCHIVE_ACK = Option.choice("archive-ack", "all", List.of("all", "first"),
+            "With several repositories (repo2-type, …): when a push is acknowledged to PostgreSQL. all: once the file is durable in every repository; while one fails, pushes fail and PostgreSQL keeps its WAL. first: once it is durable in repository 1 and its copy to each other repository is either done or recorded in a durable queue in spool-path, which a catch-up worker copies in order when that repository answers again (walden status shows how far behind each one is).");
+
+    public static final Option<List<String>> REPO_READ_ORDER = Option.list("repo-read-order",
+            "With several repositories: the order in which fetch, restore, drills and listings read them, e.g. 2,1 to read the nearby NAS before S3. A read falls over to the next repository when one fails or holds the object missing, damaged or tampered with, and logs it. Empty: 1, 2, 3, 4.");
+
     public static final Option<Integer> PUSH_AHEAD = Option.integer("push-ahead", 16, 0, 64,
             "When PostgreSQL pushes segment N, also upload the segments whose .ready files follow N, in parallel, up to this many queued and at most twice this many not yet archived by PostgreSQL, so that their own pushes only have to check them. 0 turns look-ahead off.");
 
@@ -223,7 +229,7 @@ public final class AgentOptions {
             SOCKET_PATH, SOCKET_MODE, ALLOWED_USERS, OPERATOR_USERS, REPO_TYPE, REPO_PATH,
             S3_BUCKET, S3_PREFIX, S3_REGION, S3_ENDPOINT, S3_PATH_STYLE, S3_ACCESS_KEY, S3_SECRET_KEY, S3_SECRET_KEY_FILE,
             S3_TLS_VERIFY, S3_MAX_ATTEMPTS, S3_TIMEOUT, S3_PART_SIZE_MIB, UPLOAD_RATE_LIMIT_MIB, DOWNLOAD_RATE_LIMIT_MIB,
-            COMPRESS_LEVEL, WORKER_THREADS, MAX_QUEUED_REQUESTS, COMMAND_STALL_TIMEOUT, VERIFY_ALL_DAYS,
+            ARCHIVE_ACK, REPO_READ_ORDER, COMPRESS_LEVEL, WORKER_THREADS, MAX_QUEUED_REQUESTS, COMMAND_STALL_TIMEOUT, VERIFY_ALL_DAYS,
             PUSH_AHEAD, PUSH_AHEAD_THREADS, MARK_READY_DONE, PREFETCH, PREFETCH_THREADS, SPOOL_MIB, SPOOL_PATH,
             PG_WAL_GUARD, PG_WAL_MAX_MIB, SPILL_PATH,
             ENCRYPTION, KEYRING_PATH, KEYRING_PASSPHRASE_FILE,
@@ -235,31 +241,49 @@ public final class AgentOptions {
             DRILL_PATH, DRILL_SQL_FILE, DRILL_TIMEOUT, RETAIN_DRILL_DAYS, PG_BIN,
             METRICS_LISTEN, NOTIFY_COMMAND, NOTIFY_ARCHIVE_FAILING_MINUTES);
 
+    /** Repositories 2..MAX_REPOSITORIES are configured by {@code repoN-} copies of these (docs/configuration.md). */
+    public static final int MAX_REPOSITORIES = 4;
+
+    /** What each repository has of its own: where it is, its bandwidth and its retention. */
+    public static final List<Option<?>> PER_REPOSITORY = List.of(REPO_TYPE, REPO_PATH,
+            S3_BUCKET, S3_PREFIX, S3_REGION, S3_ENDPOINT, S3_PATH_STYLE, S3_ACCESS_KEY, S3_SECRET_KEY, S3_SECRET_KEY_FILE,
+            S3_TLS_VERIFY, S3_MAX_ATTEMPTS, S3_TIMEOUT, S3_PART_SIZE_MIB, UPLOAD_RATE_LIMIT_MIB, DOWNLOAD_RATE_LIMIT_MIB,
+            RETAIN_DAILY, RETAIN_WEEKLY, RETAIN_MONTHLY, RETAIN_YEARLY, RETAIN_INCR_HOURS, RETAIN_PITR_DAYS, RETAIN_TIMEZONE);
+
+    /** The retain-* options among {@link #PER_REPOSITORY}: when none is set for repository N, it keeps what repository 1 keeps. */
+    static final List<Option<?>> RETENTION = List.of(RETAIN_DAILY, RETAIN_WEEKLY, RETAIN_MONTHLY, RETAIN_YEARLY,
+            RETAIN_INCR_HOURS, RETAIN_PITR_DAYS, RETAIN_TIMEZONE);
+
     /**
      * The rule tying encryption to where the repository is: empty when fine, else what to fix.
      *
      * @param offHost the repository leaves this host (every repo-type but local)
      */
-    /** Cross-option rules for an S3 repository: empty when fine, else every problem. */
-    static List<String> s3Problems(String repoType, Optional<String> bucket, Optional<String> accessKey,
-                                   Optional<String> secretKey, Optional<Path> secretKeyFile) {
+    /**
+     * Cross-option rules for an S3 repository: empty when fine, else every problem.
+     *
+     * @param name the key an option has for this repository ({@code s3-bucket}, or {@code repo2-s3-bucket})
+     */
+    static List<String> s3Problems(java.util.function.Function<Option<?>, String> name, String repoType, Optional<String> bucket,
+                                   Optional<String> accessKey, Optional<String> secretKey, Optional<Path> secretKeyFile) {
         List<String> problems = new java.util.ArrayList<>();
         if (!repoType.equals("s3")) {
             return problems;
         }
         if (bucket.isEmpty()) {
-            problems.add("repo-type = s3 needs s3-bucket");
+            problems.add(name.apply(REPO_TYPE) + " = s3 needs " + name.apply(S3_BUCKET));
         }
         if (secretKey.isPresent() && secretKeyFile.isPresent()) {
-            problems.add("set s3-secret-key or s3-secret-key-file, not both");
+            problems.add("set " + name.apply(S3_SECRET_KEY) + " or " + name.apply(S3_SECRET_KEY_FILE) + ", not both");
         }
         if (accessKey.isPresent() != (secretKey.isPresent() || secretKeyFile.isPresent())) {
-            problems.add("s3-access-key and a secret (s3-secret-key or s3-secret-key-file) go together; leave all unset to use the AWS default credentials chain");
+            problems.add(name.apply(S3_ACCESS_KEY) + " and a secret (" + name.apply(S3_SECRET_KEY) + " or " + name.apply(S3_SECRET_KEY_FILE)
+                    + ") go together; leave all unset to use the AWS default credentials chain");
         }
         return problems;
     }
 
-    static Optional<String> encryptionProblem(String repoType, boolean offHost, String encryption, boolean hasKeyring) {
+    static Optional<String> encryptionProblem(String repoTypeKey, String repoType, boolean offHost, String encryption, boolean hasKeyring) {
         if (encryption.equals("on") && !hasKeyring) {
             return Optional.of("encryption = on needs keyring-path. HINT: walden-agent keygen --keyring /etc/walden/keyring");
         }
@@ -267,7 +291,7 @@ public final class AgentOptions {
             return Optional.of("encryption = off but keyring-path is set; remove one of them");
         }
         if (offHost && encryption.equals("auto") && !hasKeyring) {
-            return Optional.of("repo-type = " + repoType + " stores WAL off this host, so it must be encrypted: set keyring-path"
+            return Optional.of(repoTypeKey + " = " + repoType + " stores WAL off this host, so it must be encrypted: set keyring-path"
                     + " (walden-agent keygen --keyring FILE), or set encryption = off to store it unencrypted on purpose");
         }
         return Optional.empty();

@@ -233,6 +233,16 @@ public final class Option<T> {
         return key;
     }
 
+    /**
+     * This option for repository {@code number} (2..4): {@code repo-type} becomes {@code repo2-type}, {@code s3-bucket}
+     * {@code repo2-s3-bucket}; same type, default and validation. Only the options of
+     * {@link AgentOptions#PER_REPOSITORY} have such copies; they are derived here, never defined twice.
+     */
+    Option<T> forRepository(int number) {
+        String numbered = "repo" + number + "-" + (key.startsWith("repo-") ? key.substring("repo-".length()) : key);
+        return new Option<>(numbered, typeName, defaultText, "Repository " + number + "'s " + key + ".", parser);
+    }
+
     public String typeName() {
         return typeName;
     }

@@ -260,6 +260,27 @@ public final class WaldenMetrics {
         state.backups.get(type)[1] = at.toEpochMilli() / 1000.0;
     }
 
+    /**
+     * With several repositories: how far each is behind the others (objects it still lacks, and for how long), one
+     * gauge pair per repository, registered once they are known.
+     */
+    public void repositoryLag(Supplier<List<dev.walden.agent.storage.mirror.Mirror.Lag>> lag) {
+        for (dev.walden.agent.storage.mirror.Mirror.Lag one : lag.get()) {
+            int number = one.number();
+            Gauge.builder("walden.repository.behind.objects", lag, l -> l.get().stream().filter(x -> x.number() == number)
+                            .mapToDouble(dev.walden.agent.storage.mirror.Mirror.Lag::objects).sum())
+                    .tag("repository", Integer.toString(number))
+                    .description("Objects (WAL, backup and dump objects, records) this repository lacks of what was written to the"
+                            + " others while it failed, queued in the spool for it; 0: in step")
+                    .register(registry);
+            Gauge.builder("walden.repository.behind.seconds", lag, l -> l.get().stream().filter(x -> x.number() == number)
+                            .mapToDouble(x -> x.seconds(Instant.now())).sum())
+                    .tag("repository", Integer.toString(number))
+                    .description("How long this repository has lacked the oldest object queued for it; 0: in step")
+                    .register(registry);
+        }
+    }
+
     /** Where the spilled-files gauge reads from (pg-wal-guard = spill). */
     public void spilledFiles(java.util.function.IntSupplier files) {
         state.spilledFiles = files;
@@ -309,6 +330,8 @@ public final class WaldenMetrics {
     public static String markdown() {
         WaldenMetrics metrics = new WaldenMetrics(() -> Double.NaN, 16 << 20, new StorageErrors(java.time.Clock.systemUTC()), Map::of);
         metrics.dumpSucceeded("postgres", Instant.EPOCH);  // registered on first use: shown here as for one database
+        // registered with several repositories: shown here as for repository 2
+        metrics.repositoryLag(() -> List.of(new dev.walden.agent.storage.mirror.Mirror.Lag(2, "", 0, java.util.Optional.empty())));
         StringBuilder md = new StringBuilder("""
                 # Metrics
 

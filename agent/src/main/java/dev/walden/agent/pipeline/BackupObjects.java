@@ -151,9 +151,29 @@ public final class BackupObjects {
      */
     public void read(String key, String name, ObjectKind kind, long maxLength, WritableByteChannel destination)
             throws IOException, CorruptObjectException {
-        try (InputStream object = storage.open(key)) {
-            ObjectCodec.read(object, name, kind, keyring, destination, maxLength);
+        if (!(destination instanceof Restartable restartable)) {
+            try (InputStream object = storage.open(key)) {
+                ObjectCodec.read(object, name, kind, keyring, destination, maxLength);
+            }
+            return;
         }
+        boolean[] again = {false};
+        Copies.firstIntact(storage, key, object -> {
+            if (again[0]) {
+                restartable.restart();
+            }
+            again[0] = true;
+            return ObjectCodec.read(object, name, kind, keyring, destination, maxLength);
+        });
+    }
+
+    /**
+     * A destination that can take an object again from its start: with several repositories, a read that finds one
+     * copy damaged (or a repository failing) part way through goes on with the next copy.
+     */
+    public interface Restartable extends WritableByteChannel {
+        /** Forgets what was written, so that the object's bytes can be written again from the first. */
+        void restart() throws IOException;
     }
 
     /**
@@ -169,8 +189,10 @@ public final class BackupObjects {
 
     /** Reads a whole object into memory; for manifests and commit records. */
     public byte[] readBytes(String key, String name, ObjectKind kind, long maxLength) throws IOException, CorruptObjectException {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        read(key, name, kind, maxLength, Channels.newChannel(bytes));
-        return bytes.toByteArray();
+        return Copies.firstIntact(storage, key, object -> {
+            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+            ObjectCodec.read(object, name, kind, keyring, Channels.newChannel(bytes), maxLength);
+            return bytes.toByteArray();
+        });
     }
 }

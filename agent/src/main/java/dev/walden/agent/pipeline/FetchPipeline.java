@@ -50,23 +50,24 @@ public final class FetchPipeline {
             throw new RejectedFileException("destination directory " + directory + " does not exist");
         }
         String key = Repository.objectKey(systemIdentifier.getAsLong(), name);
-        InputStream object;
-        try {
-            object = repository.storage().open(key);
-        } catch (ObjectNotFoundException e) {
-            return Outcome.NOT_FOUND;
-        }
         Path temp = temporaryBeside(directory, name.name());
         boolean kept = false;
-        try (object; FileChannel out = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-            Files.setPosixFilePermissions(temp, PosixFilePermissions.fromString("rw-------"));
-            ArchivedObjectFormat.Trailer trailer = ObjectCodec.read(object, name.name(), ObjectKind.of(name.kind()), keyring, out);
+        try {
+            long length = Copies.firstIntact(repository.storage(), key, object -> {
+                try (FileChannel out = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
+                        StandardOpenOption.WRITE)) {
+                    Files.setPosixFilePermissions(temp, PosixFilePermissions.fromString("rw-------"));
+                    return ObjectCodec.read(object, name.name(), ObjectKind.of(name.kind()), keyring, out).originalLength();
+                }
+            });
             // No fsync: PostgreSQL fsyncs a restored segment itself when it keeps it (durable_rename in
             // KeepFileRestoredFromArchive), and after a crash recovery fetches the file again.
             matchDirectoryOwner(temp, directory);
             Files.move(temp, destination, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             kept = true;
-            return new Outcome(true, trailer.originalLength());
+            return new Outcome(true, length);
+        } catch (ObjectNotFoundException e) {
+            return Outcome.NOT_FOUND;
         } finally {
             if (!kept) {
                 Files.deleteIfExists(temp);
@@ -85,14 +86,17 @@ public final class FetchPipeline {
         if (systemIdentifier.isEmpty()) {
             return java.util.Optional.empty();
         }
-        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
-        try (InputStream object = repository.storage().open(Repository.objectKey(systemIdentifier.getAsLong(), name))) {
-            ObjectCodec.read(object, name.name(), ObjectKind.of(name.kind()), keyring, java.nio.channels.Channels.newChannel(bytes),
-                    PushPipeline.MAX_SMALL_FILE);
+        try {
+            return java.util.Optional.of(Copies.firstIntact(repository.storage(), Repository.objectKey(systemIdentifier.getAsLong(), name),
+                    object -> {
+                        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+                        ObjectCodec.read(object, name.name(), ObjectKind.of(name.kind()), keyring, java.nio.channels.Channels.newChannel(bytes),
+                                PushPipeline.MAX_SMALL_FILE);
+                        return bytes.toByteArray();
+                    }));
         } catch (ObjectNotFoundException e) {
             return java.util.Optional.empty();
         }
-        return java.util.Optional.of(bytes.toByteArray());
     }
 
     /**

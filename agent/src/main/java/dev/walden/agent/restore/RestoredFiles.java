@@ -20,7 +20,7 @@ import java.util.concurrent.TimeUnit;
  * each checked against its manifest checksum before it is kept; bytes of files not needed (re-used from an older
  * backup of a later chain member, or unchanged under --delta) are skipped.
  */
-final class RestoredFiles implements WritableByteChannel {
+final class RestoredFiles implements dev.walden.agent.pipeline.BackupObjects.Restartable {
     /**
      * Bytes to write: {@code length} bytes from {@code objectOffset} of the object's stream, at {@code fileOffset} of
      * the file. A whole file ({@code whole}) is created, checked against its SHA-256 and given its attributes here;
@@ -131,6 +131,16 @@ final class RestoredFiles implements WritableByteChannel {
         setAttributes(target.path(), target.entry(), ownership);
         progress.fileDone();
         index++;
+    }
+
+    /** Another copy of the object follows from its start: every file it fills is written again. */
+    @Override
+    public void restart() throws IOException {
+        close();
+        index = 0;
+        position = 0;
+        written = 0;
+        digest.reset();
     }
 
     /** Every target was written: an object that ends early is damaged. */

@@ -98,6 +98,14 @@ public interface Storage extends AutoCloseable {
         }
     }
 
+    /**
+     * The stores that each hold a copy of every object, in the order reads should try them: this store alone, except
+     * for several repositories written as one. A reader that finds an object damaged in one reads the next copy.
+     */
+    default List<Storage> copies() {
+        return List.of(this);
+    }
+
     /** A short description for log lines, e.g. {@code local:/var/lib/walden/repo}. */
     String describe();
 

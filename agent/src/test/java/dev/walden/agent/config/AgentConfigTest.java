@@ -75,10 +75,10 @@ class AgentConfigTest {
                 () -> AgentConfig.load(null, Map.of(), Map.of("encryption", "off", "keyring-path", "/k")));
         assertTrue(off.getMessage().contains("encryption = off but keyring-path is set"), off.getMessage());
 
-        assertTrue(AgentOptions.encryptionProblem("s3", true, "auto", false).orElseThrow()
+        assertTrue(AgentOptions.encryptionProblem("repo-type", "s3", true, "auto", false).orElseThrow()
                 .contains("repo-type = s3 stores WAL off this host, so it must be encrypted"));
-        assertTrue(AgentOptions.encryptionProblem("s3", true, "off", false).isEmpty(), "explicitly off is allowed");
-        assertTrue(AgentOptions.encryptionProblem("s3", true, "auto", true).isEmpty());
-        assertTrue(AgentOptions.encryptionProblem("local", false, "auto", false).isEmpty());
+        assertTrue(AgentOptions.encryptionProblem("repo-type", "s3", true, "off", false).isEmpty(), "explicitly off is allowed");
+        assertTrue(AgentOptions.encryptionProblem("repo-type", "s3", true, "auto", true).isEmpty());
+        assertTrue(AgentOptions.encryptionProblem("repo-type", "local", false, "auto", false).isEmpty());
     }
 }

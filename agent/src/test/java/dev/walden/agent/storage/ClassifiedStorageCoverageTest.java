@@ -13,7 +13,8 @@ import org.junit.jupiter.api.Test;
 class ClassifiedStorageCoverageTest {
     @Test
     void everyCallThatReachesTheStoreIsClassified() {
-        Set<String> forwardedAsTheyAre = Set.of("describe", "close");
+        // copies() names the stores a reader tries in turn; a single store, this one, reaches nothing by it.
+        Set<String> forwardedAsTheyAre = Set.of("describe", "close", "copies");
         for (Method method : Storage.class.getMethods()) {
             if (forwardedAsTheyAre.contains(method.getName()) || java.lang.reflect.Modifier.isStatic(method.getModifiers())) {
                 continue;

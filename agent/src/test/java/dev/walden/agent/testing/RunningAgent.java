@@ -37,6 +37,13 @@ public final class RunningAgent implements AutoCloseable {
     /** As {@link #start(Path, Map, java.time.Clock)}, with the agent's storage wrapped (to inject faults). */
     public static RunningAgent start(Path directory, Map<String, String> extraOptions, java.time.Clock clock,
                                      java.util.function.UnaryOperator<dev.walden.agent.storage.Storage> storageWrapper) throws Exception {
+        return start(directory, extraOptions, clock, (number, storage) -> number == 1 ? storageWrapper.apply(storage) : storage);
+    }
+
+    /** With several repositories: repository N's storage wrapped by {@code storageWrappers} (to inject faults into one). */
+    public static RunningAgent start(Path directory, Map<String, String> extraOptions, java.time.Clock clock,
+                                     java.util.function.BiFunction<Integer, dev.walden.agent.storage.Storage, dev.walden.agent.storage.Storage>
+                                             storageWrappers) throws Exception {
         Files.createDirectories(directory);
         Files.setPosixFilePermissions(directory, PosixFilePermissions.fromString("rwxr-xr-x"));
         Path socket = directory.resolve("walden.sock");
@@ -47,7 +54,7 @@ public final class RunningAgent implements AutoCloseable {
                 "repo-path", repository.toString(),
                 "spool-path", directory.resolve("spool").toString()));
         options.putAll(extraOptions);
-        return new RunningAgent(Agent.start(AgentConfig.load(null, Map.of(), options), Map.of(), clock, storageWrapper), socket, repository);
+        return new RunningAgent(Agent.start(AgentConfig.load(null, Map.of(), options), Map.of(), clock, storageWrappers), socket, repository);
     }
 
     public Path socket() {
