@@ -13,6 +13,7 @@ import dev.walden.agent.testing.FaultyStorage;
 import dev.walden.agent.testing.PostgresCluster;
 import dev.walden.agent.testing.RunningAgent;
 import dev.walden.agent.testing.S3ProxyServer;
+import dev.walden.agent.testing.TestClock;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -81,12 +82,19 @@ class SeveralRepositoriesIT extends ClusterTest {
             // archive-ack = first: repository 2 fails, archiving and a backup go on, and it catches up afterwards.
             try (RunningAgent agent = RunningAgent.start(dir.resolve("agent"), withOption(options, "archive-ack", "first"),
                     Clock.systemUTC(), wrap)) {
+                // The backup's objects fail from the third on, so that repository 2 fails mid-way through it.
+                faulty.get(2).inject(new FaultyStorage.Fault(FaultyStorage.Operation.PUT, "/backup/", 3, FaultyStorage.Failure.UNAVAILABLE));
+                RunningAgent.ClientRun backup = agent.client(env, dir, "backup");
+                assertEquals(0, backup.exitCode(), "a backup completes while repository 2 fails: " + backup.stderr());
+                assertTrue(keys(faulty.get(2), "/backup/").stream().anyMatch(k -> k.contains("/data/")),
+                        "repository 2 took the first objects before it failed: " + keys(faulty.get(2), "/backup/"));
+                assertTrue(keys(faulty.get(2), "/backup/").stream().noneMatch(k -> k.endsWith("/commit")),
+                        "and holds no commit record for the backup it could not finish");
+                // Then WAL fails too: archiving goes on into repository 1.
                 faulty.get(2).inject(new FaultyStorage.Fault(FaultyStorage.Operation.PUT, "", 1, FaultyStorage.Failure.UNAVAILABLE));
                 primary.sql("INSERT INTO events SELECT 'while repository 2 fails' FROM generate_series(1, 100)");
                 String during = switchWal(primary);
                 primary.await("archiving to repository 1 alone", Duration.ofSeconds(60), () -> archivedThrough(primary, during));
-                RunningAgent.ClientRun backup = agent.client(env, dir, "backup");
-                assertEquals(0, backup.exitCode(), "a backup completes while repository 2 fails: " + backup.stderr());
                 JsonNode behind = JSON.readTree(agent.client(env, dir, "status", "--json").stdout());
                 JsonNode repo2 = behind.path("repositories").get(0).path("each").get(1);
                 assertTrue(repo2.path("behind_objects").asLong() > 0, behind.toString());
@@ -148,6 +156,50 @@ class SeveralRepositoriesIT extends ClusterTest {
                 }
             }
         }
+    }
+
+    /** Repository 1 keeps one daily full, repository 2 three: after four days of backups each holds exactly its own. */
+    @Test
+    void eachRepositoryKeepsExactlyWhatItsOwnPolicyKeeps() throws Exception {
+        TestClock clock = new TestClock();
+        Map<Integer, Storage> stores = new ConcurrentHashMap<>();
+        try (S3ProxyServer s3 = S3ProxyServer.start(); PostgresCluster primary = PostgresCluster.initdb(workspace, "kept", 55873)) {
+            s3.createBucket("months");
+            Map<String, String> options = primary.agentOptions("repo-path", dir.resolve("nas").toString(), "encryption", "off",
+                    "retain-daily", "1", "retain-pitr-days", "1", "retain-timezone", "UTC",
+                    "repo2-retain-daily", "3", "repo2-retain-pitr-days", "1", "repo2-retain-timezone", "UTC",
+                    "backup-archive-timeout", "60");
+            s3.agentOptions("months", "").forEach((key, value) -> options.put(key.startsWith("repo-") ? "repo2-" + key.substring(5)
+                    : "repo2-" + key, value));
+            try (RunningAgent agent = RunningAgent.start(dir.resolve("agent"), options, clock, (number, storage) -> {
+                stores.put(number, storage);
+                return storage;
+            })) {
+                Path walden = ClientLauncher.write(dir.resolve("agent"), agent.socket());
+                primary.appendConfig("archive_mode = on\narchive_command = '" + walden + " push %p %f'\n");
+                primary.start();
+                primary.sql("CREATE TABLE events (note text)");
+                List<String> ids = new java.util.ArrayList<>();
+                for (int daysAgo = 3; daysAgo >= 0; daysAgo--) {
+                    clock.lag(Duration.ofDays(daysAgo));
+                    primary.sql("INSERT INTO events VALUES ('day " + daysAgo + "')");
+                    ids.add(RetentionIT.backup(agent, dir, "--type", "full"));
+                }
+                RunningAgent.ClientRun expire = agent.client(dir, "expire");
+                assertEquals(0, expire.exitCode(), expire.stdout() + expire.stderr());
+                assertTrue(expire.stdout().contains("repository 1") && expire.stdout().contains("repository 2"), expire.stdout());
+                // Each keeps its daily backups, plus the one the day-long recovery window starts from (yesterday's).
+                assertEquals(ids.subList(2, 4), committed(stores.get(1)), "repository 1 keeps one day");
+                assertEquals(ids.subList(1, 4), committed(stores.get(2)), "repository 2 keeps three days");
+                RunningAgent.ClientRun verify = agent.client(dir, "verify", "--quick");
+                assertEquals(0, verify.exitCode(), "each repository holds what its own backups need: " + verify.stdout() + verify.stderr());
+            }
+        }
+    }
+
+    private static List<String> committed(Storage storage) throws Exception {
+        return keys(storage, "/backup/").stream().filter(k -> k.endsWith("/commit"))
+                .map(k -> k.substring(0, k.length() - "/commit".length())).map(k -> k.substring(k.lastIndexOf('/') + 1)).toList();
     }
 
     private static Map<String, String> withOption(Map<String, String> options, String key, String value) {
