@@ -157,6 +157,7 @@ public final class Agent implements AutoCloseable {
                 // WAL and everything else share each repository's rate limits, WAL first: each sees the store in its lane.
                 dev.walden.agent.storage.RateLimits.Shared limits = settings.rateLimits().share();
                 members.add(new dev.walden.agent.storage.mirror.Mirror.Member(settings.number(),
+                        limits.view(classified, dev.walden.agent.storage.RateLimit.Lane.HISTORY),
                         limits.view(classified, dev.walden.agent.storage.RateLimit.Lane.WAL),
                         limits.view(classified, dev.walden.agent.storage.RateLimit.Lane.BULK)));
             }
@@ -168,11 +169,14 @@ public final class Agent implements AutoCloseable {
         }
         dev.walden.agent.storage.mirror.Mirror mirror = null;
         Storage walStore = members.get(0).wal();
+        Storage historyStore = members.get(0).history();
         Storage bulkStore = members.get(0).bulk();
         if (config.severalRepositories()) {
             mirror = new dev.walden.agent.storage.mirror.Mirror(members, config.readOrder(), config.spoolPath(), clock);
-            walStore = mirror.wal(config.archiveAckFirst() ? dev.walden.agent.storage.mirror.Mirror.Policy.FIRST
-                    : dev.walden.agent.storage.mirror.Mirror.Policy.EVERY);
+            dev.walden.agent.storage.mirror.Mirror.Policy ack = config.archiveAckFirst() ? dev.walden.agent.storage.mirror.Mirror.Policy.FIRST
+                    : dev.walden.agent.storage.mirror.Mirror.Policy.EVERY;
+            walStore = mirror.wal(ack);
+            historyStore = mirror.histories(ack);
             bulkStore = mirror.bulk();
         }
         Storage storage = walStore;
@@ -182,7 +186,7 @@ public final class Agent implements AutoCloseable {
         ThreadPoolExecutor commands = null;
         List<AutoCloseable> closeFirst = new ArrayList<>();
         try {
-            Repository repository = new Repository(walStore);
+            Repository repository = new Repository(walStore, historyStore);
             checkRepositories(members, encryption.repositoryMode());
             PushPipeline pushPipeline = new PushPipeline(repository, new ZstdCompressor(config.compressLevel()), encryption, keyring);
             FetchPipeline fetchPipeline = new FetchPipeline(repository, keyring);
@@ -252,7 +256,7 @@ public final class Agent implements AutoCloseable {
                 BaseBackups own = backups;
                 FetchPipeline ownFetch = fetchPipeline;
                 if (mirror != null) {
-                    Repository alone = new Repository(members.get(i).wal());
+                    Repository alone = new Repository(members.get(i).wal(), members.get(i).history());
                     ownFetch = new FetchPipeline(alone, keyring);
                     own = new BaseBackups(config.postgres(), config.backup(), alone, new BackupObjects(members.get(i).bulk(),
                             new ZstdCompressor(config.backup().compressLevel()), encryption, keyring, config.spoolPath()),

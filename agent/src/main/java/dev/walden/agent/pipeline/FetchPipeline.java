@@ -53,7 +53,7 @@ public final class FetchPipeline {
         Path temp = temporaryBeside(directory, name.name());
         boolean kept = false;
         try {
-            long length = Copies.firstIntact(repository.storage(), key, object -> {
+            long length = Copies.firstIntact(repository.storage(name), key, object -> {
                 try (FileChannel out = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
                         StandardOpenOption.WRITE)) {
                     Files.setPosixFilePermissions(temp, PosixFilePermissions.fromString("rw-------"));
@@ -87,7 +87,7 @@ public final class FetchPipeline {
             return java.util.Optional.empty();
         }
         try {
-            return java.util.Optional.of(Copies.firstIntact(repository.storage(), Repository.objectKey(systemIdentifier.getAsLong(), name),
+            return java.util.Optional.of(Copies.firstIntact(repository.storage(name), Repository.objectKey(systemIdentifier.getAsLong(), name),
                     object -> {
                         java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
                         ObjectCodec.read(object, name.name(), ObjectKind.of(name.kind()), keyring, java.nio.channels.Channels.newChannel(bytes),

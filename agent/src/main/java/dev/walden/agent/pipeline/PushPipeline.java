@@ -89,7 +89,7 @@ public final class PushPipeline {
                 throw new RejectedFileException(e.getMessage());
             }
             String key = Repository.objectKey(systemIdentifier, name);
-            Storage storage = repository.storage();
+            Storage storage = repository.storage(name);
             // putIfAbsent checks for an existing object before it calls the writer, so an archived file is neither
             // compressed nor uploaded again; it is then compared below.
             Trailer[] written = new Trailer[1];

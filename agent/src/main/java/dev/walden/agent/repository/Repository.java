@@ -25,6 +25,8 @@ public final class Repository {
     public static final int FORMAT_VERSION = 1;
 
     private final Storage storage;
+    /** The same store, as timeline history files see it: ahead of segments under a rate limit. */
+    private final Storage histories;
     /** Set once; the record never changes after creation, so caching it is safe. */
     private volatile Record record;
 
@@ -32,12 +34,23 @@ public final class Repository {
     public record Record(long systemIdentifier, String encryption) {}
 
     public Repository(Storage storage) {
+        this(storage, storage);
+    }
+
+    /** @param histories the same store in the lane of timeline history files, which go before segments */
+    public Repository(Storage storage, Storage histories) {
         this.storage = storage;
+        this.histories = histories;
     }
 
     /** The store, for the push and fetch pipelines, which write and read single WAL objects by {@link WalArchive#key}. */
     public Storage storage() {
         return storage;
+    }
+
+    /** The store as a push or fetch of {@code name} sees it: history files in a lane of their own, ahead of segments. */
+    public Storage storage(WalFileName name) {
+        return name.kind() == dev.walden.agent.wal.WalFileKind.TIMELINE_HISTORY ? histories : storage;
     }
 
     /** The archived WAL of cluster {@code systemIdentifier}. */

@@ -6,14 +6,15 @@ import java.io.InterruptedIOException;
  * A byte rate shared by everything that moves data to (or from) one repository in one direction: WAL, backups and
  * dumps. Callers take bytes before they move them. WAL goes first: while a WAL transfer waits for its turn, backups
  * and dumps wait behind it, so a rate-limited backup never starves archiving, and the limit still holds for the sum.
+ * Timeline history files go before all: a promotion's history file is what a standby or a restore needs first.
  *
  * <p>A token bucket that may run into debt: a caller whose turn it is takes what it needs even beyond what is there,
  * and the next waits until the debt is paid back at the rate. Idle time builds up at most a quarter second of credit,
  * so bursts stay short and a minute's average stays at the limit.
  */
 public final class RateLimit {
-    /** Who is waiting: archiving's WAL, or everything else. */
-    public enum Lane { WAL, BULK }
+    /** Who is waiting, first first: timeline history files, the rest of archiving's WAL, everything else. */
+    public enum Lane { HISTORY, WAL, BULK }
 
     /** How the limit tells time and waits: the real clock, or a test's. */
     interface Ticker {
@@ -41,7 +42,8 @@ public final class RateLimit {
     private final Ticker ticker;
     private long available;
     private long refilledAt;
-    private int walWaiting;
+    /** How many transfers wait in each lane. */
+    private final int[] waiting = new int[Lane.values().length];
 
     public RateLimit(long bytesPerSecond) {
         this(bytesPerSecond, SYSTEM);
@@ -59,17 +61,15 @@ public final class RateLimit {
 
     /** Waits until {@code bytes} may move in {@code lane}. */
     public synchronized void take(long bytes, Lane lane) throws InterruptedIOException {
-        if (lane == Lane.WAL) {
-            walWaiting++;
-        }
+        waiting[lane.ordinal()]++;
         try {
             while (true) {
                 refill();
-                if (available >= 0 && (lane == Lane.WAL || walWaiting == 0)) {
+                if (available >= 0 && noneWaitingBefore(lane)) {
                     available -= bytes;
                     return;
                 }
-                // In debt: until it is paid back. Behind WAL: until the WAL transfer has taken its bytes (it notifies).
+                // In debt: until it is paid back. Behind a lane before this one: until its transfer has taken its bytes (it notifies).
                 long owed = Math.max(1, -available);
                 ticker.await(this, Math.max(1_000_000, owed * 1_000_000_000L / bytesPerSecond));
             }
@@ -77,11 +77,18 @@ public final class RateLimit {
             Thread.currentThread().interrupt();
             throw new InterruptedIOException("interrupted while waiting for the repository's rate limit");
         } finally {
-            if (lane == Lane.WAL) {
-                walWaiting--;
-                notifyAll();
+            waiting[lane.ordinal()]--;
+            notifyAll();
+        }
+    }
+
+    private boolean noneWaitingBefore(Lane lane) {
+        for (int i = 0; i < lane.ordinal(); i++) {
+            if (waiting[i] > 0) {
+                return false;
             }
         }
+        return true;
     }
 
     private void refill() {

@@ -62,6 +62,31 @@ class RateLimitTest {
         assertTrue(walSeconds <= 16 + 2, "WAL finished at " + walSeconds + " s, behind the backup");
     }
 
+    @Test
+    void aHistoryFileGoesBeforeSegmentsAndBackups() throws Exception {
+        FakeTicker ticker = new FakeTicker();
+        RateLimit limit = new RateLimit(MIB, ticker);
+        AtomicLong walDoneAt = new AtomicLong();
+        AtomicLong bulkDoneAt = new AtomicLong();
+        AtomicLong historyDoneAt = new AtomicLong();
+        Thread bulk = Thread.ofPlatform().start(() -> move(limit, RateLimit.Lane.BULK, 16 * MIB, ticker, bulkDoneAt));
+        Thread wal = Thread.ofPlatform().start(() -> move(limit, RateLimit.Lane.WAL, 16 * MIB, ticker, walDoneAt));
+        Thread.sleep(5);
+        AtomicLong historyStartedAt = new AtomicLong();
+        Thread history = Thread.ofPlatform().start(() -> {
+            historyStartedAt.set(ticker.nanos());
+            move(limit, RateLimit.Lane.HISTORY, 2 * RateLimitedStorage.STEP, ticker, historyDoneAt);
+        });
+        history.join(60_000);
+        wal.join(60_000);
+        bulk.join(60_000);
+        double waited = (historyDoneAt.get() - historyStartedAt.get()) / 1e9;
+        // Its 128 KiB at 1 MiB/s, plus at most the debt of the step taken before it arrived.
+        assertTrue(historyDoneAt.get() < walDoneAt.get(), "the history file came while segments were still moving");
+        assertTrue(waited <= 0.5, "the history file took " + waited + " s beside 32 MiB of segments and backup");
+        assertTrue(walDoneAt.get() < bulkDoneAt.get(), "segments before the backup");
+    }
+
     private static void move(RateLimit limit, RateLimit.Lane lane, long bytes, FakeTicker ticker, AtomicLong doneAt) {
         try {
             for (long moved = 0; moved < bytes; moved += RateLimitedStorage.STEP) {

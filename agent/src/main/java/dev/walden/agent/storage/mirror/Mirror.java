@@ -40,8 +40,20 @@ public final class Mirror implements AutoCloseable {
         ANY
     }
 
-    /** One repository: its number (1-4), the store as the WAL lane and as the bulk lane sees it, and its catch-up log. */
-    public record Member(int number, Storage wal, Storage bulk) {
+    /** One repository: its number (1-4), and the store as each rate-limit lane sees it (history files, WAL, the rest). */
+    public record Member(int number, Storage history, Storage wal, Storage bulk) {
+        public Member(int number, Storage wal, Storage bulk) {
+            this(number, wal, wal, bulk);
+        }
+
+        Storage lane(dev.walden.agent.storage.RateLimit.Lane lane) {
+            return switch (lane) {
+                case HISTORY -> history;
+                case WAL -> wal;
+                case BULK -> bulk;
+            };
+        }
+
         public String describe() {
             return "repository " + number + " (" + wal.describe() + ")";
         }
@@ -89,12 +101,17 @@ public final class Mirror implements AutoCloseable {
 
     /** The repositories as WAL sees them, written under {@code policy}. */
     public Storage wal(Policy policy) {
-        return new MirroredStorage(this, policy, true);
+        return new MirroredStorage(this, policy, dev.walden.agent.storage.RateLimit.Lane.WAL);
+    }
+
+    /** The repositories as timeline history files see them, written under {@code policy}. */
+    public Storage histories(Policy policy) {
+        return new MirroredStorage(this, policy, dev.walden.agent.storage.RateLimit.Lane.HISTORY);
     }
 
     /** The repositories as backups, dumps and records see them. */
     public Storage bulk() {
-        return new MirroredStorage(this, Policy.ANY, false);
+        return new MirroredStorage(this, Policy.ANY, dev.walden.agent.storage.RateLimit.Lane.BULK);
     }
 
     public List<Member> members() {

@@ -30,16 +30,16 @@ final class MirroredStorage implements Storage {
 
     private final Mirror mirror;
     private final Mirror.Policy policy;
-    private final boolean walLane;
+    private final dev.walden.agent.storage.RateLimit.Lane lane;
 
-    MirroredStorage(Mirror mirror, Mirror.Policy policy, boolean walLane) {
+    MirroredStorage(Mirror mirror, Mirror.Policy policy, dev.walden.agent.storage.RateLimit.Lane lane) {
         this.mirror = mirror;
         this.policy = policy;
-        this.walLane = walLane;
+        this.lane = lane;
     }
 
     private Storage store(Mirror.Member member) {
-        return walLane ? member.wal() : member.bulk();
+        return member.lane(lane);
     }
 
     /** Whether a write through this view may leave {@code member} behind rather than fail. */
