@@ -263,7 +263,7 @@ public final class Agent implements AutoCloseable {
                             ownFetch, encryption.repositoryMode(), clock);
                 }
                 each.add(new dev.walden.agent.command.RepositoryServices(settings.number(), members.get(i).wal().describe(), own,
-                        new Expiry(own, settings.retention(), clock),
+                        new Expiry(own, settings.retention(), clock, settings.tiers()),
                         new Verifier(own, ownFetch, settings.retention(), config.backup().threads(), config.verifyAllEvery(), clock)));
             }
             Dumps dumps = new Dumps(repository, backupObjects, encryption.repositoryMode(), config.postgres(), config.drill().pgBin(),
@@ -293,7 +293,8 @@ public final class Agent implements AutoCloseable {
                     new PushCommand(pushPipeline, pushAhead, metrics, spill), new FetchCommand(fetchPipeline, prefetch, metrics, spill),
                     new BackupCommand(backups, each, zone, clock, metrics),
                     new RestoreCommand(backups, config.backup().threads(), config.socketPath(),
-                            ownedPaths(config).plus(new OwnedPaths.Owned(config.drill().path(), "drill path")), zone, clock),
+                            ownedPaths(config).plus(new OwnedPaths.Owned(config.drill().path(), "drill path")), zone, clock,
+                            new dev.walden.agent.restore.ArchiveRetrieval.Settings(config.retrieval().days(), config.retrieval().speed())),
                     new ExpireCommand(each, dumps, zone), new VerifyCommand(each, zone, report -> {
                         int missing = report.problems().stream().filter(p -> p.kind().equals("wal-gap") || p.kind().equals("backup-wal-missing"))
                                 .mapToInt(p -> gapSize(p)).sum();

@@ -20,6 +20,7 @@ import java.util.TreeMap;
  * SYSID/backup/ID/commit          the commit record, written last: a backup without one is not complete
  * SYSID/backup/ID/hold-MILLIS     a hold set at MILLIS (newest wins); retention never expires a held backup
  * SYSID/backup/ID/expiring        written before an expiry deletes the commit record: the rest is a leftover
+ * SYSID/backup/ID/tier-CLASS      its data objects were moved to storage class CLASS (retention's monthly/yearly tiers)
  * SYSID/backup/lock               held while a backup or an expiry runs
  * </pre>
  *
@@ -30,6 +31,7 @@ public final class BackupCatalog {
     static final long MAX_MANIFEST_BYTES = 64L << 30;
     static final long MAX_COMMIT_BYTES = 1 << 20;
     private static final String HOLD_PREFIX = "hold-";
+    private static final String TIER_PREFIX = "tier-";
     private static final String COMMIT = "commit";
     private static final String MANIFEST = "manifest";
     private static final String EXPIRING = "expiring";
@@ -376,6 +378,108 @@ public final class BackupCatalog {
     public void forEachObjectOf(String id, java.util.function.Consumer<dev.walden.agent.storage.Storage.StoredObject> visitor)
             throws IOException {
         objects.forEachObject(prefix() + id + "/", visitor);
+    }
+
+    /**
+     * The storage class a backup's data objects were moved to, by its tier marker; empty while they are where they
+     * were written. Only data objects ever move: the manifest, commit record and holds stay readable at once.
+     */
+    public Optional<String> storageClass(String id) throws IOException {
+        List<String> markers = objects.list(prefix() + id + "/" + TIER_PREFIX);
+        return markers.isEmpty() ? Optional.empty()
+                : Optional.of(markers.get(markers.size() - 1).substring(markers.get(markers.size() - 1).lastIndexOf(TIER_PREFIX) + TIER_PREFIX.length()));
+    }
+
+    /**
+     * Moves a backup's data objects to {@code storageClass} inside the store (a server-side copy each, never through
+     * the agent), then records it with a tier marker. Safe to repeat: an object already there is left alone.
+     *
+     * @return how many objects were moved
+     */
+    public long moveData(String id, String storageClass) throws IOException {
+        long[] moved = {0};
+        forEachDataObject(id, key -> {
+            if (!objects.storageClass(key).map(storageClass::equals).orElse(false)) {
+                objects.changeStorageClass(key, storageClass);
+                moved[0]++;
+            }
+        });
+        List<String> earlier = objects.list(prefix() + id + "/" + TIER_PREFIX);
+        objects.createMarker(prefix() + id + "/" + TIER_PREFIX + storageClass, "data objects in " + storageClass + "\n");
+        for (String marker : earlier) {
+            if (!marker.endsWith("/" + TIER_PREFIX + storageClass)) {
+                objects.delete(marker);
+            }
+        }
+        return moved[0];
+    }
+
+    /** How a backup's data objects stand for reading: ready, asked for and on their way, or still archived. */
+    public record Retrieval(long readable, long retrieving, long archived, long requestedNow) {
+        public boolean ready() {
+            return retrieving == 0 && archived == 0;
+        }
+    }
+
+    /**
+     * Looks at every data object of a backup kept in an archive class and, with {@code request}, asks the store to
+     * retrieve each one still archived (for {@code days} days, at {@code speed}); returns at once.
+     */
+    public Retrieval retrieve(String id, boolean request, int days, String speed) throws IOException {
+        long[] counts = new long[4];
+        forEachDataObject(id, key -> {
+            switch (objects.retrieval(key)) {
+                case READABLE -> counts[0]++;
+                case RETRIEVING -> counts[1]++;
+                case ARCHIVED -> {
+                    if (request) {
+                        objects.requestRetrieval(key, days, speed);
+                        counts[3]++;
+                        counts[1]++;
+                    } else {
+                        counts[2]++;
+                    }
+                }
+            }
+        });
+        return new Retrieval(counts[0], counts[1], counts[2], counts[3]);
+    }
+
+    @FunctionalInterface
+    private interface DataObjectAction {
+        void apply(String key) throws IOException;
+    }
+
+    /** Runs {@code action} on each data object of a backup as the listing streams, a batch at a time. */
+    private void forEachDataObject(String id, DataObjectAction action) throws IOException {
+        String data = prefix() + id + "/data/";
+        List<String> batch = new ArrayList<>();
+        try {
+            objects.forEachObject(data, object -> {
+                batch.add(object.key());
+                if (batch.size() >= 1000) {
+                    applyAll(batch, action);
+                }
+            });
+        } catch (java.io.UncheckedIOException e) {
+            throw e.getCause();
+        }
+        try {
+            applyAll(batch, action);
+        } catch (java.io.UncheckedIOException e) {
+            throw e.getCause();
+        }
+    }
+
+    private static void applyAll(List<String> batch, DataObjectAction action) {
+        try {
+            for (String key : batch) {
+                action.apply(key);
+            }
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        batch.clear();
     }
 
     /** The bytes each backup's objects take in the repository, by backup id (one listing). */

@@ -183,6 +183,10 @@ public final class ExpireCommand {
         plan.windowFrom().ifPresent(from -> text.append("\npoint-in-time recovery ").append(outcome.dryRun() ? "would stay" : "stays")
                 .append(" possible from ").append(ManifestJson.time(from.truncatedTo(java.time.temporal.ChronoUnit.SECONDS), zone)).append(" (end of backup ")
                 .append(plan.windowAnchor().orElse("?")).append(") to the end of the archive\n"));
+        for (Expiry.Move move : outcome.moves()) {
+            text.append(String.format("%s backup %s to storage class %s (kept by the %s rule only)%s%n", outcome.dryRun() ? "would move" : "moved",
+                    move.backup(), move.to(), move.rule(), outcome.dryRun() ? "" : ": " + move.objects() + " data objects, copied inside S3"));
+        }
         return text.toString();
     }
 
@@ -225,6 +229,12 @@ public final class ExpireCommand {
         }
         root.putObject("expired").put("backups", plan.expiredBackups().size() + plan.leftovers().size())
                 .put("wal_files", plan.expiredWalFiles()).put("freed_bytes", outcome.freedBytes());
+        ArrayNode moves = root.putArray("moved");
+        for (Expiry.Move move : outcome.moves()) {
+            ObjectNode m = moves.addObject().put("backup", move.backup()).put("to", move.to()).put("rule", move.rule())
+                    .put("objects", move.objects());
+            move.from().ifPresentOrElse(f -> m.put("from", f), () -> m.putNull("from"));
+        }
         return root;
     }
 }

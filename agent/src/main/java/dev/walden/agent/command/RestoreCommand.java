@@ -34,7 +34,7 @@ import java.util.logging.Logger;
  */
 public final class RestoreCommand {
     private static final Logger LOG = Logger.getLogger(RestoreCommand.class.getName());
-    private static final Set<String> FLAGS = Set.of("delta", "force", "force-target");
+    private static final Set<String> FLAGS = Set.of("delta", "force", "force-target", "prepare");
     private static final Set<String> VALUED = Set.of("pgdata", "backup", "target-time", "target-lsn", "target-xid", "target-name",
             "target", "target-action", "target-timeline", "tablespace-map", "archive-mode");
 
@@ -46,7 +46,16 @@ public final class RestoreCommand {
     private final Clock clock;
 
     /** @param owned what no restore may write into or delete: everything the agent keeps */
+    private final dev.walden.agent.restore.ArchiveRetrieval.Settings retrieval;
+
     public RestoreCommand(BaseBackups backups, int threads, Path socketPath, OwnedPaths owned, ZoneId zone, Clock clock) {
+        this(backups, threads, socketPath, owned, zone, clock, dev.walden.agent.restore.ArchiveRetrieval.Settings.DEFAULT);
+    }
+
+    /** @param retrieval how backups in an archive storage class are asked for before they are restored */
+    public RestoreCommand(BaseBackups backups, int threads, Path socketPath, OwnedPaths owned, ZoneId zone, Clock clock,
+                          dev.walden.agent.restore.ArchiveRetrieval.Settings retrieval) {
+        this.retrieval = retrieval;
         this.backups = backups;
         this.threads = threads;
         this.socketPath = socketPath;
@@ -106,7 +115,10 @@ public final class RestoreCommand {
                         + " HINT: take one with walden backup");
             }
             request = followLivePrimary(request, catalog.get(), output);
-            Restorer restorer = new Restorer(catalog.get(), backups.timelines(), threads, socketPath, zone, clock);
+            Restorer restorer = new Restorer(catalog.get(), backups.timelines(), threads, socketPath, zone, clock, retrieval);
+            if (words.contains("--prepare")) {
+                return new Result(CommandExit.OK, "restore --prepare: " + restorer.prepare(request, output));
+            }
             Restorer.Outcome outcome = restorer.restore(request, output);
             String target = outcome.recoveryTarget().setting().isEmpty() ? "the end of the archive"
                     : outcome.recoveryTarget().setting() + " = '" + outcome.recoveryTarget().value() + "'";

@@ -52,6 +52,7 @@ public record AgentConfig(
         dev.walden.agent.storage.RateLimits rateLimits,
         dev.walden.agent.guard.GuardSettings spill,
         List<RepositorySettings> repositories,
+        RetrievalSettings retrieval,
         boolean archiveAckFirst,
         List<Integer> readOrder,
         Optional<Path> configFile) {
@@ -62,7 +63,11 @@ public record AgentConfig(
      * @param retention its own retain-* options, or repository 1's when none of them is set
      */
     public record RepositorySettings(int number, String type, Path path, S3Settings s3,
-                                     dev.walden.agent.storage.RateLimits rateLimits, RetentionPolicy retention) {}
+                                     dev.walden.agent.storage.RateLimits rateLimits, RetentionPolicy retention,
+                                     dev.walden.agent.retention.StorageTiers tiers) {}
+
+    /** How restores ask S3 to retrieve archived objects: for how many days, at which speed (Standard, Bulk, Expedited). */
+    public record RetrievalSettings(int days, String speed) {}
 
     /** Whether more than one repository is configured. */
     public boolean severalRepositories() {
@@ -173,6 +178,11 @@ public record AgentConfig(
                 S3Settings s3 = repository.s3();
                 problems.addAll(AgentOptions.s3Problems(name, repository.type(), s3.bucket().isEmpty() ? Optional.empty() : Optional.of(s3.bucket()),
                         s3.accessKey(), s3.secretKey(), s3.secretKeyFile()));
+                if (repository.tiers().enabled() && !repository.type().equals("s3")) {
+                    problems.add(name.apply(AgentOptions.STORAGE_CLASS_MONTHLY) + " and " + name.apply(AgentOptions.STORAGE_CLASS_YEARLY)
+                            + " need " + name.apply(AgentOptions.REPO_TYPE) + " = s3: a " + repository.type()
+                            + " repository has no storage classes");
+                }
                 AgentOptions.encryptionProblem(name.apply(AgentOptions.REPO_TYPE), repository.type(), !repository.type().equals("local"),
                         get(values, AgentOptions.ENCRYPTION), get(values, AgentOptions.KEYRING_PATH).isPresent()).ifPresent(problems::add);
             }
@@ -240,6 +250,8 @@ public record AgentConfig(
                         get(values, AgentOptions.PG_WAL_GUARD).toUpperCase(java.util.Locale.ROOT)),
                         (long) get(values, AgentOptions.PG_WAL_MAX_MIB) << 20, get(values, AgentOptions.SPILL_PATH)),
                 List.copyOf(repositories),
+                new RetrievalSettings(get(values, AgentOptions.RETRIEVAL_DAYS),
+                        Character.toUpperCase(get(values, AgentOptions.RETRIEVAL_SPEED).charAt(0)) + get(values, AgentOptions.RETRIEVAL_SPEED).substring(1)),
                 get(values, AgentOptions.ARCHIVE_ACK).equals("first"),
                 readOrder,
                 Optional.ofNullable(file).map(f -> f.toAbsolutePath().normalize()));
@@ -264,7 +276,9 @@ public record AgentConfig(
                 inherited != null ? inherited : RetentionPolicy.of(get(values, AgentOptions.RETAIN_DAILY), get(values, AgentOptions.RETAIN_WEEKLY),
                         get(values, AgentOptions.RETAIN_MONTHLY), get(values, AgentOptions.RETAIN_YEARLY),
                         get(values, AgentOptions.RETAIN_INCR_HOURS), get(values, AgentOptions.RETAIN_PITR_DAYS),
-                        get(values, AgentOptions.RETAIN_TIMEZONE).orElseGet(java.time.ZoneId::systemDefault)));
+                        get(values, AgentOptions.RETAIN_TIMEZONE).orElseGet(java.time.ZoneId::systemDefault)),
+                new dev.walden.agent.retention.StorageTiers(get(values, AgentOptions.STORAGE_CLASS_MONTHLY),
+                        get(values, AgentOptions.STORAGE_CLASS_YEARLY)));
     }
 
     /** Two repositories in one place would be one repository written twice: refused. */

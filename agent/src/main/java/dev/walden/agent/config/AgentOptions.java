@@ -180,6 +180,20 @@ public final class AgentOptions {
     public static final Option<Optional<java.time.ZoneId>> RETAIN_TIMEZONE = Option.optionalZone("retain-timezone",
             "Where days, weeks and months begin for retain-daily, -weekly, -monthly and -yearly, e.g. Europe/Berlin. Unset: the system's time zone.");
 
+    public static final Option<Optional<String>> STORAGE_CLASS_MONTHLY = Option.optionalName("storage-class-monthly",
+            dev.walden.agent.retention.StorageTiers.CLASSES,
+            "S3 storage class for full backups that only the retain-monthly rule keeps (nothing warmer: no daily or weekly rule, hold, recovery window or incremental needs them), e.g. GLACIER_IR. After each expiry their data objects are moved there by a server-side copy, never downloaded; WAL, manifests and commit records stay where they are, so listings and verify --quick never touch archived data. Unset: backups stay where they were written. Needs repo-type = s3.");
+
+    public static final Option<Optional<String>> STORAGE_CLASS_YEARLY = Option.optionalName("storage-class-yearly",
+            dev.walden.agent.retention.StorageTiers.CLASSES,
+            "S3 storage class for full backups that only the retain-yearly rule keeps, e.g. DEEP_ARCHIVE. A restore or drill of such a backup first asks S3 to retrieve its objects (retrieval-days, retrieval-speed), reports the wait, and continues when run again; walden restore --prepare only asks. Needs repo-type = s3.");
+
+    public static final Option<Integer> RETRIEVAL_DAYS = Option.integer("retrieval-days", 7, 1, 365,
+            "Days S3 keeps the readable copy of an object retrieved from GLACIER or DEEP_ARCHIVE for a restore (RestoreObject), long enough to run the restore again after the wait.");
+
+    public static final Option<String> RETRIEVAL_SPEED = Option.choice("retrieval-speed", "standard", List.of("expedited", "standard", "bulk"),
+            "How fast, and at what price, S3 retrieves archived objects: expedited (minutes; GLACIER only), standard (3-5 h from GLACIER, about 12 h from DEEP_ARCHIVE) or bulk (5-12 h, up to 48 h from DEEP_ARCHIVE; cheapest).");
+
     public static final Option<Optional<String>> SCHEDULE_BACKUP_FULL = Option.optionalCron("schedule-backup-full",
             "When the agent takes a full backup, as a cron expression in schedule-timezone, e.g. '0 2 * * *' (02:00 daily). Unset: never on its own.");
 
@@ -236,6 +250,7 @@ public final class AgentOptions {
             PG_DATA, PG_HOST, PG_PORT, PG_USER, PG_DATABASE,
             BACKUP_THREADS, BACKUP_COMPRESS_LEVEL, BACKUP_BUNDLE_MIB, BACKUP_BUNDLE_FILE_KIB, BACKUP_ARCHIVE_TIMEOUT,
             RETAIN_DAILY, RETAIN_WEEKLY, RETAIN_MONTHLY, RETAIN_YEARLY, RETAIN_INCR_HOURS, RETAIN_PITR_DAYS, RETAIN_TIMEZONE,
+            STORAGE_CLASS_MONTHLY, STORAGE_CLASS_YEARLY, RETRIEVAL_DAYS, RETRIEVAL_SPEED,
             SCHEDULE_BACKUP_FULL, SCHEDULE_BACKUP_INCR, SCHEDULE_VERIFY, SCHEDULE_DRILL, SCHEDULE_DUMP, SCHEDULE_TIMEZONE,
             DUMP_EXCLUDE,
             DRILL_PATH, DRILL_SQL_FILE, DRILL_TIMEOUT, RETAIN_DRILL_DAYS, PG_BIN,
@@ -248,7 +263,8 @@ public final class AgentOptions {
     public static final List<Option<?>> PER_REPOSITORY = List.of(REPO_TYPE, REPO_PATH,
             S3_BUCKET, S3_PREFIX, S3_REGION, S3_ENDPOINT, S3_PATH_STYLE, S3_ACCESS_KEY, S3_SECRET_KEY, S3_SECRET_KEY_FILE,
             S3_TLS_VERIFY, S3_MAX_ATTEMPTS, S3_TIMEOUT, S3_PART_SIZE_MIB, UPLOAD_RATE_LIMIT_MIB, DOWNLOAD_RATE_LIMIT_MIB,
-            RETAIN_DAILY, RETAIN_WEEKLY, RETAIN_MONTHLY, RETAIN_YEARLY, RETAIN_INCR_HOURS, RETAIN_PITR_DAYS, RETAIN_TIMEZONE);
+            RETAIN_DAILY, RETAIN_WEEKLY, RETAIN_MONTHLY, RETAIN_YEARLY, RETAIN_INCR_HOURS, RETAIN_PITR_DAYS, RETAIN_TIMEZONE,
+            STORAGE_CLASS_MONTHLY, STORAGE_CLASS_YEARLY);
 
     /** The retain-* options among {@link #PER_REPOSITORY}: when none is set for repository N, it keeps what repository 1 keeps. */
     static final List<Option<?>> RETENTION = List.of(RETAIN_DAILY, RETAIN_WEEKLY, RETAIN_MONTHLY, RETAIN_YEARLY,

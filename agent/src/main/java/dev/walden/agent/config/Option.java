@@ -214,6 +214,20 @@ public final class Option<T> {
         });
     }
 
+    /** One of {@code choices} as written (upper case, as S3 names its storage classes), or unset (empty). */
+    static Option<java.util.Optional<String>> optionalName(String key, List<String> choices, String help) {
+        return new Option<>(key, String.join(" | ", choices), "", help, text -> {
+            if (text.isEmpty()) {
+                return java.util.Optional.empty();
+            }
+            String value = text.toUpperCase(Locale.ROOT);
+            if (!choices.contains(value)) {
+                throw new IllegalArgumentException("must be one of " + String.join(", ", choices) + ", got '" + text + "'");
+            }
+            return java.util.Optional.of(value);
+        });
+    }
+
     /** A Unix permission mode in octal, e.g. {@code 0660}. */
     static Option<Integer> fileMode(String key, String defaultValue, String help) {
         return new Option<>(key, "octal mode", defaultValue, help, text -> {

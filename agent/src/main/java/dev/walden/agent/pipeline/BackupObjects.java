@@ -97,6 +97,26 @@ public final class BackupObjects {
         }
     }
 
+    /** The object's storage class (S3); empty where the store has none. */
+    public Optional<String> storageClass(String key) throws IOException {
+        return storage.storageClass(key);
+    }
+
+    /** Moves the object to another storage class inside the store (retention's monthly and yearly tiers). */
+    public void changeStorageClass(String key, String storageClass) throws IOException {
+        storage.changeStorageClass(key, storageClass);
+    }
+
+    /** Whether the object can be read now, or must be retrieved from an archive class first. */
+    public Storage.Retrieval retrieval(String key) throws IOException {
+        return storage.retrieval(key);
+    }
+
+    /** Asks the store to retrieve an archived object for {@code days} days; returns at once. */
+    public void requestRetrieval(String key, int days, String speed) throws IOException {
+        storage.requestRetrieval(key, days, speed);
+    }
+
     /** For messages: the store this repository lives in, e.g. {@code local:/var/lib/walden/repo}. */
     public String describe() {
         return storage.describe();

@@ -59,8 +59,16 @@ public final class Restorer {
     private final Path socketPath;
     private final ZoneId zone;
     private final Clock clock;
+    private final ArchiveRetrieval.Settings retrieval;
 
     public Restorer(BackupCatalog catalog, ArchivedTimelines timelines, int threads, Path socketPath, ZoneId zone, Clock clock) {
+        this(catalog, timelines, threads, socketPath, zone, clock, ArchiveRetrieval.Settings.DEFAULT);
+    }
+
+    /** @param retrieval how backups kept in an archive class (GLACIER, DEEP_ARCHIVE) are asked for before they are read */
+    public Restorer(BackupCatalog catalog, ArchivedTimelines timelines, int threads, Path socketPath, ZoneId zone, Clock clock,
+                    ArchiveRetrieval.Settings retrieval) {
+        this.retrieval = retrieval;
         this.catalog = catalog;
         this.timelines = timelines;
         this.threads = threads;
@@ -106,6 +114,11 @@ public final class Restorer {
             }
         }
         output.err("walden: restoring backup " + backup.id() + ": " + choice.reason() + "\n");
+        ArchiveRetrieval.Report archived = ArchiveRetrieval.check(catalog, chain(backup, listing), retrieval, true);
+        if (!archived.ready()) {
+            throw new RestoreException("backup " + backup.id() + " is in an archive storage class: " + archived.message()
+                    + "; nothing was written. HINT: walden restore --prepare only asks, without a target directory to hold");
+        }
         RecoveryTarget recoveryTarget = reachable(backup, request, output);
         try (BackupCatalog.LocalManifest local = catalog.fetchManifest(backup.id())) {
             return restore(request, output, target, choice, backup, recoveryTarget, local, listing);
@@ -113,6 +126,37 @@ public final class Restorer {
             throw new RestoreException(e.getMessage() + "; nothing was restored. HINT: walden verify names what is damaged;"
                     + " restore another backup with --backup");
         }
+    }
+
+    /**
+     * {@code walden restore --prepare}: asks S3 to retrieve every archived object the chosen backup needs, and says how
+     * long that takes; writes nothing.
+     */
+    public String prepare(RestoreRequest request, CommandOutput output) throws RestoreException, IOException {
+        BackupCatalog.Listing listing;
+        try {
+            listing = catalog.list();
+        } catch (BackupCatalog.CatalogException e) {
+            throw new RestoreException(e.getMessage());
+        }
+        BackupChooser.Choice choice = choose(listing, request);
+        ArchiveRetrieval.Report report = ArchiveRetrieval.check(catalog, chain(choice.backup(), listing), retrieval, true);
+        return "backup " + choice.backup().id() + " (" + choice.reason() + "): " + (report.ready()
+                ? "every object it needs can be read now" + (report.message().isEmpty() ? "" : " (" + report.message() + ")")
+                + "; walden restore without --prepare restores it"
+                : report.message().replace("Run the same command again to continue", "Then run walden restore without --prepare"));
+    }
+
+    /** The backup and every backup it needs, as the listing has them. */
+    private static List<BackupSummary> chain(BackupSummary backup, BackupCatalog.Listing listing) {
+        List<BackupSummary> chain = new ArrayList<>();
+        chain.add(backup);
+        for (String needed : backup.references()) {
+            if (!needed.equals(backup.id())) {  // a backup's references name itself too
+                listing.find(needed).ifPresent(chain::add);
+            }
+        }
+        return chain;
     }
 
     /** The restore proper, from a manifest fetched once and read twice: checked whole, then restored window by window. */

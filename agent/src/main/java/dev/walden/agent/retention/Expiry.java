@@ -31,11 +31,18 @@ public final class Expiry {
     private final BaseBackups backups;
     private final RetentionPolicy policy;
     private final Clock clock;
+    private final StorageTiers tiers;
 
     public Expiry(BaseBackups backups, RetentionPolicy policy, Clock clock) {
+        this(backups, policy, clock, StorageTiers.NONE);
+    }
+
+    /** @param tiers where backups kept only by the monthly or yearly rule are moved (S3 storage classes) */
+    public Expiry(BaseBackups backups, RetentionPolicy policy, Clock clock, StorageTiers tiers) {
         this.backups = backups;
         this.policy = policy;
         this.clock = clock;
+        this.tiers = tiers;
     }
 
     public RetentionPolicy policy() {
@@ -47,12 +54,23 @@ public final class Expiry {
      *
      * @param backupBytes what each backup (and leftover) takes in the repository, by id
      */
-    public record Outcome(ExpiryPlan plan, Map<String, Long> backupBytes, boolean dryRun, long freedBytes) {
+    public record Outcome(ExpiryPlan plan, Map<String, Long> backupBytes, boolean dryRun, long freedBytes, List<Move> moves) {
+        public Outcome(ExpiryPlan plan, Map<String, Long> backupBytes, boolean dryRun, long freedBytes) {
+            this(plan, backupBytes, dryRun, freedBytes, List.of());
+        }
+
         public static Outcome empty(RetentionPolicy policy, java.time.Instant now, boolean dryRun) {
             return new Outcome(new ExpiryPlan(policy, now, List.of(), List.of(), List.of(), Optional.empty(), Optional.empty()),
                     Map.of(), dryRun, 0);
         }
     }
+
+    /**
+     * A kept backup whose tier changed: its data objects moved (or, in a dry run, would move) to {@code to}.
+     *
+     * @param from the class it was moved to before; empty: where it was written
+     */
+    public record Move(String backup, Optional<String> from, String to, String rule, long objects) {}
 
     /** @param progress told what is being deleted, for long expiries */
     public Outcome run(boolean dryRun, java.util.function.Consumer<String> progress)
@@ -85,7 +103,7 @@ public final class Expiry {
             freed += sizes.getOrDefault(leftover, 0L);
         }
         if (dryRun || !policy.enabled()) {
-            return new Outcome(plan, sizes, dryRun, freed);
+            return new Outcome(plan, sizes, dryRun, freed, policy.enabled() ? moves(catalog, plan, true, progress) : List.of());
         }
         catalog.delete(plan.expiredBackups(), progress);
         for (BackupSummary b : plan.expiredBackups()) {
@@ -114,7 +132,43 @@ public final class Expiry {
             plan.walRanges().stream().filter(r -> !r.kept()).forEach(r -> LOG.info("expired " + r.files() + " WAL files, "
                     + r.first() + " .. " + r.last()));
         }
-        return new Outcome(plan, sizes, false, freed);
+        return new Outcome(plan, sizes, false, freed, moves(catalog, plan, false, progress));
+    }
+
+    /**
+     * Moves each kept backup whose coldest keeping rule has a storage class to that class, by server-side copies;
+     * after expiry, so nothing about to be deleted is moved.
+     */
+    private List<Move> moves(BackupCatalog catalog, ExpiryPlan plan, boolean dryRun, java.util.function.Consumer<String> progress)
+            throws IOException {
+        if (!tiers.enabled()) {
+            return List.of();
+        }
+        List<Move> moves = new ArrayList<>();
+        for (ExpiryPlan.BackupVerdict verdict : plan.backups()) {
+            if (!verdict.kept()) {
+                continue;
+            }
+            Optional<String> target = tiers.classFor(verdict.reasons());
+            if (target.isEmpty()) {
+                continue;
+            }
+            Optional<String> current = catalog.storageClass(verdict.backup().id());
+            if (current.equals(target)) {
+                continue;
+            }
+            String rule = verdict.reasons().get(0).split(" ")[0];
+            if (dryRun) {
+                moves.add(new Move(verdict.backup().id(), current, target.get(), rule, 0));
+                continue;
+            }
+            progress.accept("moving backup " + verdict.backup().id() + " to " + target.get() + " (" + rule + ")");
+            long moved = catalog.moveData(verdict.backup().id(), target.get());
+            LOG.info("moved backup " + verdict.backup().id() + " (" + moved + " data objects) to storage class " + target.get()
+                    + ": it is kept by the " + rule + " rule only");
+            moves.add(new Move(verdict.backup().id(), current, target.get(), rule, moved));
+        }
+        return moves;
     }
 
     private static void deleteWal(WalArchive archive, List<WalFileName> batch, long[] deleted, long total,

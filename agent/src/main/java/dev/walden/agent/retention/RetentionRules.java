@@ -29,6 +29,10 @@ import java.util.function.Function;
  * Everything else goes.
  */
 public final class RetentionRules {
+    /** The first word of the reason the monthly and yearly rules give (StorageTiers reads them). */
+    static final String MONTHLY = "monthly";
+    static final String YEARLY = "yearly";
+
     private RetentionRules() {}
 
     /**
@@ -148,9 +152,9 @@ public final class RetentionRules {
         ZoneId zone = policy.zone();
         policy.daily().ifPresent(n -> periods(newestFirst, n, "daily", t -> started.apply(t).atZone(zone).toLocalDate().toString(), reasons));
         policy.weekly().ifPresent(n -> periods(newestFirst, n, "weekly", t -> isoWeek(started.apply(t).atZone(zone)), reasons));
-        policy.monthly().ifPresent(n -> periods(newestFirst, n, "monthly",
+        policy.monthly().ifPresent(n -> periods(newestFirst, n, MONTHLY,
                 t -> java.time.YearMonth.from(started.apply(t).atZone(zone)).toString(), reasons));
-        policy.yearly().ifPresent(n -> periods(newestFirst, n, "yearly", t -> Integer.toString(started.apply(t).atZone(zone).getYear()), reasons));
+        policy.yearly().ifPresent(n -> periods(newestFirst, n, YEARLY, t -> Integer.toString(started.apply(t).atZone(zone).getYear()), reasons));
     }
 
     /**

@@ -129,6 +129,42 @@ public final class ClassifiedStorage extends ForwardingStorage {
     }
 
     @Override
+    public Optional<String> storageClass(String key) throws IOException {
+        try {
+            return inner.storageClass(key);
+        } catch (IOException | UncheckedIOException e) {
+            throw classified("look up " + key, e);
+        }
+    }
+
+    @Override
+    public void changeStorageClass(String key, String storageClass) throws IOException {
+        try {
+            inner.changeStorageClass(key, storageClass);
+        } catch (IOException | UncheckedIOException e) {
+            throw classified("move " + key + " to " + storageClass, e);
+        }
+    }
+
+    @Override
+    public Retrieval retrieval(String key) throws IOException {
+        try {
+            return inner.retrieval(key);
+        } catch (IOException | UncheckedIOException e) {
+            throw classified("look up " + key, e);
+        }
+    }
+
+    @Override
+    public void requestRetrieval(String key, int days, String speed) throws IOException {
+        try {
+            inner.requestRetrieval(key, days, speed);
+        } catch (IOException | UncheckedIOException e) {
+            throw classified("request the retrieval of " + key, e);
+        }
+    }
+
+    @Override
     public boolean exists(String key) throws IOException {
         try {
             return inner.exists(key);

@@ -62,6 +62,26 @@ public abstract class ForwardingStorage implements Storage {
     }
 
     @Override
+    public Optional<String> storageClass(String key) throws IOException {
+        return inner.storageClass(key);
+    }
+
+    @Override
+    public void changeStorageClass(String key, String storageClass) throws IOException {
+        inner.changeStorageClass(key, storageClass);
+    }
+
+    @Override
+    public Retrieval retrieval(String key) throws IOException {
+        return inner.retrieval(key);
+    }
+
+    @Override
+    public void requestRetrieval(String key, int days, String speed) throws IOException {
+        inner.requestRetrieval(key, days, speed);
+    }
+
+    @Override
     public String describe() {
         return inner.describe();
     }

@@ -98,6 +98,42 @@ public interface Storage extends AutoCloseable {
         }
     }
 
+    /** Where an object stands for reading, in a store with archive classes. */
+    enum Retrieval {
+        /** It can be read now: a class read at once, or a retrieved copy that has not expired. */
+        READABLE,
+        /** It is in an archive class and nobody asked for it: {@link #requestRetrieval} first. */
+        ARCHIVED,
+        /** Its retrieval was asked for and has not finished. */
+        RETRIEVING
+    }
+
+    /** The object's storage class as the store names it (S3: STANDARD, GLACIER_IR, DEEP_ARCHIVE, …); empty where there are none. */
+    default java.util.Optional<String> storageClass(String key) throws IOException {
+        return java.util.Optional.empty();
+    }
+
+    /**
+     * Moves the object to {@code storageClass} inside the store (S3: a copy onto itself with the new class), never
+     * through the agent. The object's bytes and key stay the same.
+     *
+     * @throws IOException also where the store has no storage classes
+     */
+    default void changeStorageClass(String key, String storageClass) throws IOException {
+        throw new IOException(describe() + " has no storage classes (only S3 has); cannot move " + key + " to " + storageClass);
+    }
+
+    /** Whether the object can be read now; stores without archive classes always say {@link Retrieval#READABLE}. */
+    default Retrieval retrieval(String key) throws IOException {
+        return Retrieval.READABLE;
+    }
+
+    /**
+     * Asks the store to make an archived object readable for {@code days} days (S3 RestoreObject), at {@code speed}
+     * (S3's Expedited, Standard or Bulk); returns at once. Nothing to do where objects are always readable.
+     */
+    default void requestRetrieval(String key, int days, String speed) throws IOException {}
+
     /**
      * The stores that each hold a copy of every object, in the order reads should try them: this store alone, except
      * for several repositories written as one. A reader that finds an object damaged in one reads the next copy.

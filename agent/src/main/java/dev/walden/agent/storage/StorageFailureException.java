@@ -51,7 +51,7 @@ public final class StorageFailureException extends IOException {
      */
     public static IOException classify(String repository, String what, Throwable failure) {
         Throwable e = failure instanceof UncheckedIOException unchecked ? unchecked.getCause() : failure;
-        if (e instanceof ObjectNotFoundException || e instanceof StorageFailureException) {
+        if (e instanceof ObjectNotFoundException || e instanceof StorageFailureException || e instanceof ArchivedObjectException) {
             return (IOException) e;
         }
         String user = System.getProperty("user.name");

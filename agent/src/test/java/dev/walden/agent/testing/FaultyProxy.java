@@ -18,7 +18,15 @@ import java.util.concurrent.ConcurrentHashMap;
  * Switching modes drops open connections, so pooled keep-alive connections cannot dodge the fault.
  */
 public final class FaultyProxy implements AutoCloseable {
-    public enum Mode { PASS, SLOW_DOWN_503, DELAY, GARBAGE_STATUS, TRUNCATED_BODY, RESET, NO_ANSWER }
+    public enum Mode { PASS, SLOW_DOWN_503, DELAY, GARBAGE_STATUS, TRUNCATED_BODY, RESET, NO_ANSWER, INVALID_OBJECT_STATE }
+
+    /** Each request passed through, as its request line and, when it has one, its x-amz-storage-class header. */
+    private final java.util.List<String> storageClassRequests = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    /** "METHOD /path?query HTTP/1.1 -> CLASS" for every request that named a storage class, in order. */
+    public java.util.List<String> storageClassRequests() {
+        return java.util.List.copyOf(storageClassRequests);
+    }
 
     /** Bytes of an answer passed on in {@link Mode#TRUNCATED_BODY} before the connection is closed. */
     static final int TRUNCATE_AFTER = 1500;
@@ -96,6 +104,18 @@ public final class FaultyProxy implements AutoCloseable {
                     pump(client, upstream, Long.MAX_VALUE);
                     return;
                 }
+                case INVALID_OBJECT_STATE -> {
+                    // What S3 answers a GET of an object in GLACIER or DEEP_ARCHIVE that was not restored.
+                    readRequestHead(client.getInputStream());
+                    String body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>InvalidObjectState</Code>"
+                            + "<Message>The operation is not valid for the object's storage class</Message>"
+                            + "<StorageClass>DEEP_ARCHIVE</StorageClass></Error>";
+                    client.getOutputStream().write(("HTTP/1.1 403 Forbidden\r\nContent-Type: application/xml\r\nContent-Length: "
+                            + body.length() + "\r\nConnection: close\r\n\r\n" + body).getBytes(StandardCharsets.US_ASCII));
+                    client.getOutputStream().flush();
+                    closeQuietly(client);
+                    return;
+                }
                 case SLOW_DOWN_503 -> {
                     readRequestHead(client.getInputStream());
                     String body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>SlowDown</Code>"
@@ -123,7 +143,7 @@ public final class FaultyProxy implements AutoCloseable {
             Thread back = new Thread(() -> pump(upstream, client, Long.MAX_VALUE), "faulty-proxy-back");
             back.setDaemon(true);
             back.start();
-            pump(client, upstream, Long.MAX_VALUE);
+            pumpTapped(client, upstream);
         } catch (IOException | InterruptedException e) {
             closeQuietly(client);
         }
@@ -139,6 +159,38 @@ public final class FaultyProxy implements AutoCloseable {
                 int count = (int) Math.min(read, limit - passed);
                 out.write(buffer, 0, count);
                 passed += count;
+            }
+        } catch (IOException e) {
+            // either side closed
+        } finally {
+            closeQuietly(from);
+            closeQuietly(to);
+        }
+    }
+
+    /** As {@link #pump}, noting the storage class each request names (its header lines are plain text over http). */
+    private void pumpTapped(Socket from, Socket to) {
+        byte[] buffer = new byte[64 * 1024];
+        StringBuilder line = new StringBuilder();
+        String[] requestLine = {""};
+        try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
+            int read;
+            while ((read = in.read(buffer)) >= 0) {
+                for (int i = 0; i < read; i++) {
+                    char c = (char) (buffer[i] & 0xff);
+                    if (c == '\n') {
+                        String text = line.toString().strip();
+                        if (text.matches("(GET|PUT|POST|HEAD|DELETE) /\\S* HTTP/1\\.1")) {
+                            requestLine[0] = text;
+                        } else if (text.toLowerCase(java.util.Locale.ROOT).startsWith("x-amz-storage-class:")) {
+                            storageClassRequests.add(requestLine[0] + " -> " + text.substring(text.indexOf(':') + 1).strip());
+                        }
+                        line.setLength(0);
+                    } else if (line.length() < 4096) {
+                        line.append(c);
+                    }
+                }
+                out.write(buffer, 0, read);
             }
         } catch (IOException e) {
             // either side closed

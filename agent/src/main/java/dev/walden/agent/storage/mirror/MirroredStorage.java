@@ -283,6 +283,53 @@ final class MirroredStorage implements Storage {
     }
 
     @Override
+    public Optional<String> storageClass(String key) throws IOException {
+        return firstAnswer(mirror.readOrder, "look up " + key, store -> store.storageClass(key));
+    }
+
+    /** Storage classes are each repository's own (repoN-storage-class-*): moved there, never through all at once. */
+    @Override
+    public void changeStorageClass(String key, String storageClass) throws IOException {
+        throw new IOException("storage classes are set per repository; cannot move " + key + " in all of them at once");
+    }
+
+    /** Readable when the first repository in read order that has it can be read now; else how the first one stands. */
+    @Override
+    public Retrieval retrieval(String key) throws IOException {
+        Retrieval first = null;
+        for (Mirror.Member member : mirror.readOrder) {
+            try {
+                Retrieval state = store(member).retrieval(key);
+                if (state == Retrieval.READABLE) {
+                    return state;
+                }
+                first = first == null ? state : first;
+            } catch (IOException e) {
+                // not there, or not answering: another repository may hold it readable
+            }
+        }
+        if (first == null) {
+            return firstAnswer(mirror.readOrder, "look up " + key, store -> store.retrieval(key));
+        }
+        return first;
+    }
+
+    /** Asked of the first repository in read order that holds it archived. */
+    @Override
+    public void requestRetrieval(String key, int days, String speed) throws IOException {
+        for (Mirror.Member member : mirror.readOrder) {
+            try {
+                if (store(member).retrieval(key) != Retrieval.READABLE) {
+                    store(member).requestRetrieval(key, days, speed);
+                    return;
+                }
+            } catch (ObjectNotFoundException e) {
+                // the next one may hold it
+            }
+        }
+    }
+
+    @Override
     public List<Storage> copies() {
         return mirror.readOrder.stream().map(this::store).toList();
     }

@@ -163,8 +163,62 @@ public final class S3Storage implements Storage {
 
     @Override
     public InputStream open(String key) throws IOException {
-        ResponseInputStream<GetObjectResponse> stream = call("read " + key, key, () -> s3.getObject(b -> b.bucket(bucket).key(objectKey(key))));
+        ResponseInputStream<GetObjectResponse> stream;
+        try {
+            stream = call("read " + key, key, () -> s3.getObject(b -> b.bucket(bucket).key(objectKey(key))));
+        } catch (dev.walden.agent.storage.ArchivedObjectException e) {
+            String storageClass;
+            try {
+                storageClass = storageClass(key).orElse("an archive class");
+            } catch (IOException unknown) {
+                storageClass = "an archive class";
+            }
+            throw new dev.walden.agent.storage.ArchivedObjectException(key, storageClass);
+        }
         return new ResumingStream(key, stream);
+    }
+
+    /** Classes whose objects GetObject refuses (InvalidObjectState) until RestoreObject has made a copy readable. */
+    private static final java.util.Set<String> ARCHIVE_CLASSES = java.util.Set.of("GLACIER", "DEEP_ARCHIVE");
+
+    @Override
+    public java.util.Optional<String> storageClass(String key) throws IOException {
+        String storageClass = call("look up " + key, key, () -> s3.headObject(b -> b.bucket(bucket).key(objectKey(key)))).storageClassAsString();
+        return java.util.Optional.of(storageClass == null ? "STANDARD" : storageClass);
+    }
+
+    @Override
+    public void changeStorageClass(String key, String storageClass) throws IOException {
+        String objectKey = objectKey(key);
+        call("move " + key + " to " + storageClass, key, () -> s3.copyObject(b -> b.sourceBucket(bucket).sourceKey(objectKey)
+                .destinationBucket(bucket).destinationKey(objectKey).storageClass(storageClass)
+                .metadataDirective(software.amazon.awssdk.services.s3.model.MetadataDirective.REPLACE)));
+    }
+
+    @Override
+    public Retrieval retrieval(String key) throws IOException {
+        var head = call("look up " + key, key, () -> s3.headObject(b -> b.bucket(bucket).key(objectKey(key))));
+        if (head.storageClassAsString() == null || !ARCHIVE_CLASSES.contains(head.storageClassAsString())) {
+            return Retrieval.READABLE;
+        }
+        String restore = head.restore();
+        if (restore == null) {
+            return Retrieval.ARCHIVED;
+        }
+        return restore.contains("ongoing-request=\"true\"") ? Retrieval.RETRIEVING : Retrieval.READABLE;
+    }
+
+    @Override
+    public void requestRetrieval(String key, int days, String speed) throws IOException {
+        try {
+            call("request the retrieval of " + key, key, () -> s3.restoreObject(b -> b.bucket(bucket).key(objectKey(key))
+                    .restoreRequest(r -> r.days(days).glacierJobParameters(g -> g.tier(speed)))));
+        } catch (StorageFailureException e) {
+            if (e.getCause() instanceof AwsServiceException service && service.statusCode() == 409) {
+                return;  // RestoreAlreadyInProgress: asked before, still running
+            }
+            throw e;
+        }
     }
 
     @Override
@@ -295,6 +349,9 @@ public final class S3Storage implements Storage {
         } catch (NoSuchKeyException e) {
             throw new ObjectNotFoundException(key);
         } catch (AwsServiceException e) {
+            if (e.awsErrorDetails() != null && "InvalidObjectState".equals(e.awsErrorDetails().errorCode())) {
+                throw new dev.walden.agent.storage.ArchivedObjectException(key, "an archive class");
+            }
             // A HEAD has no body to say NoSuchKey: a 404 that is not about the bucket is a missing object.
             if (e.statusCode() == 404 && (e.awsErrorDetails() == null || !"NoSuchBucket".equals(e.awsErrorDetails().errorCode()))) {
                 throw new ObjectNotFoundException(key);
