@@ -47,9 +47,10 @@ public final class Walden {
               restore --pgdata DIR [--backup ID] [--target-time TS | --target-lsn LSN | --target-xid XID
                       | --target-name NAME | --target immediate] [--target-action pause|promote|shutdown]
                       [--target-timeline latest|current|N] [--tablespace-map OID=DIR ...] [--delta] [--force]
-                      [--archive-mode off|preserve]
+                      [--archive-mode off|preserve] [--prepare]
                              restore a backup into DIR, set up to recover to the target; the restored cluster
-                             does not archive unless --archive-mode preserve (it replaces the primary)
+                             does not archive unless --archive-mode preserve (it replaces the primary);
+                             --prepare only asks S3 to retrieve a backup kept in GLACIER or DEEP_ARCHIVE
               expire [--dry-run] [--json]
                              apply the retention policy: say what is kept and why, delete the rest
               verify [--quick | --all] [--json]

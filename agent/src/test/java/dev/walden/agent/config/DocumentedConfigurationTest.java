@@ -20,7 +20,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class DocumentedConfigurationTest {
     static final Path DOCS = Path.of(System.getProperty("walden.docs", "../docs"));
-    static final Set<String> KEYS = AgentOptions.ALL.stream().map(Option::key).collect(Collectors.toSet());
+    static final Set<String> KEYS = Stream.concat(AgentOptions.ALL.stream(), java.util.stream.IntStream.rangeClosed(2, AgentOptions.MAX_REPOSITORIES)
+            .boxed().flatMap(n -> AgentOptions.PER_REPOSITORY.stream().map(o -> o.forRepository(n)))).map(Option::key).collect(Collectors.toSet());
 
     @TempDir
     Path dir;

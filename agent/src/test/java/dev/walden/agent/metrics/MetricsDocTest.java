@@ -19,7 +19,10 @@ class MetricsDocTest {
 
     @Test
     void theAlertRulesAndTheDashboardUseOnlyMetricsTheAgentExposes() throws Exception {
-        String scrape = new WaldenMetrics(() -> 0.0, 16 << 20, new dev.walden.agent.storage.StorageErrors(java.time.Clock.systemUTC()), Map::of).scrape();
+        WaldenMetrics exposing = new WaldenMetrics(() -> 0.0, 16 << 20, new dev.walden.agent.storage.StorageErrors(java.time.Clock.systemUTC()), Map::of);
+        // as an agent with two repositories exposes them
+        exposing.repositoryLag(() -> java.util.List.of(new dev.walden.agent.storage.mirror.Mirror.Lag(2, "", 0, java.util.Optional.empty())));
+        String scrape = exposing.scrape();
         for (String file : new String[] {"prometheus/walden-alerts.yml", "grafana/walden-dashboard.json"}) {
             String text = Files.readString(Path.of("../packaging", file));
             var names = java.util.regex.Pattern.compile("walden_[a-z_]+").matcher(text);
