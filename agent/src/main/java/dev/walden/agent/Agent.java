@@ -306,7 +306,7 @@ public final class Agent implements AutoCloseable {
                     new DrillCommand(drill, zone),
                     new StatusCommand(VERSION, startedAt, backups, repository, metrics, readyBacklog, scheduler, runRecords,
                             config.retention(), zone, clock, dumps, spill,
-                            mirror == null ? List::of : mirror::lag),
+                            repositoryStates(mirror)),
                     new DumpCommand(dumps, ownedPaths(config).plus(new OwnedPaths.Owned(config.drill().path(), "drill path"))
                             .plus(config.postgres().dataDirectory().map(p -> new OwnedPaths.Owned(p, "live cluster's data directory (pg-data)"))
                                     .stream().toArray(OwnedPaths.Owned[]::new)), zone, clock), VERSION);
@@ -605,6 +605,27 @@ public final class Agent implements AutoCloseable {
                 yield s3;
             }
             default -> throw new IllegalStateException("repo-type " + settings.type() + " passed validation but has no driver");
+        };
+    }
+
+    /** For walden status: how far each repository is behind, and whether it answers a probe now; none with one repository. */
+    private static Supplier<List<dev.walden.agent.storage.mirror.Mirror.Lag>> repositoryStates(dev.walden.agent.storage.mirror.Mirror mirror) {
+        if (mirror == null) {
+            return List::of;
+        }
+        return () -> {
+            List<dev.walden.agent.storage.mirror.Mirror.Lag> states = new ArrayList<>();
+            List<dev.walden.agent.storage.mirror.Mirror.Lag> lag = mirror.lag();
+            for (int i = 0; i < lag.size(); i++) {
+                java.util.Optional<String> problem = java.util.Optional.empty();
+                try {
+                    new Repository(mirror.members().get(i).wal()).probe();
+                } catch (IOException e) {
+                    problem = java.util.Optional.of(String.valueOf(e.getMessage()));
+                }
+                states.add(lag.get(i).probed(problem));
+            }
+            return states;
         };
     }
 

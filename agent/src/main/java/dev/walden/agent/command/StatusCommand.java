@@ -132,6 +132,13 @@ public final class StatusCommand {
             ObjectNode one = each.addObject().put("number", behind.number()).put("store", behind.store())
                     .put("behind_objects", behind.objects()).put("behind_seconds", Math.round(behind.seconds(now)));
             behind.since().ifPresentOrElse(t -> one.put("behind_since", time(t, zone)), () -> one.putNull("behind_since"));
+            one.put("reachable", behind.unreachable().isEmpty());
+            behind.unreachable().ifPresent(problem -> {
+                one.put("error", problem);
+                warnings.add("repository " + behind.number() + " (" + behind.store() + ") does not answer: " + problem
+                        + "; what is written meanwhile is queued for it (archive-ack = first and backups) or waits for it"
+                        + " (archive-ack = all)");
+            });
             if (behind.objects() > 0) {
                 warnings.add("repository " + behind.number() + " (" + behind.store() + ") is behind by " + behind.objects()
                         + " objects since " + behind.since().map(t -> time(t, zone)).orElse("?") + ": it lacks what was written"
@@ -402,7 +409,8 @@ public final class StatusCommand {
             t.append(String.format("%-16s%s: %s%n", "repository", r.path("name").asText(), r.path("reachable").asBoolean() ? "reachable"
                     : "UNREACHABLE (" + r.path("error").asText() + ")"));
             for (var one : r.path("each")) {
-                t.append(String.format("%-16s%s: %s%n", "  repo" + one.path("number").asText(), one.path("store").asText(),
+                t.append(String.format("%-16s%s: %s%s%n", "  repo" + one.path("number").asText(), one.path("store").asText(),
+                        one.path("reachable").asBoolean(true) ? "reachable, " : "UNREACHABLE, ",
                         one.path("behind_objects").asLong() == 0 ? "in step"
                                 : "behind by " + one.path("behind_objects").asLong() + " objects since " + one.path("behind_since").asText()));
             }

@@ -90,14 +90,17 @@ class SeveralRepositoriesIT extends ClusterTest {
                         "repository 2 took the first objects before it failed: " + keys(faulty.get(2), "/backup/"));
                 assertTrue(keys(faulty.get(2), "/backup/").stream().noneMatch(k -> k.endsWith("/commit")),
                         "and holds no commit record for the backup it could not finish");
-                // Then WAL fails too: archiving goes on into repository 1.
-                faulty.get(2).inject(new FaultyStorage.Fault(FaultyStorage.Operation.PUT, "", 1, FaultyStorage.Failure.UNAVAILABLE));
+                // Then WAL fails too, and the repository answers no probe: archiving goes on into repository 1.
+                faulty.get(2).inject(new FaultyStorage.Fault(FaultyStorage.Operation.PUT, "", 1, FaultyStorage.Failure.UNAVAILABLE),
+                        new FaultyStorage.Fault(FaultyStorage.Operation.OPEN, "walden.repository", 1, FaultyStorage.Failure.UNAVAILABLE));
                 primary.sql("INSERT INTO events SELECT 'while repository 2 fails' FROM generate_series(1, 100)");
                 String during = switchWal(primary);
                 primary.await("archiving to repository 1 alone", Duration.ofSeconds(60), () -> archivedThrough(primary, during));
                 JsonNode behind = JSON.readTree(agent.client(env, dir, "status", "--json").stdout());
                 JsonNode repo2 = behind.path("repositories").get(0).path("each").get(1);
                 assertTrue(repo2.path("behind_objects").asLong() > 0, behind.toString());
+                assertEquals(false, repo2.path("reachable").asBoolean(), behind.toString());
+                assertEquals(true, behind.path("repositories").get(0).path("each").get(0).path("reachable").asBoolean(), behind.toString());
                 assertTrue(behind.path("warnings").toString().contains("repository 2"), behind.toString());
 
                 faulty.get(2).clear();

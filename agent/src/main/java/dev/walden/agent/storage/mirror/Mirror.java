@@ -59,8 +59,21 @@ public final class Mirror implements AutoCloseable {
         }
     }
 
-    /** How far one repository is behind: what it still lacks and since when. */
-    public record Lag(int number, String store, long objects, Optional<Instant> since) {
+    /**
+     * How far one repository is behind: what it still lacks and since when.
+     *
+     * @param unreachable why it did not answer a probe, when one was made ({@link #probed}); empty when it did
+     */
+    public record Lag(int number, String store, long objects, Optional<Instant> since, Optional<String> unreachable) {
+        public Lag(int number, String store, long objects, Optional<Instant> since) {
+            this(number, store, objects, since, Optional.empty());
+        }
+
+        /** This lag, with the outcome of a probe of the repository. */
+        public Lag probed(Optional<String> problem) {
+            return new Lag(number, store, objects, since, problem);
+        }
+
         public double seconds(Instant now) {
             return since.map(t -> Math.max(0, Duration.between(t, now).toMillis() / 1000.0)).orElse(0.0);
         }
