@@ -294,7 +294,9 @@ public final class Agent implements AutoCloseable {
                     new BackupCommand(backups, each, zone, clock, metrics),
                     new RestoreCommand(backups, config.backup().threads(), config.socketPath(),
                             ownedPaths(config).plus(new OwnedPaths.Owned(config.drill().path(), "drill path")), zone, clock,
-                            new dev.walden.agent.restore.ArchiveRetrieval.Settings(config.retrieval().days(), config.retrieval().speed())),
+                            new dev.walden.agent.restore.ArchiveRetrieval.Settings(config.retrieval().days(), config.retrieval().speed()),
+                            config.postgres().dataDirectory().isPresent() ? java.util.Optional.of(primaryConninfo(config.postgres()))
+                                    : java.util.Optional.empty()),
                     new ExpireCommand(each, dumps, zone), new VerifyCommand(each, zone, report -> {
                         int missing = report.problems().stream().filter(p -> p.kind().equals("wal-gap") || p.kind().equals("backup-wal-missing"))
                                 .mapToInt(p -> gapSize(p)).sum();
@@ -606,6 +608,11 @@ public final class Agent implements AutoCloseable {
             }
             default -> throw new IllegalStateException("repo-type " + settings.type() + " passed validation but has no driver");
         };
+    }
+
+    /** What a standby built by walden restore --standby connects to: the cluster this agent backs up. */
+    static String primaryConninfo(dev.walden.agent.postgres.PostgresSettings postgres) {
+        return "host=" + postgres.host() + " port=" + postgres.port() + " user=" + postgres.user() + " application_name=walden-standby";
     }
 
     /** For walden status: how far each repository is behind, and whether it answers a probe now; none with one repository. */

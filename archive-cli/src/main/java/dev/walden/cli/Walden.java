@@ -47,10 +47,13 @@ public final class Walden {
               restore --pgdata DIR [--backup ID] [--target-time TS | --target-lsn LSN | --target-xid XID
                       | --target-name NAME | --target immediate] [--target-action pause|promote|shutdown]
                       [--target-timeline latest|current|N] [--tablespace-map OID=DIR ...] [--delta] [--force]
-                      [--archive-mode off|preserve] [--prepare]
+                      [--archive-mode off|preserve] [--prepare] [--standby [--primary-conninfo CONNINFO]]
+                      [--config-to DIR]
                              restore a backup into DIR, set up to recover to the target; the restored cluster
                              does not archive unless --archive-mode preserve (it replaces the primary);
-                             --prepare only asks S3 to retrieve a backup kept in GLACIER or DEEP_ARCHIVE
+                             --prepare only asks S3 to retrieve a backup kept in GLACIER or DEEP_ARCHIVE;
+                             --standby sets DIR up as a standby that replays the archive, then streams;
+                             configuration kept from outside the data directory goes into DIR, or --config-to
               expire [--dry-run] [--json]
                              apply the retention policy: say what is kept and why, delete the rest
               verify [--quick | --all] [--json]

@@ -382,6 +382,10 @@ public final class BaseBackups {
             }
             output.progress(progress.line("backup " + id) + "; counting the largest tables' rows");
             List<Manifest.TableCount> rowCounts = countRows(session);
+            List<Manifest.ConfigFile> configFiles = ExternalConfig.collect(session, pgData, warning -> {
+                LOG.warning("backup " + id + ": " + warning);
+                output.err("walden: warning: " + warning + "\n");
+            });
             output.progress(progress.line("backup " + id) + "; stopping the backup");
 
             PostgresSession.BackupStop stopped = session.backupStop(major);
@@ -397,7 +401,7 @@ public final class BaseBackups {
                     facts.versionNumber(), facts.systemIdentifier());
             output.progress(progress.line("backup " + id) + "; writing the manifest (" + manifest.count() + " files)");
             long manifestBytes = catalog.writeManifest(new Manifest.Header(draft, stopped.backupLabel(), stopped.tablespaceMap(),
-                    tablespaces, directories, copy.stored(), rowCounts, manifest.count()), manifest);
+                    tablespaces, directories, copy.stored(), rowCounts, manifest.count(), configFiles), manifest);
             BackupSummary summary = new BackupSummary(id, type, draft.parent(), draft.references(), started, draft.stopped(),
                     startLsn, stopLsn, timeline, facts.walSegmentSize(), bytes, copy.storedBytes() + manifestBytes,
                     facts.versionNumber(), facts.systemIdentifier());

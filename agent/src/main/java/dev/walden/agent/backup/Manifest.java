@@ -45,13 +45,33 @@ public record Manifest(
      * @param fileCount how many files follow (for progress; a reader does not trust it for anything else)
      */
     public record Header(BackupSummary summary, String backupLabel, String tablespaceMap, List<Tablespace> tablespaces,
-                         List<Directory> directories, List<DataObject> objects, List<TableCount> rowCounts, long fileCount) {
+                         List<Directory> directories, List<DataObject> objects, List<TableCount> rowCounts, long fileCount,
+                         List<ConfigFile> configFiles) {
         public Header {
             tablespaces = List.copyOf(tablespaces);
             directories = List.copyOf(directories);
             objects = List.copyOf(objects);
             rowCounts = List.copyOf(rowCounts);
+            configFiles = List.copyOf(configFiles);
         }
+
+        public Header(BackupSummary summary, String backupLabel, String tablespaceMap, List<Tablespace> tablespaces,
+                      List<Directory> directories, List<DataObject> objects, List<TableCount> rowCounts, long fileCount) {
+            this(summary, backupLabel, tablespaceMap, tablespaces, directories, objects, rowCounts, fileCount, List.of());
+        }
+    }
+
+    /**
+     * A configuration file the server read from outside its data directory (Debian's /etc/postgresql/15/main/), kept in
+     * the manifest whole: a restored data directory would otherwise have no postgresql.conf or pg_hba.conf.
+     *
+     * @param role {@code config_file}, {@code hba_file}, {@code ident_file}, or {@code include} (a file postgresql.conf
+     *             includes)
+     * @param path where the server read it, absolute
+     */
+    public record ConfigFile(String role, String path, String text) {
+        /** Config files are a few KiB; one larger than this is not one, and is not kept. */
+        public static final int MAX_BYTES = 1 << 20;
     }
 
     /**

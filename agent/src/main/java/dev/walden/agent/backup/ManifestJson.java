@@ -82,6 +82,10 @@ public final class ManifestJson {
             counts.addArray().add(t.database()).add(t.schema()).add(t.table()).add(t.rows());
         }
         root.put("file_count", header.fileCount());
+        ArrayNode configFiles = root.putArray("config_files");
+        for (Manifest.ConfigFile c : header.configFiles()) {
+            configFiles.addObject().put("role", c.role()).put("path", c.path()).put("text", c.text());
+        }
         byte[] object = bytes(root);  // {...}: drop the closing brace, open the files array
         byte[] open = ",\"files\":[".getBytes(StandardCharsets.UTF_8);
         byte[] prefix = java.util.Arrays.copyOf(object, object.length - 1 + open.length);
@@ -177,8 +181,12 @@ public final class ManifestJson {
             }
             counts.add(new Manifest.TableCount(t.get(0).asText(), t.get(1).asText(), t.get(2).asText(), t.get(3).asLong()));
         }
+        List<Manifest.ConfigFile> configFiles = new ArrayList<>();
+        for (JsonNode c : root.path("config_files")) {
+            configFiles.add(new Manifest.ConfigFile(text(c, "role"), text(c, "path"), text(c, "text")));
+        }
         return new Manifest.Header(summary, text(root, "backup_label"), text(root, "tablespace_map"), tablespaces, directories,
-                objects, counts, root.has("file_count") ? root.get("file_count").asLong() : fileCount);
+                objects, counts, root.has("file_count") ? root.get("file_count").asLong() : fileCount, configFiles);
     }
 
     /** A whole manifest read into memory (either version); for tests and small manifests. */

@@ -302,13 +302,17 @@ public final class BackupCommand {
             }
             BackupSummary b = found.get();
             String archiveEnd = archiveEnd(catalog.get(), b);
-            List<dev.walden.agent.backup.Manifest.Tablespace> tablespaces = catalog.get().manifestHeader(id).tablespaces();
+            dev.walden.agent.backup.Manifest.Header header = catalog.get().manifestHeader(id);
+            List<dev.walden.agent.backup.Manifest.Tablespace> tablespaces = header.tablespaces();
+            List<dev.walden.agent.backup.Manifest.ConfigFile> configFiles = header.configFiles();
             ObjectNode node = ManifestJson.summaryNode(b, "complete", zone);
             node.putObject("wal_required").put("first", b.walStart()).put("last", b.walStop());
             node.putObject("recovery_window").put("from", ManifestJson.time(b.stopped(), zone)).put("from_lsn", b.stopLsn().toString())
                     .put("to_segment", archiveEnd);
             var spaces = node.putArray("tablespaces");
             tablespaces.forEach(t -> spaces.addObject().put("oid", t.oid()).put("name", t.name()).put("location", t.location()));
+            var configs = node.putArray("config_files");
+            configFiles.forEach(c -> configs.addObject().put("role", c.role()).put("path", c.path()).put("bytes", c.text().length()));
             if (json) {
                 output.out(ManifestJson.pretty(node));
             } else {
@@ -324,7 +328,10 @@ public final class BackupCommand {
                         + "  PostgreSQL        " + b.pgVersion() + ", system " + Long.toUnsignedString(b.systemIdentifier()) + "\n"
                         + (tablespaces.isEmpty() ? "" : "  tablespaces       " + String.join(", ", tablespaces.stream()
                                 .map(t -> t.oid() + " " + t.name() + " at " + t.location()).toList())
-                                + " (move one on restore with --tablespace-map OID=DIR)\n"));
+                                + " (move one on restore with --tablespace-map OID=DIR)\n")
+                        + (configFiles.isEmpty() ? "" : "  configuration     " + String.join(", ", configFiles.stream()
+                                .map(c -> c.path() + " (" + c.role() + ")").toList())
+                                + ": kept from outside the data directory; restore writes them into it, or --config-to DIR\n"));
             }
             return new Result(CommandExit.OK, "");
         } catch (IOException | RepositoryFormatException | BackupCatalog.CatalogException e) {

@@ -34,8 +34,8 @@ import java.util.logging.Logger;
  */
 public final class RestoreCommand {
     private static final Logger LOG = Logger.getLogger(RestoreCommand.class.getName());
-    private static final Set<String> FLAGS = Set.of("delta", "force", "force-target", "prepare");
-    private static final Set<String> VALUED = Set.of("pgdata", "backup", "target-time", "target-lsn", "target-xid", "target-name",
+    private static final Set<String> FLAGS = Set.of("delta", "force", "force-target", "prepare", "standby");
+    private static final Set<String> VALUED = Set.of("config-to", "primary-conninfo", "pgdata", "backup", "target-time", "target-lsn", "target-xid", "target-name",
             "target", "target-action", "target-timeline", "tablespace-map", "archive-mode");
 
     private final BaseBackups backups;
@@ -47,15 +47,18 @@ public final class RestoreCommand {
 
     /** @param owned what no restore may write into or delete: everything the agent keeps */
     private final dev.walden.agent.restore.ArchiveRetrieval.Settings retrieval;
+    /** What a standby connects to unless --primary-conninfo says: the cluster the agent backs up (pg-host, pg-port, pg-user). */
+    private final Optional<String> primaryConninfo;
 
     public RestoreCommand(BaseBackups backups, int threads, Path socketPath, OwnedPaths owned, ZoneId zone, Clock clock) {
-        this(backups, threads, socketPath, owned, zone, clock, dev.walden.agent.restore.ArchiveRetrieval.Settings.DEFAULT);
+        this(backups, threads, socketPath, owned, zone, clock, dev.walden.agent.restore.ArchiveRetrieval.Settings.DEFAULT, Optional.empty());
     }
 
     /** @param retrieval how backups in an archive storage class are asked for before they are restored */
     public RestoreCommand(BaseBackups backups, int threads, Path socketPath, OwnedPaths owned, ZoneId zone, Clock clock,
-                          dev.walden.agent.restore.ArchiveRetrieval.Settings retrieval) {
+                          dev.walden.agent.restore.ArchiveRetrieval.Settings retrieval, Optional<String> primaryConninfo) {
         this.retrieval = retrieval;
+        this.primaryConninfo = primaryConninfo;
         this.backups = backups;
         this.threads = threads;
         this.socketPath = socketPath;
@@ -102,6 +105,7 @@ public final class RestoreCommand {
         try {
             List<Path> written = new java.util.ArrayList<>(request.tablespaceMap().values());
             written.add(0, request.dataDirectory());
+            request.configTo().ifPresent(written::add);
             for (Path path : written) {
                 if (!caller.mayWrite(OwnedPaths.resolve(path))) {
                     return new Result(CommandExit.FAILED, "restore refused: " + caller.name() + " cannot write " + path
@@ -126,8 +130,11 @@ public final class RestoreCommand {
                     + (outcome.target().equals(request.dataDirectory()) ? "" : " (" + outcome.target() + ")") + ": "
                     + outcome.files() + " files, " + TransferProgress.size(outcome.bytes()) + " written"
                     + (outcome.reused() > 0 ? ", " + outcome.reused() + " files unchanged (--delta)" : "") + " in "
-                    + TransferProgress.duration(outcome.seconds()) + ". Recovery is set up to " + target
-                    + " (restore_command, recovery.signal, postgresql.auto.conf). "
+                    + TransferProgress.duration(outcome.seconds()) + ". "
+                    + (request.standbyOf().isPresent() ? "It is set up as a standby of " + request.standbyOf().get() + " (standby.signal;"
+                            + " primary_conninfo, restore_command and recovery_target_timeline = latest in postgresql.auto.conf): it"
+                            + " replays archived WAL from Walden until it can stream from the primary. "
+                            : "Recovery is set up to " + target + " (restore_command, recovery.signal, postgresql.auto.conf). ")
                     + (request.preserveArchiving() ? "Archiving is kept as the backed-up cluster had it (--archive-mode preserve):"
                             + " once promoted, this cluster archives into this repository, as the primary's replacement. "
                             : "Archiving is off in the restored cluster (archive_mode = off in postgresql.auto.conf), so a test"
@@ -170,7 +177,8 @@ public final class RestoreCommand {
         LOG.warning(message);
         return new RestoreRequest(request.dataDirectory(), request.backupId(), request.target(), request.targetAction(),
                 Optional.of(Long.toString(live)), request.tablespaceMap(), request.delta(), request.force(),
-                request.clientPath(), request.owned(), request.tablespacesUnder(), request.preserveArchiving(), request.forceTarget());
+                request.clientPath(), request.owned(), request.tablespacesUnder(), request.preserveArchiving(), request.forceTarget(),
+                request.standbyOf(), request.configTo());
     }
 
     private RestoreRequest parse(Request.Command command, List<String> words, ZoneId zone) throws Arguments.UsageException {
@@ -257,9 +265,26 @@ public final class RestoreCommand {
             throw new Arguments.UsageException("--archive-mode must be off (the default: a test restore never archives into"
                     + " this repository) or preserve (the restored cluster replaces the primary), got '" + archiveMode + "'");
         }
+        Optional<String> standbyOf = Optional.empty();
+        if (arguments.flag("standby")) {
+            if (!(target instanceof RecoveryTarget.Latest) || action.isPresent() || timeline.isPresent()) {
+                throw new Arguments.UsageException("--standby follows the primary to the end of the archive and then streams:"
+                        + " it takes no --target*, --target-action or --target-timeline (recovery_target_timeline is latest)");
+            }
+            String conninfo = arguments.value("primary-conninfo").or(() -> primaryConninfo).orElseThrow(() -> new Arguments.UsageException(
+                    "--standby needs --primary-conninfo 'host=... port=... user=...' (the agent has no pg-host to take it from)"));
+            RecoveryConfig.checkValue("--primary-conninfo", conninfo);
+            standbyOf = Optional.of(conninfo);
+        } else if (arguments.value("primary-conninfo").isPresent()) {
+            throw new Arguments.UsageException("--primary-conninfo goes with --standby");
+        }
+        Optional<Path> configTo = Optional.empty();
+        if (arguments.value("config-to").isPresent()) {
+            configTo = Optional.of(path(workingDirectory, arguments.value("config-to").get()));
+        }
         return new RestoreRequest(dataDirectory, arguments.value("backup"), target, action, timeline, tablespaces,
                 arguments.flag("delta"), arguments.flag("force"), clientPath, owned, Optional.empty(), archiveMode.equals("preserve"),
-                arguments.flag("force-target"));
+                arguments.flag("force-target"), standbyOf, configTo);
     }
 
     private static Path path(Path workingDirectory, String text) throws Arguments.UsageException {

@@ -210,6 +210,42 @@ public final class PostgresSession implements AutoCloseable {
         }
     }
 
+    /** A configuration file the server reads: config_file, hba_file, ident_file, or a file one of them includes. */
+    public record ConfigFileRef(String role, String path) {}
+
+    /**
+     * Every configuration file the server has read: the three it names, and each file that any setting in effect came
+     * from (pg_settings.sourcefile: postgresql.conf's includes). Paths as the server has them, absolute.
+     */
+    public java.util.List<ConfigFileRef> configFiles() throws PostgresException {
+        java.util.List<ConfigFileRef> files = new java.util.ArrayList<>();
+        String sql = "SELECT name, setting FROM pg_settings WHERE name IN ('config_file', 'hba_file', 'ident_file')"
+                + " UNION ALL SELECT DISTINCT 'include', sourcefile FROM pg_settings WHERE sourcefile IS NOT NULL ORDER BY 1, 2";
+        try (Statement statement = connection.createStatement(); ResultSet rows = statement.executeQuery(sql)) {
+            while (rows.next()) {
+                if (rows.getString(2) != null && !rows.getString(2).isEmpty()) {
+                    files.add(new ConfigFileRef(rows.getString(1), rows.getString(2)));
+                }
+            }
+            return files;
+        } catch (SQLException e) {
+            throw new PostgresException("cannot list the server's configuration files: " + e.getMessage(), e);
+        }
+    }
+
+    /** A file's text as the server reads it (pg_read_file: a superuser, or a member of pg_read_server_files). */
+    public String readServerFile(String path) throws PostgresException {
+        try (var statement = connection.prepareStatement("SELECT pg_read_file(?)")) {
+            statement.setString(1, path);
+            try (ResultSet row = statement.executeQuery()) {
+                row.next();
+                return row.getString(1);
+            }
+        } catch (SQLException e) {
+            throw new PostgresException("cannot read " + path + " through the server: " + e.getMessage(), e);
+        }
+    }
+
     /** One WAL summary file the server keeps (PostgreSQL 17 and later): blocks modified in {@code [start, end)}. */
     public record WalSummary(long timeline, String start, String end) {}
 

@@ -12,9 +12,14 @@ public final class RecoveryConfig {
 
     /** @param archivingOff write archive_mode = off (the default of walden restore; not for --archive-mode preserve) */
     record Settings(String restoreCommand, RecoveryTarget target, String targetAction, String targetTimeline, String backupId,
-                    String when, boolean archivingOff) {
+                    String when, boolean archivingOff, String primaryConninfo) {
         Settings(String restoreCommand, RecoveryTarget target, String targetAction, String targetTimeline, String backupId, String when) {
-            this(restoreCommand, target, targetAction, targetTimeline, backupId, when, true);
+            this(restoreCommand, target, targetAction, targetTimeline, backupId, when, true, null);
+        }
+
+        Settings(String restoreCommand, RecoveryTarget target, String targetAction, String targetTimeline, String backupId,
+                 String when, boolean archivingOff) {
+            this(restoreCommand, target, targetAction, targetTimeline, backupId, when, archivingOff, null);
         }
     }
 
@@ -22,7 +27,8 @@ public final class RecoveryConfig {
         List<String> lines = new ArrayList<>();
         for (String line : existing.split("\n", -1)) {
             String key = line.strip().split("[\\s=]", 2)[0];
-            if (key.equals("restore_command") || key.startsWith("recovery_target") || (settings.archivingOff() && key.equals("archive_mode"))) {
+            if (key.equals("restore_command") || key.startsWith("recovery_target") || (settings.archivingOff() && key.equals("archive_mode"))
+                    || (settings.primaryConninfo() != null && (key.equals("primary_conninfo") || key.equals("primary_slot_name")))) {
                 lines.add("# " + line + "    # commented out by walden restore " + settings.backupId());
             } else {
                 lines.add(line);
@@ -41,6 +47,10 @@ public final class RecoveryConfig {
         }
         if (settings.targetTimeline() != null) {
             lines.add("recovery_target_timeline = " + quote(settings.targetTimeline()));
+        }
+        if (settings.primaryConninfo() != null) {
+            // A standby (standby.signal): it replays archived WAL through restore_command until it can stream from here.
+            lines.add("primary_conninfo = " + quote(settings.primaryConninfo()));
         }
         if (settings.archivingOff()) {
             lines.add("# Archiving is off, so that this restored cluster never writes WAL or timeline history into the"

@@ -31,10 +31,24 @@ public record RestoreRequest(
         dev.walden.agent.paths.OwnedPaths owned,
         Optional<Path> tablespacesUnder,
         boolean preserveArchiving,
-        boolean forceTarget) {
+        boolean forceTarget,
+        Optional<String> standbyOf,
+        Optional<Path> configTo) {
 
     public RestoreRequest {
         tablespaceMap = Map.copyOf(tablespaceMap);
+    }
+
+    /**
+     * @param configTo  where the configuration files the backup kept from outside its data directory go (--config-to);
+     *                  empty: into the restored data directory
+     * @param standbyOf the primary_conninfo of the primary this restore becomes a standby of (--standby); empty otherwise */
+    public RestoreRequest(Path dataDirectory, Optional<String> backupId, RecoveryTarget target, Optional<String> targetAction,
+                          Optional<String> targetTimeline, Map<Long, Path> tablespaceMap, boolean delta, boolean force,
+                          String clientPath, dev.walden.agent.paths.OwnedPaths owned, Optional<Path> tablespacesUnder,
+                          boolean preserveArchiving, boolean forceTarget) {
+        this(dataDirectory, backupId, target, targetAction, targetTimeline, tablespaceMap, delta, force, clientPath, owned,
+                tablespacesUnder, preserveArchiving, forceTarget, Optional.empty(), Optional.empty());
     }
 
     public RestoreRequest(Path dataDirectory, Optional<String> backupId, RecoveryTarget target, Optional<String> targetAction,

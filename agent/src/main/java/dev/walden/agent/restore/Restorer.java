@@ -147,6 +147,45 @@ public final class Restorer {
                 : report.message().replace("Run the same command again to continue", "Then run walden restore without --prepare"));
     }
 
+    /**
+     * Writes the configuration files the backup kept from outside its data directory: into the restored directory, so
+     * that it starts on its own, or as they were into --config-to DIR, where an existing file is never overwritten
+     * without --force.
+     */
+    private void placeConfigFiles(List<Manifest.ConfigFile> files, Path target, RestoreRequest request, Ownership ownership,
+                                  String backupId, CommandOutput output) throws IOException, RestoreException {
+        if (files.isEmpty()) {
+            return;
+        }
+        Path directory = request.configTo().orElse(target);
+        List<ConfigPlacement.Placed> placed = ConfigPlacement.place(files, request.configTo().isEmpty(), backupId);
+        for (ConfigPlacement.Placed file : placed) {
+            Path path = directory.resolve(file.name()).normalize();
+            if (!path.startsWith(directory)) {
+                throw new RestoreException("the backup names a configuration file outside " + directory + ": " + file.name());
+            }
+            Files.createDirectories(path.getParent());
+            writeFile(path, file.text(), ownership);
+        }
+        output.err("walden: wrote " + placed.size() + " configuration file" + (placed.size() == 1 ? "" : "s") + " the cluster read"
+                + " from outside its data directory (" + String.join(", ", files.stream().map(Manifest.ConfigFile::path).toList())
+                + ") into " + directory + (request.configTo().isEmpty() ? ", pointed at this directory" : "") + "\n");
+    }
+
+    /** Before anything is written: --config-to never replaces an existing file without --force. */
+    private static void checkConfigTarget(List<Manifest.ConfigFile> files, RestoreRequest request, String backupId) throws RestoreException {
+        if (request.configTo().isEmpty() || request.force()) {
+            return;
+        }
+        for (ConfigPlacement.Placed file : ConfigPlacement.place(files, false, backupId)) {
+            Path path = request.configTo().get().resolve(file.name());
+            if (Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
+                throw new RestoreException(path + " exists; --config-to never overwrites a configuration file, and nothing was"
+                        + " written. HINT: choose an empty directory, or add --force to replace it");
+            }
+        }
+    }
+
     /** The backup and every backup it needs, as the listing has them. */
     private static List<BackupSummary> chain(BackupSummary backup, BackupCatalog.Listing listing) {
         List<BackupSummary> chain = new ArrayList<>();
@@ -177,6 +216,7 @@ public final class Restorer {
             throw new RestoreException("the manifest of backup " + backup.id() + " is not one Walden wrote: " + String.join("; ", unsound)
                     + "; nothing was restored. HINT: walden verify; restore another backup with --backup");
         }
+        checkConfigTarget(manifest.configFiles(), request, backup.id());
         for (String needed : backup.references()) {
             if (listing.find(needed).isEmpty()) {
                 throw new RestoreException("backup " + backup.id() + " needs backup " + needed + ", which is not complete in the"
@@ -297,13 +337,16 @@ public final class Restorer {
         Path autoConf = target.resolve("postgresql.auto.conf");
         String existing = Files.exists(autoConf) ? Files.readString(autoConf, StandardCharsets.UTF_8) : "";
         String when = java.time.format.DateTimeFormatter.ISO_OFFSET_DATE_TIME.format(clock.instant().atZone(zone));
+        boolean standby = request.standbyOf().isPresent();
         writeFile(autoConf, RecoveryConfig.rewrite(existing, new RecoveryConfig.Settings(restoreCommand(request.clientPath()),
-                recoveryTarget, request.targetAction().orElse(recoveryTarget != request.target() ? "promote" : null),
-                request.targetTimeline().orElse(null), backup.id(), when,
-                !request.preserveArchiving())),
+                recoveryTarget, standby ? null : request.targetAction().orElse(recoveryTarget != request.target() ? "promote" : null),
+                standby ? "latest" : request.targetTimeline().orElse(null), backup.id(), when,
+                !request.preserveArchiving(), request.standbyOf().orElse(null))),
                 ownership);
-        Files.deleteIfExists(target.resolve("standby.signal"));
-        writeFile(target.resolve("recovery.signal"), "", ownership);
+        placeConfigFiles(manifest.configFiles(), target, request, ownership, backup.id(), output);
+        // A standby follows its primary for good (standby.signal); any other restore recovers once (recovery.signal).
+        Files.deleteIfExists(target.resolve(standby ? "recovery.signal" : "standby.signal"));
+        writeFile(target.resolve(standby ? "standby.signal" : "recovery.signal"), "", ownership);
         syncDirectories(target, tablespaceTargets.values());
         Path pendingControl = target.resolve(PG_CONTROL_PENDING);
         if (Files.exists(pendingControl)) {

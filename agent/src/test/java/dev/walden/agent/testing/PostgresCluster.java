@@ -159,20 +159,39 @@ public final class PostgresCluster implements AutoCloseable {
         run(Duration.ofSeconds(30), "cp", source.toString(), target.toString());
     }
 
+    /** Where postgresql.conf is: the data directory, unless {@link #moveConfigurationTo} moved it out, as Debian keeps it. */
+    private Path configDirectory;
+
+    /**
+     * Moves postgresql.conf, pg_hba.conf and pg_ident.conf out of the data directory into {@code directory}, Debian's
+     * layout (/etc/postgresql/MAJOR/NAME): postgresql.conf then names the data directory and the other two files, and
+     * pg_ctl is pointed at {@code directory}.
+     */
+    public void moveConfigurationTo(Path directory) throws IOException {
+        run(Duration.ofSeconds(30), "mkdir", "-p", directory.resolve("conf.d").toString());
+        for (String file : List.of("postgresql.conf", "pg_hba.conf", "pg_ident.conf")) {
+            run(Duration.ofSeconds(30), "mv", dataDirectory.resolve(file).toString(), directory.resolve(file).toString());
+        }
+        configDirectory = directory;
+        appendConfig("data_directory = '" + dataDirectory + "'\nhba_file = '" + directory.resolve("pg_hba.conf")
+                + "'\nident_file = '" + directory.resolve("pg_ident.conf") + "'\nexternal_pid_file = '" + directory.resolve("main.pid") + "'\ninclude_dir = 'conf.d'");
+    }
+
     public void appendConfig(String lines) throws IOException {
-        Path conf = dataDirectory.resolve("postgresql.conf");
+        Path conf = (configDirectory != null ? configDirectory : dataDirectory).resolve("postgresql.conf");
         Files.writeString(conf, "\n" + lines + "\n", StandardCharsets.UTF_8, StandardOpenOption.APPEND);
     }
 
     public void start() throws IOException {
-        run(Duration.ofMinutes(3), bin.resolve("pg_ctl").toString(), "-D", dataDirectory.toString(), "-l", logFile().toString(),
-                "-w", "-t", "170", "start");
+        run(Duration.ofMinutes(3), bin.resolve("pg_ctl").toString(), "-D", (configDirectory != null ? configDirectory : dataDirectory).toString(),
+                "-l", logFile().toString(), "-w", "-t", "170", "start");
         running = true;
     }
 
     public void stop() throws IOException {
         if (running) {
-            run(Duration.ofMinutes(2), bin.resolve("pg_ctl").toString(), "-D", dataDirectory.toString(), "-m", "fast", "-w", "stop");
+            run(Duration.ofMinutes(2), bin.resolve("pg_ctl").toString(), "-D", (configDirectory != null ? configDirectory : dataDirectory).toString(),
+                    "-m", "fast", "-w", "stop");
             running = false;
         }
     }
