@@ -1,5 +1,6 @@
 package dev.walden.agent.drill;
 
+import dev.walden.agent.postgres.ScratchCluster;
 import dev.walden.agent.backup.ArchivedTimelines;
 import dev.walden.agent.backup.BackupCatalog;
 import dev.walden.agent.backup.BackupSummary;
@@ -21,8 +22,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
-import java.nio.file.attribute.UserPrincipal;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -49,7 +48,6 @@ import java.util.stream.Stream;
 public final class Drill {
     private static final Logger LOG = Logger.getLogger(Drill.class.getName());
     static final DateTimeFormatter ID_TIME = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC);
-    static final int PORT = 5432;
 
     /** What {@code walden drill} was asked. */
     /** @param dumpId a logical dump to restore into a scratch database of the drill's server, and check there */
@@ -131,19 +129,8 @@ public final class Drill {
             action = Optional.empty();
             targetText = "latest";
         }
-        UserPrincipal owner = Files.getOwner(postgres.dataDirectory().filter(Files::isDirectory).orElse(Files.isDirectory(root) ? root : root.getRoot()));
-        boolean asRoot = "root".equals(System.getProperty("user.name"));
-        if (asRoot && owner.getName().equals("root")) {
-            owner = root.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName("postgres");
-        }
-        Files.createDirectories(root);
-        Path run = root.resolve("drill-" + id);
-        for (int n = 1; Files.exists(run); n++) {
-            run = root.resolve("drill-" + id + "-" + n);
-        }
-        Files.createDirectory(run, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-        Files.setOwner(run, owner);
-        Session session = new Session(id, started, request, run, owner.getName(), asRoot, targetText, output);
+        ScratchCluster scratch = ScratchCluster.create(root, "drill", id, postgres.dataDirectory());
+        Session session = new Session(id, started, request, scratch, targetText, output);
         try {
             return session.run(catalog.get(), target, action);
         } finally {
@@ -156,14 +143,11 @@ public final class Drill {
         final String id;
         final Instant started;
         final Request request;
+        final ScratchCluster scratch;
         final Path run;
         final Path data;
-        final String owner;
-        final boolean asRoot;
         final String targetText;
         final CommandOutput output;
-        Process server;
-        Path bin;
         final List<DrillReport.Check> checks = new ArrayList<>();
         String backupId = "?";
         double restoreSeconds;
@@ -176,14 +160,13 @@ public final class Drill {
         Optional<Instant> lastTransaction = Optional.empty();
         long followedTimeline;
 
-        Session(String id, Instant started, Request request, Path run, String owner, boolean asRoot, String targetText, CommandOutput output) {
+        Session(String id, Instant started, Request request, ScratchCluster scratch, String targetText, CommandOutput output) {
             this.id = id;
             this.started = started;
             this.request = request;
-            this.run = run;
-            this.data = run.resolve("data");
-            this.owner = owner;
-            this.asRoot = asRoot;
+            this.scratch = scratch;
+            this.run = scratch.run();
+            this.data = scratch.data();
             this.targetText = targetText;
             this.output = output;
         }
@@ -241,20 +224,15 @@ public final class Drill {
             bytesRestored = restored.bytes();
             restoreSeconds = (System.nanoTime() - t0) / 1e9;
 
-            bin = dev.walden.agent.postgres.PostgresBinaries.directory(settings.pgBin(), backup.pgVersion() / 10000);
-            if (!Files.isExecutable(bin.resolve("postgres"))) {
-                return Optional.of(bin.resolve("postgres") + " is not there: a drill runs the cluster's own binaries. HINT: install"
-                        + " postgresql-" + backup.pgVersion() / 10000 + ", or set pg-bin");
+            Optional<String> binaries = scratch.useBinaries(settings.pgBin(), backup.pgVersion() / 10000);
+            if (binaries.isPresent()) {
+                return binaries;
             }
-            Optional<String> wrongMajor = dev.walden.agent.postgres.PostgresBinaries.wrongMajor(bin, backup.pgVersion() / 10000);
-            if (wrongMajor.isPresent()) {
-                return wrongMajor;
-            }
-            writeConfiguration();
             long t1 = System.nanoTime();
             output.progress("drill: restored " + dev.walden.agent.backup.TransferProgress.size(bytesRestored) + "; recovering (WAL fetch and replay)");
-            server = start();
-            Optional<String> recovery = awaitPromotion(t1);
+            scratch.start("walden-drill-" + id);
+            Optional<String> recovery = scratch.awaitPromotion(settings.timeout(), postgres.user(), postgres.database(), output::cancelled,
+                    line -> output.progress("drill: " + line));
             recoverySeconds = (System.nanoTime() - t1) / 1e9;
             if (recovery.isPresent()) {
                 return recovery;
@@ -281,89 +259,16 @@ public final class Drill {
             return newest;
         }
 
-        void writeConfiguration() throws IOException {
-            write(run.resolve("postgresql.conf"), "# written by walden drill " + id + "; every setting that matters is on the command line\n");
-            write(run.resolve("pg_hba.conf"), "# the drill's socket directory is private to its owner\nlocal all all trust\n");
-            write(run.resolve("pg_ident.conf"), "");
-            Files.writeString(run.resolve("postgres.log"), "");
-            chown(run.resolve("postgres.log"));
-        }
-
-        void write(Path file, String text) throws IOException {
-            Files.writeString(file, text, StandardCharsets.UTF_8);
-            chown(file);
-        }
-
         void chown(Path file) throws IOException {
-            if (asRoot) {
-                Files.setOwner(file, file.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName(owner));
-            }
-        }
-
-        List<String> asOwner(String program, String... arguments) {
-            List<String> command = new ArrayList<>();
-            if (asRoot) {
-                command.addAll(List.of("runuser", "-u", owner, "--"));
-            }
-            command.add(bin.resolve(program).toString());
-            command.addAll(List.of(arguments));
-            return command;
-        }
-
-        Process start() throws IOException {
-            List<String> command = asOwner("postgres", "-D", data.toString(),
-                    "-c", "config_file=" + run.resolve("postgresql.conf"),
-                    "-c", "hba_file=" + run.resolve("pg_hba.conf"),
-                    "-c", "ident_file=" + run.resolve("pg_ident.conf"),
-                    "-c", "port=" + PORT, "-c", "listen_addresses=", "-c", "unix_socket_directories=" + run,
-                    "-c", "unix_socket_permissions=0700", "-c", "archive_mode=off", "-c", "archive_command=",
-                    "-c", "hot_standby=off", "-c", "shared_buffers=128MB", "-c", "huge_pages=off", "-c", "max_wal_senders=0",
-                    "-c", "max_replication_slots=0", "-c", "logging_collector=off", "-c", "log_destination=stderr", "-c", "ssl=off",
-                    "-c", "cluster_name=walden-drill-" + id);
-            return new ProcessBuilder(command).redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(run.resolve("postgres.log").toFile()))
-                    .directory(run.toFile()).start();
+            scratch.chown(file);
         }
 
         PostgresSettings drillSettings(String database) {
-            return new PostgresSettings(Optional.of(data), run.toString(), PORT, postgres.user(), database);
-        }
-
-        /** Waits for the server to accept connections as a primary; empty when it did, else why not. */
-        Optional<String> awaitPromotion(long startedNanos) throws InterruptedException {
-            long deadline = startedNanos + settings.timeout().toNanos();
-            String last = "";
-            while (System.nanoTime() < deadline) {
-                if (!server.isAlive()) {
-                    return Optional.of("recovery failed: the restored server stopped (exit " + server.exitValue() + "): " + logTail());
-                }
-                try (PostgresSession session = PostgresSession.open(drillSettings(postgres.database()))) {
-                    if ("f".equals(session.firstValue("SELECT pg_is_in_recovery()").orElse(""))) {
-                        return Optional.empty();
-                    }
-                } catch (PostgresException e) {
-                    last = e.getMessage();
-                }
-                if (output.cancelled()) {
-                    return Optional.of("cancelled: the client went away during recovery");
-                }
-                output.progress("drill: recovering for " + (System.nanoTime() - startedNanos) / 1_000_000_000 + " s");
-                Thread.sleep(500);
-            }
-            return Optional.of("recovery did not finish within drill-timeout (" + settings.timeout().toSeconds() + " s); last: " + last
-                    + "; server log: " + logTail());
+            return scratch.settings(postgres.user(), database);
         }
 
         String logTail() {
-            try {
-                List<String> lines = Files.readAllLines(run.resolve("postgres.log"));
-                List<String> important = lines.stream().filter(l -> l.contains("FATAL") || l.contains("PANIC") || l.contains("ERROR")).toList();
-                List<String> tail = important.isEmpty() ? lines.subList(Math.max(0, lines.size() - 3), lines.size())
-                        : important.subList(Math.max(0, important.size() - 3), important.size());
-                return String.join(" | ", tail);
-            } catch (IOException e) {
-                return "(no log: " + e.getMessage() + ")";
-            }
+            return scratch.logTail();
         }
 
         /** Where recovery ended, on which timeline, and how far the archive reached on that timeline when the drill began. */
@@ -474,9 +379,9 @@ public final class Drill {
             Path log = run.resolve("pg_amcheck.log");
             Files.writeString(log, "");
             chown(log);
-            List<String> arguments = new ArrayList<>(List.of("-h", run.toString(), "-p", Integer.toString(PORT), "-U", postgres.user()));
+            List<String> arguments = new ArrayList<>(List.of("-h", run.toString(), "-p", Integer.toString(ScratchCluster.PORT), "-U", postgres.user()));
             arguments.addAll(scope);
-            Process p = new ProcessBuilder(asOwner("pg_amcheck", arguments.toArray(String[]::new))).redirectErrorStream(true)
+            Process p = new ProcessBuilder(scratch.command("pg_amcheck", arguments.toArray(String[]::new))).redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).directory(run.toFile()).start();
             if (!p.waitFor(settings.timeout().toSeconds(), TimeUnit.SECONDS)) {
                 p.destroyForcibly();
@@ -538,82 +443,16 @@ public final class Drill {
         }
 
         void stopServer() {
-            if (server == null) {
-                return;
-            }
-            try {
-                if (server.isAlive()) {
-                    Process stop = new ProcessBuilder(asOwner("pg_ctl", "-D", data.toString(), "stop", "-m", "fast", "-w", "-t", "60"))
-                            .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).directory(run.toFile()).start();
-                    stop.waitFor(90, TimeUnit.SECONDS);
-                }
-                if (!server.waitFor(30, TimeUnit.SECONDS)) {
-                    server.descendants().forEach(ProcessHandle::destroyForcibly);
-                    server.destroyForcibly();
-                }
-            } catch (IOException | InterruptedException e) {
-                server.descendants().forEach(ProcessHandle::destroyForcibly);
-                server.destroyForcibly();
-            }
+            scratch.stop();
         }
 
         void cleanUp() {
-            stopServer();
-            stopStragglers(data);
             if (request.keep()) {
+                scratch.close();
                 output.err("walden: the drill's directory is kept for investigation: " + run + " (remove it when done)\n");
                 return;
             }
-            try (Stream<Path> paths = Files.walk(run)) {
-                for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-                    Files.deleteIfExists(p);
-                }
-            } catch (IOException | java.io.UncheckedIOException e) {
-                output.err("walden: warning: could not remove the drill's directory " + run + ": " + e.getMessage() + "\n");
-            }
-        }
-    }
-
-    /**
-     * Ends what is left of a scratch server whose postmaster died (killed, OOM): its children outlive it for a while,
-     * reparented, and would write into a directory being removed. They are found by their working directory, which
-     * PostgreSQL sets to the data directory.
-     */
-    static void stopStragglers(Path data) {
-        Path real;
-        try {
-            real = data.toRealPath();
-        } catch (IOException gone) {
-            return;
-        }
-        List<ProcessHandle> left = new ArrayList<>();
-        try (Stream<Path> processes = Files.list(Path.of("/proc"))) {
-            for (Path process : (Iterable<Path>) processes::iterator) {
-                String name = process.getFileName().toString();
-                if (!name.chars().allMatch(Character::isDigit)) {
-                    continue;
-                }
-                try {
-                    if (Files.readSymbolicLink(process.resolve("cwd")).equals(real)) {
-                        ProcessHandle.of(Long.parseLong(name)).ifPresent(left::add);
-                    }
-                } catch (IOException | UnsupportedOperationException | SecurityException notOurs) {
-                    // another user's process, or gone meanwhile
-                }
-            }
-        } catch (IOException | java.io.UncheckedIOException noProc) {
-            return;
-        }
-        left.forEach(ProcessHandle::destroyForcibly);
-        for (ProcessHandle process : left) {
-            try {
-                process.onExit().get(10, TimeUnit.SECONDS);
-            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
-                LOG.warning("drill: process " + process.pid() + " of the scratch server did not exit: " + e);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
+            scratch.remove(warning -> output.err("walden: warning: " + warning + "\n"));
         }
     }
 
