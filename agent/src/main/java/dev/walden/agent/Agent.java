@@ -311,7 +311,12 @@ public final class Agent implements AutoCloseable {
                             repositoryStates(mirror)),
                     new DumpCommand(dumps, ownedPaths(config).plus(new OwnedPaths.Owned(config.drill().path(), "drill path"))
                             .plus(config.postgres().dataDirectory().map(p -> new OwnedPaths.Owned(p, "live cluster's data directory (pg-data)"))
-                                    .stream().toArray(OwnedPaths.Owned[]::new)), zone, clock), VERSION);
+                                    .stream().toArray(OwnedPaths.Owned[]::new)), zone, clock),
+                    new dev.walden.agent.command.RestoreTableCommand(config.postgres().dataDirectory().isEmpty() ? java.util.Optional.empty()
+                            : java.util.Optional.of(new dev.walden.agent.restore.TableRestore(backups, config.postgres(), config.drill().path(),
+                            config.drill().pgBin(), config.drill().timeout(), config.backup().threads(), config.socketPath(),
+                            ownedPaths(config), zone, clock)), zone, clock),
+                    VERSION);
             routerRef.set(router);
             if (config.metricsListen().isPresent()) {
                 MetricsEndpoint endpoint = MetricsEndpoint.start(config.metricsListen().get(), metrics);

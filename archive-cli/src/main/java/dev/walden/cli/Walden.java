@@ -54,6 +54,11 @@ public final class Walden {
                              --prepare only asks S3 to retrieve a backup kept in GLACIER or DEEP_ARCHIVE;
                              --standby sets DIR up as a standby that replays the archive, then streams;
                              configuration kept from outside the data directory goes into DIR, or --config-to
+              restore-table --table SCHEMA.NAME [--table ...] --database DB --target-time TS | --target-lsn LSN
+                      | --target-xid XID [--into-database DB] [--as NAME] [--schema-only | --data-only]
+                      [--replace] [--json]
+                             recover tables as of the target in drill-path and load them into the live cluster
+                             beside the originals (NAME_restored_YYYYMMDDHHMM), or --replace them in one transaction
               expire [--dry-run] [--json]
                              apply the retention policy: say what is kept and why, delete the rest
               verify [--quick | --all] [--json]
@@ -148,7 +153,7 @@ public final class Walden {
                         ? new Request.Fetch(args[index + 1], workingDirectory.resolve(args[index + 2]).normalize().toString())
                         : null;
                 case "ping" -> operands == 0 ? new Request.Ping() : null;
-                case "backup", "restore", "expire", "verify", "drill", "status", "dump" -> new Request.Command(
+                case "backup", "restore", "restore-table", "expire", "verify", "drill", "status", "dump" -> new Request.Command(
                         java.util.Arrays.asList(args).subList(index, args.length), workingDirectory.toString(),
                         env.getOrDefault("WALDEN_CLIENT", "walden"), "1".equals(env.get("WALDEN_PROGRESS")), zone(env));
                 default -> null;

@@ -17,10 +17,13 @@ public final class RequestRouter {
     private final DrillCommand drill;
     private final StatusCommand status;
     private final DumpCommand dump;
+    private final RestoreTableCommand restoreTable;
     private final String version;
 
     public RequestRouter(PushCommand push, FetchCommand fetch, BackupCommand backup, RestoreCommand restore, ExpireCommand expire,
-                         VerifyCommand verify, DrillCommand drill, StatusCommand status, DumpCommand dump, String version) {
+                         VerifyCommand verify, DrillCommand drill, StatusCommand status, DumpCommand dump, RestoreTableCommand restoreTable,
+                         String version) {
+        this.restoreTable = restoreTable;
         this.dump = dump;
         this.drill = drill;
         this.status = status;
@@ -69,6 +72,7 @@ public final class RequestRouter {
         return switch (words.get(0)) {
             case "backup" -> backup.run(rest, output);
             case "restore" -> restore.run(command, caller, rest, output);
+            case "restore-table" -> restoreTable.run(command, rest, output);
             case "expire" -> expire.run(rest, output);
             case "verify" -> verify.run(rest, output);
             case "drill" -> drill.run(command, rest, output);
@@ -83,7 +87,7 @@ public final class RequestRouter {
         List<String> operands = words.subList(1, words.size()).stream().filter(w -> !w.startsWith("--")).toList();
         String sub = operands.isEmpty() ? "" : operands.get(0);
         return switch (words.get(0)) {
-            case "restore", "drill" -> true;
+            case "restore", "restore-table", "drill" -> true;
             case "expire" -> !words.contains("--dry-run");
             case "backup" -> !sub.equals("list") && !sub.equals("show");
             case "dump" -> !sub.equals("list");

@@ -178,7 +178,7 @@ public final class RestoreCommand {
         return new RestoreRequest(request.dataDirectory(), request.backupId(), request.target(), request.targetAction(),
                 Optional.of(Long.toString(live)), request.tablespaceMap(), request.delta(), request.force(),
                 request.clientPath(), request.owned(), request.tablespacesUnder(), request.preserveArchiving(), request.forceTarget(),
-                request.standbyOf(), request.configTo());
+                request.standbyOf(), request.configTo(), request.onlyDatabases());
     }
 
     private RestoreRequest parse(Request.Command command, List<String> words, ZoneId zone) throws Arguments.UsageException {
@@ -284,7 +284,7 @@ public final class RestoreCommand {
         }
         return new RestoreRequest(dataDirectory, arguments.value("backup"), target, action, timeline, tablespaces,
                 arguments.flag("delta"), arguments.flag("force"), clientPath, owned, Optional.empty(), archiveMode.equals("preserve"),
-                arguments.flag("force-target"), standbyOf, configTo);
+                arguments.flag("force-target"), standbyOf, configTo, Optional.empty());
     }
 
     private static Path path(Path workingDirectory, String text) throws Arguments.UsageException {

@@ -119,7 +119,7 @@ public final class ScratchCluster implements AutoCloseable {
      *
      * @param name what it is, e.g. {@code walden-drill-ID}: its cluster_name, seen in ps
      */
-    public void start(String name) throws IOException {
+    public void start(String name, String... settings) throws IOException {
         write(run.resolve("postgresql.conf"), "# written by walden for " + name + "; every setting that matters is on the command line\n");
         write(run.resolve("pg_hba.conf"), "# the socket directory is private to its owner\nlocal all all trust\n");
         write(run.resolve("pg_ident.conf"), "");
@@ -133,6 +133,10 @@ public final class ScratchCluster implements AutoCloseable {
                 "-c", "hot_standby=off", "-c", "shared_buffers=128MB", "-c", "huge_pages=off", "-c", "max_wal_senders=0",
                 "-c", "max_replication_slots=0", "-c", "logging_collector=off", "-c", "log_destination=stderr", "-c", "ssl=off",
                 "-c", "cluster_name=" + name);
+        for (String setting : settings) {
+            command.add("-c");
+            command.add(setting);
+        }
         server = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(run.resolve("postgres.log").toFile()))
                 .directory(run.toFile()).start();
@@ -184,6 +188,19 @@ public final class ScratchCluster implements AutoCloseable {
         } catch (IOException e) {
             return "(no log: " + e.getMessage() + ")";
         }
+    }
+
+    /** Runs one of the major's programs as the cluster's owner in the scratch directory; its output goes to {@code log}. */
+    public int runProgram(Path log, Duration timeout, String program, String... arguments) throws IOException, InterruptedException {
+        write(log, "");
+        Process process = new ProcessBuilder(command(program, arguments)).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).directory(run.toFile()).start();
+        if (!process.waitFor(timeout.toSeconds(), TimeUnit.SECONDS)) {
+            process.descendants().forEach(ProcessHandle::destroyForcibly);
+            process.destroyForcibly();
+            throw new IOException(program + " did not finish within " + timeout.toSeconds() + " s");
+        }
+        return process.exitValue();
     }
 
     /** Stops the server (fast), and kills it when it does not go. */

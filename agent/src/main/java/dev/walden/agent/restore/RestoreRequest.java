@@ -33,10 +33,17 @@ public record RestoreRequest(
         boolean preserveArchiving,
         boolean forceTarget,
         Optional<String> standbyOf,
-        Optional<Path> configTo) {
+        Optional<Path> configTo,
+        Optional<java.util.Set<Long>> onlyDatabases) {
 
     public RestoreRequest {
         tablespaceMap = Map.copyOf(tablespaceMap);
+    }
+
+    /** The same restore of only these databases' files (by OID); every other database's are left as empty sparse files. */
+    public RestoreRequest onlyDatabases(java.util.Set<Long> oids) {
+        return new RestoreRequest(dataDirectory, backupId, target, targetAction, targetTimeline, tablespaceMap, delta, force, clientPath,
+                owned, tablespacesUnder, preserveArchiving, forceTarget, standbyOf, configTo, Optional.of(java.util.Set.copyOf(oids)));
     }
 
     /**
@@ -48,7 +55,7 @@ public record RestoreRequest(
                           String clientPath, dev.walden.agent.paths.OwnedPaths owned, Optional<Path> tablespacesUnder,
                           boolean preserveArchiving, boolean forceTarget) {
         this(dataDirectory, backupId, target, targetAction, targetTimeline, tablespaceMap, delta, force, clientPath, owned,
-                tablespacesUnder, preserveArchiving, forceTarget, Optional.empty(), Optional.empty());
+                tablespacesUnder, preserveArchiving, forceTarget, Optional.empty(), Optional.empty(), Optional.empty());
     }
 
     public RestoreRequest(Path dataDirectory, Optional<String> backupId, RecoveryTarget target, Optional<String> targetAction,

@@ -84,7 +84,12 @@ public final class Restorer {
      * @param recoveryTarget the target written, which the archive's reach may have set (an older backup's gap)
      */
     public record Outcome(BackupSummary backup, String reason, long files, long bytes, long reused, double seconds,
-                          String startCommand, Path target, RecoveryTarget recoveryTarget) {}
+                          String startCommand, Path target, RecoveryTarget recoveryTarget, long otherDatabaseFiles) {
+        public Outcome(BackupSummary backup, String reason, long files, long bytes, long reused, double seconds,
+                       String startCommand, Path target, RecoveryTarget recoveryTarget) {
+            this(backup, reason, files, bytes, reused, seconds, startCommand, target, recoveryTarget, 0);
+        }
+    }
 
     public Outcome restore(RestoreRequest request, CommandOutput output) throws RestoreException, IOException {
         // Judged and used as the kernel resolves it: a link to the repository is the repository.
@@ -186,6 +191,20 @@ public final class Restorer {
         }
     }
 
+    /**
+     * Whether a file belongs to a database other than {@code keep}: {@code base/OID/...}, or
+     * {@code pg_tblspc/TS/PG_MAJOR_CATVERSION/OID/...} in a tablespace.
+     */
+    static boolean otherDatabase(String path, java.util.Set<Long> keep) {
+        String[] parts = path.split("/");
+        String oid = parts.length >= 3 && parts[0].equals("base") ? parts[1]
+                : parts.length >= 5 && parts[0].equals("pg_tblspc") ? parts[3] : null;
+        if (oid == null || !oid.chars().allMatch(Character::isDigit)) {
+            return false;
+        }
+        return !keep.contains(Long.parseLong(oid));
+    }
+
     /** The backup and every backup it needs, as the listing has them. */
     private static List<BackupSummary> chain(BackupSummary backup, BackupCatalog.Listing listing) {
         List<BackupSummary> chain = new ArrayList<>();
@@ -204,11 +223,15 @@ public final class Restorer {
             throws RestoreException, IOException, BackupCatalog.CatalogException, ManifestJson.FormatException {
         Manifest.Header manifest;
         List<String> unsound;
+        long neededBytes = 0;
         try (ManifestReader reader = local.open()) {
             manifest = reader.header();
             ManifestCheck check = new ManifestCheck(manifest);
             for (Manifest.FileEntry entry = reader.next(); entry != null; entry = reader.next()) {
                 check.file(entry);
+                if (request.onlyDatabases().isEmpty() || !otherDatabase(entry.path(), request.onlyDatabases().get())) {
+                    neededBytes += entry.size();
+                }
             }
             unsound = check.problems();
         }
@@ -237,6 +260,19 @@ public final class Restorer {
             }
         }
 
+        if (request.onlyDatabases().isPresent()) {
+            // A partial restore goes into scratch space that may be small: refused before anything is written.
+            Path existing = target;
+            while (existing != null && !Files.exists(existing)) {
+                existing = existing.getParent();
+            }
+            long free = existing == null ? Long.MAX_VALUE : Files.getFileStore(existing).getUsableSpace();
+            if (free < neededBytes + neededBytes / 10) {
+                throw new RestoreException("the restore needs " + TransferProgress.size(neededBytes) + " in " + target + " (the global catalog,"
+                        + " the templates and the database asked for), but its file system has " + TransferProgress.size(free)
+                        + " free; nothing was written. HINT: point drill-path at a larger disk");
+            }
+        }
         boolean created = !Files.exists(target);
         DurableFiles.createDirectories(target);
         Files.setPosixFilePermissions(target, PosixFilePermissions.fromString("rwx------"));
@@ -291,6 +327,7 @@ public final class Restorer {
         long files = 0;
         long bytes = 0;
         long reused = 0;
+        long skipped = 0;
         try (ManifestReader reader = local.open()) {
             Window window = new Window();
             for (Manifest.FileEntry entry = reader.next(); ; entry = reader.next()) {
@@ -316,6 +353,19 @@ public final class Restorer {
                     window.assembled.add(planBlocks(entry, destination, window.byObject));
                     window.bytes += entry.size();
                     bytes += entry.size();
+                    continue;
+                }
+                if (request.onlyDatabases().isPresent() && otherDatabase(entry.path(), request.onlyDatabases().get())) {
+                    // Another database's file: as long as the backup's, all zeros and sparse, never read from the
+                    // repository. Replay rewrites each page it touches from its first full-page image after the backup's
+                    // checkpoint (full_page_writes), and that database is never opened (docs/runbook.md, restore-table).
+                    Files.deleteIfExists(path);
+                    try (java.io.RandomAccessFile sparse = new java.io.RandomAccessFile(path.toFile(), "rw")) {
+                        sparse.setLength(entry.size());
+                    }
+                    RestoredFiles.setAttributes(path, entry, ownership);
+                    skipped++;
+                    progress.fileDone();
                     continue;
                 }
                 RestoredFiles.Target file = RestoredFiles.Target.wholeFile(entry, destination);
@@ -359,9 +409,10 @@ public final class Restorer {
         // The same count as the client's closing line: every file of the manifest (copied, empty or kept by --delta).
         LOG.info("restored backup " + backup.id() + " into " + target + ": " + files + " files, "
                 + TransferProgress.size(bytes) + " written" + (reused > 0 ? ", " + reused + " unchanged (--delta)" : "")
+                + (skipped > 0 ? ", " + skipped + " files of other databases left empty (sparse)" : "")
                 + String.format(", %.1f s", progress.seconds()));
         return new Outcome(backup, choice.reason(), files, bytes, reused, progress.seconds(), start, target,
-                recoveryTarget);
+                recoveryTarget, skipped);
     }
 
     /**
