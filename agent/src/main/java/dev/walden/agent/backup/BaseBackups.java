@@ -251,7 +251,14 @@ public final class BaseBackups {
                     + " (walden backup list shows a running backup)");
         }
         try (PostgresSession session = PostgresSession.open(postgres)) {
-            return take(requested, checksumAll, output, pgData, session);
+            Optional<PostgresSettings> standby = standbySource(session, output);
+            if (standby.isPresent()) {
+                try (PostgresSession fromStandby = PostgresSession.open(standby.get())) {
+                    return take(requested, checksumAll, output, standby.get().dataDirectory().orElseThrow(), fromStandby,
+                            Optional.of(session), standby.get());
+                }
+            }
+            return take(requested, checksumAll, output, pgData, session, Optional.empty(), postgres);
         } catch (PostgresException e) {
             throw new BackupException(e.getMessage(), e);
         } catch (RepositoryFormatException | BackupCatalog.CatalogException | ArchivedTimelines.CatalogReadException e) {
@@ -261,7 +268,52 @@ public final class BaseBackups {
         }
     }
 
-    private BackupSummary take(BackupType requested, boolean checksumAll, CommandOutput output, Path pgData, PostgresSession session)
+    /**
+     * The standby to back up from (backup-standby), or empty for the primary: a standby that is not in recovery, belongs
+     * to another cluster, cannot be reached or is further behind than standby-max-lag is refused with {@code on}, and
+     * with {@code prefer} the primary is backed up instead, saying why.
+     */
+    private Optional<PostgresSettings> standbySource(PostgresSession primary, CommandOutput output) throws BackupException {
+        StandbySource source = settings.source();
+        if (source.mode() == StandbySource.Mode.OFF || source.standby().isEmpty()) {
+            return Optional.empty();
+        }
+        PostgresSettings standby = source.standby().get();
+        String where = "the standby at " + standby.host() + " port " + standby.port();
+        String problem = null;
+        try (PostgresSession session = PostgresSession.open(standby)) {
+            ClusterFacts facts = session.facts();
+            ClusterFacts primaryFacts = primary.facts();
+            if (!facts.inRecovery()) {
+                problem = where + " is not in recovery (a primary now: was it promoted?)";
+            } else if (facts.systemIdentifier() != primaryFacts.systemIdentifier()) {
+                problem = where + " is a standby of another cluster (system " + Long.toUnsignedString(facts.systemIdentifier()) + ")";
+            } else {
+                long written = Lsn.parse(primary.firstValue("SELECT pg_current_wal_lsn()::text").orElseThrow()).value();
+                long replayed = Lsn.parse(session.firstValue("SELECT pg_last_wal_replay_lsn()::text").orElse("0/0")).value();
+                long lag = Math.max(0, written - replayed);
+                if (lag > source.maxLagBytes()) {
+                    problem = where + " is " + TransferProgress.size(lag) + " of WAL behind its primary, more than standby-max-lag ("
+                            + TransferProgress.size(source.maxLagBytes()) + ")";
+                }
+            }
+        } catch (PostgresException | RuntimeException e) {
+            problem = where + " cannot be used: " + e.getMessage();
+        }
+        if (problem == null) {
+            return Optional.of(standby);
+        }
+        if (source.mode() == StandbySource.Mode.ON) {
+            throw new BackupException("backup-standby = on, but " + problem + "; no backup was taken. HINT: fix the standby, or set"
+                    + " backup-standby = prefer to back up the primary meanwhile");
+        }
+        LOG.warning("backing up the primary instead of the standby: " + problem);
+        output.err("walden: backing up the primary instead of the standby (backup-standby = prefer): " + problem + "\n");
+        return Optional.empty();
+    }
+
+    private BackupSummary take(BackupType requested, boolean checksumAll, CommandOutput output, Path pgData, PostgresSession session,
+                               Optional<PostgresSession> primary, PostgresSettings source)
             throws BackupException, IOException, PostgresException, RepositoryFormatException, BackupCatalog.CatalogException,
             ArchivedTimelines.CatalogReadException {
         ClusterFacts facts = session.facts();
@@ -270,7 +322,7 @@ public final class BaseBackups {
         } catch (PostgresMajor.UnknownMajorException e) {
             throw new BackupException(e.getMessage());
         }
-        ClusterCheck.Findings findings = ClusterCheck.check(facts, pgData);
+        ClusterCheck.Findings findings = ClusterCheck.check(facts, pgData, primary.isPresent());
         for (String warning : findings.warnings()) {
             output.err("walden: warning: " + warning + "\n");
             LOG.warning(warning);
@@ -307,7 +359,10 @@ public final class BaseBackups {
                 LOG.info("removing what the interrupted backup " + leftover + " left");
                 catalog.removeIncomplete(leftover);
             }
-            return run(id, type, parent, facts, pgData, session, catalog, checksumAll, output);
+            if (primary.isPresent()) {
+                output.err("walden: backing up the standby at " + source.host() + " port " + source.port() + " (" + pgData + ")\n");
+            }
+            return run(id, type, parent, facts, pgData, session, catalog, checksumAll, output, primary, source);
         }
     }
 
@@ -337,7 +392,8 @@ public final class BaseBackups {
     }
 
     private BackupSummary run(String id, BackupType type, Optional<BackupSummary> parent, ClusterFacts facts, Path pgData,
-                              PostgresSession session, BackupCatalog catalog, boolean checksumAll, CommandOutput output)
+                              PostgresSession session, BackupCatalog catalog, boolean checksumAll, CommandOutput output,
+                              Optional<PostgresSession> primary, PostgresSettings source)
             throws BackupException, IOException, PostgresException, BackupCatalog.CatalogException {
         Instant started = clock.instant();
         PostgresMajor major = PostgresMajor.ofVersionNumber(facts.versionNumber()).orElseThrow();
@@ -381,7 +437,11 @@ public final class BaseBackups {
                         + " backup " + id + " is incomplete and will never be offered for restore");
             }
             output.progress(progress.line("backup " + id) + "; counting the largest tables' rows");
-            List<Manifest.TableCount> rowCounts = countRows(session);
+            List<Manifest.TableCount> rowCounts = countRows(session, source);
+            // From a standby, pg_control is read again after every other file: its minimum recovery point is where
+            // PostgreSQL takes such a backup to end (pg_basebackup sends it last for the same reason).
+            String pgControlLast = primary.isPresent()
+                    ? java.util.Base64.getEncoder().encodeToString(java.nio.file.Files.readAllBytes(pgData.resolve("global/pg_control"))) : "";
             List<Manifest.ConfigFile> configFiles = ExternalConfig.collect(session, pgData, warning -> {
                 LOG.warning("backup " + id + ": " + warning);
                 output.err("walden: warning: " + warning + "\n");
@@ -391,6 +451,15 @@ public final class BaseBackups {
             PostgresSession.BackupStop stopped = session.backupStop(major);
             Lsn stopLsn = Lsn.parse(stopped.stopLsn());
             long timeline = startTimeline(stopped.backupLabel()).orElse(facts.timeline());
+            if (primary.isPresent()) {
+                // From a standby, the primary archives the WAL; an idle primary would not complete the last segment the
+                // backup needs until archive_timeout, if ever: it is switched.
+                String last = stopLsn.previousSegmentName(timeline, facts.walSegmentSize());
+                String current = primary.get().firstValue("SELECT pg_walfile_name(pg_current_wal_lsn())").orElse("");
+                if (current.compareTo(last) <= 0) {
+                    primary.get().firstValue("SELECT pg_switch_wal()::text");
+                }
+            }
             awaitWal(id, timeline, startLsn, stopLsn, facts.walSegmentSize(), output);
 
             TreeSet<String> references = new TreeSet<>(manifest.references());
@@ -401,7 +470,9 @@ public final class BaseBackups {
                     facts.versionNumber(), facts.systemIdentifier());
             output.progress(progress.line("backup " + id) + "; writing the manifest (" + manifest.count() + " files)");
             long manifestBytes = catalog.writeManifest(new Manifest.Header(draft, stopped.backupLabel(), stopped.tablespaceMap(),
-                    tablespaces, directories, copy.stored(), rowCounts, manifest.count(), configFiles), manifest);
+                    tablespaces, directories, copy.stored(), rowCounts, manifest.count(), configFiles,
+                    primary.isPresent() ? "standby " + source.host() + " port " + source.port() + " (" + pgData + ")" : "primary",
+                    pgControlLast), manifest);
             BackupSummary summary = new BackupSummary(id, type, draft.parent(), draft.references(), started, draft.stopped(),
                     startLsn, stopLsn, timeline, facts.walSegmentSize(), bytes, copy.storedBytes() + manifestBytes,
                     facts.versionNumber(), facts.systemIdentifier());
@@ -431,7 +502,7 @@ public final class BaseBackups {
      * Exact row counts of each database's largest tables, just before pg_backup_stop. Counting is a courtesy to the
      * drill: a database it cannot read is skipped with a log line, never a failed backup.
      */
-    private List<Manifest.TableCount> countRows(PostgresSession session) {
+    private List<Manifest.TableCount> countRows(PostgresSession session, PostgresSettings source) {
         List<Manifest.TableCount> counts = new ArrayList<>();
         List<String> databases;
         try {
@@ -441,7 +512,7 @@ public final class BaseBackups {
             return counts;
         }
         for (String database : databases) {
-            PostgresSettings there = new PostgresSettings(postgres.dataDirectory(), postgres.host(), postgres.port(), postgres.user(), database);
+            PostgresSettings there = new PostgresSettings(source.dataDirectory(), source.host(), source.port(), source.user(), database);
             try (PostgresSession other = PostgresSession.open(there)) {
                 other.firstValue("SET statement_timeout = '10s'");  // a slow count is skipped rather than stall the backup
                 for (PostgresSession.TableRows t : other.largestTables(COUNTED_TABLES, COUNTED_TABLE_BYTES)) {

@@ -44,9 +44,16 @@ public record Manifest(
      *
      * @param fileCount how many files follow (for progress; a reader does not trust it for anything else)
      */
+    /**
+     * @param takenFrom     {@code primary}, or which standby the files were copied from (backup-standby)
+     * @param pgControlLast from a standby: global/pg_control as read after every other file (base64), which a restore
+     *                      writes in place of the copy made during the walk. PostgreSQL takes the end of a backup taken
+     *                      during recovery from that file's minimum recovery point, so it must be the last file read, as
+     *                      pg_basebackup sends it last; empty for a backup of a primary
+     */
     public record Header(BackupSummary summary, String backupLabel, String tablespaceMap, List<Tablespace> tablespaces,
                          List<Directory> directories, List<DataObject> objects, List<TableCount> rowCounts, long fileCount,
-                         List<ConfigFile> configFiles) {
+                         List<ConfigFile> configFiles, String takenFrom, String pgControlLast) {
         public Header {
             tablespaces = List.copyOf(tablespaces);
             directories = List.copyOf(directories);
@@ -57,7 +64,13 @@ public record Manifest(
 
         public Header(BackupSummary summary, String backupLabel, String tablespaceMap, List<Tablespace> tablespaces,
                       List<Directory> directories, List<DataObject> objects, List<TableCount> rowCounts, long fileCount) {
-            this(summary, backupLabel, tablespaceMap, tablespaces, directories, objects, rowCounts, fileCount, List.of());
+            this(summary, backupLabel, tablespaceMap, tablespaces, directories, objects, rowCounts, fileCount, List.of(), "primary", "");
+        }
+
+        public Header(BackupSummary summary, String backupLabel, String tablespaceMap, List<Tablespace> tablespaces,
+                      List<Directory> directories, List<DataObject> objects, List<TableCount> rowCounts, long fileCount,
+                      List<ConfigFile> configFiles) {
+            this(summary, backupLabel, tablespaceMap, tablespaces, directories, objects, rowCounts, fileCount, configFiles, "primary", "");
         }
     }
 

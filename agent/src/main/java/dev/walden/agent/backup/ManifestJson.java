@@ -82,6 +82,10 @@ public final class ManifestJson {
             counts.addArray().add(t.database()).add(t.schema()).add(t.table()).add(t.rows());
         }
         root.put("file_count", header.fileCount());
+        root.put("taken_from", header.takenFrom());
+        if (!header.pgControlLast().isEmpty()) {
+            root.put("pg_control_last", header.pgControlLast());
+        }
         ArrayNode configFiles = root.putArray("config_files");
         for (Manifest.ConfigFile c : header.configFiles()) {
             configFiles.addObject().put("role", c.role()).put("path", c.path()).put("text", c.text());
@@ -186,7 +190,9 @@ public final class ManifestJson {
             configFiles.add(new Manifest.ConfigFile(text(c, "role"), text(c, "path"), text(c, "text")));
         }
         return new Manifest.Header(summary, text(root, "backup_label"), text(root, "tablespace_map"), tablespaces, directories,
-                objects, counts, root.has("file_count") ? root.get("file_count").asLong() : fileCount, configFiles);
+                objects, counts, root.has("file_count") ? root.get("file_count").asLong() : fileCount, configFiles,
+                root.has("taken_from") ? root.get("taken_from").asText() : "primary",
+                root.has("pg_control_last") ? root.get("pg_control_last").asText() : "");
     }
 
     /** A whole manifest read into memory (either version); for tests and small manifests. */

@@ -311,6 +311,7 @@ public final class BackupCommand {
                     .put("to_segment", archiveEnd);
             var spaces = node.putArray("tablespaces");
             tablespaces.forEach(t -> spaces.addObject().put("oid", t.oid()).put("name", t.name()).put("location", t.location()));
+            node.put("taken_from", header.takenFrom());
             var configs = node.putArray("config_files");
             configFiles.forEach(c -> configs.addObject().put("role", c.role()).put("path", c.path()).put("bytes", c.text().length()));
             if (json) {
@@ -326,6 +327,7 @@ public final class BackupCommand {
                         + "  recovery window   from " + ManifestJson.time(b.stopped(), zone) + " (" + b.stopLsn() + ") to the end of "
                         + archiveEnd + "\n"
                         + "  PostgreSQL        " + b.pgVersion() + ", system " + Long.toUnsignedString(b.systemIdentifier()) + "\n"
+                        + "  taken from        " + header.takenFrom() + "\n"
                         + (tablespaces.isEmpty() ? "" : "  tablespaces       " + String.join(", ", tablespaces.stream()
                                 .map(t -> t.oid() + " " + t.name() + " at " + t.location()).toList())
                                 + " (move one on restore with --tablespace-map OID=DIR)\n")

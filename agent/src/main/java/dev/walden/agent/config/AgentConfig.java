@@ -187,6 +187,10 @@ public record AgentConfig(
                         get(values, AgentOptions.ENCRYPTION), get(values, AgentOptions.KEYRING_PATH).isPresent()).ifPresent(problems::add);
             }
             problems.addAll(overlaps(repositories));
+            if (!get(values, AgentOptions.BACKUP_STANDBY).equals("off") && get(values, AgentOptions.STANDBY_PG_DATA).isEmpty()) {
+                problems.add("backup-standby = " + get(values, AgentOptions.BACKUP_STANDBY) + " needs standby-pg-data (the standby's data"
+                        + " directory on this host) and standby-pg-host/-port");
+            }
             try {
                 readOrder = readOrder(get(values, AgentOptions.REPO_READ_ORDER), repositories);
             } catch (IllegalArgumentException e) {
@@ -231,7 +235,15 @@ public record AgentConfig(
                         get(values, AgentOptions.BACKUP_COMPRESS_LEVEL),
                         (long) get(values, AgentOptions.BACKUP_BUNDLE_MIB) << 20,
                         (long) get(values, AgentOptions.BACKUP_BUNDLE_FILE_KIB) << 10,
-                        java.time.Duration.ofSeconds(get(values, AgentOptions.BACKUP_ARCHIVE_TIMEOUT))),
+                        java.time.Duration.ofSeconds(get(values, AgentOptions.BACKUP_ARCHIVE_TIMEOUT)),
+                        new dev.walden.agent.backup.StandbySource(dev.walden.agent.backup.StandbySource.Mode.valueOf(
+                                get(values, AgentOptions.BACKUP_STANDBY).toUpperCase(java.util.Locale.ROOT)),
+                                get(values, AgentOptions.STANDBY_PG_DATA).map(data -> new PostgresSettings(Optional.of(data),
+                                        get(values, AgentOptions.STANDBY_PG_HOST), get(values, AgentOptions.STANDBY_PG_PORT),
+                                        get(values, AgentOptions.STANDBY_PG_USER).or(() -> get(values, AgentOptions.PG_USER))
+                                                .orElseGet(() -> System.getProperty("user.name")),
+                                        get(values, AgentOptions.PG_DATABASE))),
+                                (long) get(values, AgentOptions.STANDBY_MAX_LAG) << 20)),
                 RetentionPolicy.of(get(values, AgentOptions.RETAIN_DAILY), get(values, AgentOptions.RETAIN_WEEKLY),
                         get(values, AgentOptions.RETAIN_MONTHLY), get(values, AgentOptions.RETAIN_YEARLY),
                         get(values, AgentOptions.RETAIN_INCR_HOURS), get(values, AgentOptions.RETAIN_PITR_DAYS),

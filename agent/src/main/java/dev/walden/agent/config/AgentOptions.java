@@ -159,6 +159,24 @@ public final class AgentOptions {
     public static final Option<Integer> BACKUP_ARCHIVE_TIMEOUT = Option.integer("backup-archive-timeout", 600, 1, 86400,
             "Seconds a backup waits, after pg_backup_stop, for the WAL from its start to its stop to reach the repository. A backup whose WAL does not arrive in time fails and is never listed as complete.");
 
+    public static final Option<String> BACKUP_STANDBY = Option.choice("backup-standby", "off", List.of("off", "on", "prefer"),
+            "Where base backups are read from. off: the primary (pg-*). on: the standby named by standby-pg-* on this host: pg_backup_start and pg_backup_stop run there and its files are copied, while the primary archives the WAL the backup needs (the agent switches the primary's WAL when the backup's last segment is not yet complete); a standby that is not in recovery, or further behind than standby-max-lag, is refused. prefer: as on, but such a standby makes the backup come from the primary, saying why. The manifest records where each backup was taken.");
+
+    public static final Option<Optional<Path>> STANDBY_PG_DATA = Option.optionalPath("standby-pg-data",
+            "The data directory of the standby backups are taken from (backup-standby = on or prefer): it must be on this host.");
+
+    public static final Option<String> STANDBY_PG_HOST = Option.string("standby-pg-host", "/var/run/postgresql",
+            "The standby's host or socket directory, for backup-standby.");
+
+    public static final Option<Integer> STANDBY_PG_PORT = Option.integer("standby-pg-port", 5433, 1, 65535,
+            "The standby's port, for backup-standby.");
+
+    public static final Option<Optional<String>> STANDBY_PG_USER = Option.optionalString("standby-pg-user",
+            "The role the agent connects to the standby as; unset: pg-user.");
+
+    public static final Option<Integer> STANDBY_MAX_LAG = Option.integer("standby-max-lag", 1024, 0, 1_000_000,
+            "MiB of WAL the standby may be behind its primary (pg_current_wal_lsn on the primary against pg_last_wal_replay_lsn on the standby) and still be backed up from; further behind, backup-standby = on refuses and prefer backs up the primary.");
+
     public static final Option<Optional<Integer>> RETAIN_DAILY = Option.optionalInteger("retain-daily", 1, 10000,
             "Full backups kept one per day, for this many of the most recent days that have one: in each day the newest complete full backup is kept. Unset: no daily rule. With no retain-* option set, nothing is ever deleted.");
 
@@ -249,6 +267,7 @@ public final class AgentOptions {
             ENCRYPTION, KEYRING_PATH, KEYRING_PASSPHRASE_FILE,
             PG_DATA, PG_HOST, PG_PORT, PG_USER, PG_DATABASE,
             BACKUP_THREADS, BACKUP_COMPRESS_LEVEL, BACKUP_BUNDLE_MIB, BACKUP_BUNDLE_FILE_KIB, BACKUP_ARCHIVE_TIMEOUT,
+            BACKUP_STANDBY, STANDBY_PG_DATA, STANDBY_PG_HOST, STANDBY_PG_PORT, STANDBY_PG_USER, STANDBY_MAX_LAG,
             RETAIN_DAILY, RETAIN_WEEKLY, RETAIN_MONTHLY, RETAIN_YEARLY, RETAIN_INCR_HOURS, RETAIN_PITR_DAYS, RETAIN_TIMEZONE,
             STORAGE_CLASS_MONTHLY, STORAGE_CLASS_YEARLY, RETRIEVAL_DAYS, RETRIEVAL_SPEED,
             SCHEDULE_BACKUP_FULL, SCHEDULE_BACKUP_INCR, SCHEDULE_VERIFY, SCHEDULE_DRILL, SCHEDULE_DUMP, SCHEDULE_TIMEZONE,

@@ -23,6 +23,14 @@ public final class ClusterCheck {
     }
 
     public static Findings check(ClusterFacts facts, Path configuredDataDirectory) {
+        return check(facts, configuredDataDirectory, false);
+    }
+
+    /**
+     * @param standby the cluster is the standby a backup is taken from (backup-standby): it is in recovery, and its WAL
+     *                is archived by its primary, so its own archive settings do not matter
+     */
+    public static Findings check(ClusterFacts facts, Path configuredDataDirectory, boolean standby) {
         List<String> refusals = new ArrayList<>();
         List<String> warnings = new ArrayList<>();
         if (facts.majorVersion() < 13) {
@@ -55,14 +63,19 @@ public final class ClusterCheck {
             refusals.add("wal_level is minimal, which cannot be used for archive recovery. HINT: set wal_level = replica in"
                     + " postgresql.conf and restart PostgreSQL");
         }
-        if (facts.archiveMode().equals("off")) {
+        if (!standby && facts.archiveMode().equals("off")) {
             refusals.add("archive_mode is off, so the WAL a backup needs is never archived. HINT: set archive_mode = on and"
                     + " archive_command = 'walden push %p %f', then restart PostgreSQL");
         }
-        if (facts.inRecovery()) {
-            refusals.add("the cluster is a standby (in recovery); backups from a standby are not supported yet. HINT: back up the primary");
+        if (facts.inRecovery() && !standby) {
+            refusals.add("the cluster is a standby (in recovery). HINT: point pg-* at the primary, and set backup-standby = on with"
+                    + " standby-pg-* to take backups from this standby");
         }
-        if (!facts.archiveCommand().contains("walden")) {
+        if (standby && !facts.inRecovery()) {
+            refusals.add("standby-pg-* names a cluster that is not in recovery (a primary; was it promoted?). HINT: point standby-pg-*"
+                    + " at a standby of pg-*'s cluster");
+        }
+        if (!standby && !facts.archiveCommand().contains("walden")) {
             warnings.add("archive_command is '" + facts.archiveCommand() + "', which does not mention walden; the backup completes"
                     + " only once its WAL is in Walden's repository");
         }

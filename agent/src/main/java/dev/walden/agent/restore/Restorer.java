@@ -397,6 +397,11 @@ public final class Restorer {
         // A standby follows its primary for good (standby.signal); any other restore recovers once (recovery.signal).
         Files.deleteIfExists(target.resolve(standby ? "recovery.signal" : "standby.signal"));
         writeFile(target.resolve(standby ? "standby.signal" : "recovery.signal"), "", ownership);
+        if (!manifest.pgControlLast().isEmpty()) {
+            // A backup of a standby: pg_control as read after every other file, whose minimum recovery point is where
+            // recovery may first call the copy consistent (docs/format.md, pg_control_last).
+            writeFile(target.resolve(PG_CONTROL_PENDING), java.util.Base64.getDecoder().decode(manifest.pgControlLast()), ownership);
+        }
         syncDirectories(target, tablespaceTargets.values());
         Path pendingControl = target.resolve(PG_CONTROL_PENDING);
         if (Files.exists(pendingControl)) {
@@ -607,10 +612,14 @@ public final class Restorer {
     }
 
     private static void writeFile(Path path, String text, Ownership ownership) throws IOException {
+        writeFile(path, text.getBytes(StandardCharsets.UTF_8), ownership);
+    }
+
+    private static void writeFile(Path path, byte[] bytes, Ownership ownership) throws IOException {
         Path temp = path.resolveSibling("." + path.getFileName() + ".walden-tmp");
         Files.deleteIfExists(temp);  // a link planted under this name is removed, never written through (CREATE_NEW)
         try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-            channel.write(java.nio.ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8)));
+            channel.write(java.nio.ByteBuffer.wrap(bytes));
             channel.force(true);
         }
         Files.setPosixFilePermissions(temp, PosixFilePermissions.fromString("rw-------"));
