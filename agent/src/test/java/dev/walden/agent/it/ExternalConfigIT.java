@@ -12,7 +12,10 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.Map;
-import org.junit.jupiter.api.Test;
+import dev.walden.agent.testing.PostgresVersion;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * A cluster laid out as Debian lays it out: postgresql.conf, pg_hba.conf and pg_ident.conf in a configuration
@@ -22,9 +25,17 @@ import org.junit.jupiter.api.Test;
  */
 class ExternalConfigIT extends ClusterTest {
 
-    @Test
-    void aClusterWhoseConfigurationLivesOutsideItsDataDirectoryRestoresAndStartsFromTheRestoredDirectoryAlone() throws Exception {
-        try (PostgresCluster primary = PostgresCluster.initdb(workspace, "main", 55874)) {
+    static java.util.stream.Stream<PostgresVersion> versions() {
+        return java.util.stream.Stream.of(PostgresVersion.V15, PostgresVersion.of(18));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("versions")
+    void aClusterWhoseConfigurationLivesOutsideItsDataDirectoryRestoresAndStartsFromTheRestoredDirectoryAlone(PostgresVersion version)
+            throws Exception {
+        Assumptions.assumeTrue(version.available(), version.missing());
+        int port = 55900 + 2 * (version.major() - 15);
+        try (PostgresCluster primary = PostgresCluster.initdb(version, workspace, "main", port)) {
             Path etc = workspace.resolve("etc-main");
             primary.moveConfigurationTo(etc);
             Files.writeString(etc.resolve("conf.d/10-tuning.conf"), "work_mem = '7MB'\n");
@@ -52,7 +63,7 @@ class ExternalConfigIT extends ClusterTest {
                 assertTrue(conf.contains("# data_directory") && conf.contains("# external_pid_file") && conf.contains("# hba_file"),
                         "the copy no longer names the live cluster's files: " + conf);
                 assertEquals(Files.readString(etc.resolve("pg_hba.conf")), Files.readString(restored.resolve("pg_hba.conf")));
-                try (PostgresCluster copy = PostgresCluster.restored(restored, workspace, 55875)) {
+                try (PostgresCluster copy = PostgresCluster.restored(version, restored, workspace, port + 1)) {
                     copy.start();
                     copy.awaitPromoted(Duration.ofSeconds(120));
                     assertEquals("configured outside", copy.sql("SELECT note FROM events"));

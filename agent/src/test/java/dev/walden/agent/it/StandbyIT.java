@@ -11,7 +11,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
-import org.junit.jupiter.api.Test;
+import dev.walden.agent.testing.PostgresVersion;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * {@code walden restore --standby}: a standby built from the repository, not from the primary's disks. It replays the
@@ -19,9 +22,16 @@ import org.junit.jupiter.api.Test;
  */
 class StandbyIT extends ClusterTest {
 
-    @Test
-    void aStandbyFromTheRepositoryCatchesUpFromTheArchiveThenStreams() throws Exception {
-        try (PostgresCluster primary = PostgresCluster.initdb(workspace, "primary", 55878)) {
+    static java.util.stream.Stream<PostgresVersion> versions() {
+        return PostgresVersion.all().stream();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("versions")
+    void aStandbyFromTheRepositoryCatchesUpFromTheArchiveThenStreams(PostgresVersion version) throws Exception {
+        Assumptions.assumeTrue(version.available(), version.missing());
+        int port = 55890 + 2 * (version.major() - 15);
+        try (PostgresCluster primary = PostgresCluster.initdb(version, workspace, "primary", port)) {
             try (RunningAgent agent = RunningAgent.start(dir.resolve("agent"), primary.agentOptions())) {
                 Path walden = ClientLauncher.write(dir.resolve("agent"), agent.socket());
                 Map<String, String> env = Map.of("WALDEN_CLIENT", walden.toString());
@@ -45,10 +55,10 @@ class StandbyIT extends ClusterTest {
                 assertTrue((restore.stdout() + restore.stderr()).contains("set up as a standby of host="), restore.stdout() + restore.stderr());
                 assertTrue(Files.exists(data.resolve("standby.signal")) && !Files.exists(data.resolve("recovery.signal")));
                 String autoConf = Files.readString(data.resolve("postgresql.auto.conf"));
-                assertTrue(autoConf.contains("primary_conninfo = 'host=" + primary.socketDirectory()) && autoConf.contains("port=55878")
+                assertTrue(autoConf.contains("primary_conninfo = 'host=" + primary.socketDirectory()) && autoConf.contains("port=" + port)
                         && autoConf.contains("recovery_target_timeline = 'latest'") && autoConf.contains("restore_command"), autoConf);
 
-                try (PostgresCluster standby = PostgresCluster.restored(data, workspace, 55879)) {
+                try (PostgresCluster standby = PostgresCluster.restored(version, data, workspace, port + 1)) {
                     standby.start();
                     standby.await("the standby to stream from the primary", Duration.ofSeconds(120),
                             () -> "streaming".equals(standby.trySql("SELECT status FROM pg_stat_wal_receiver")));
