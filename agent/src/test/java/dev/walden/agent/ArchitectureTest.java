@@ -63,6 +63,17 @@ class ArchitectureTest {
                 .check(AGENT);
     }
 
+    /** One place builds a PostgreSQL command line and knows where a major's binaries are (STYLE.md, #22). */
+    @Test
+    void onlyThePostgresPackageBuildsProcessesBesidesTheNotifyCommand() {
+        noClasses().that().resideOutsideOfPackages("dev.walden.agent.postgres..", "dev.walden.agent.notify..")
+                .should().callConstructor(ProcessBuilder.class, String[].class)
+                .orShould().callConstructor(ProcessBuilder.class, java.util.List.class)
+                .because("pg_dump, pg_restore, psql, pg_ctl, pg_amcheck and postgres are started through postgres.ClientPrograms and"
+                        + " postgres.ScratchCluster")
+                .check(AGENT);
+    }
+
     @Test
     void backupObjectsNoLongerHandsOutItsStore() {
         noClasses().should().callMethodWhere(DescribedPredicate.describe("BackupObjects.storage()", call ->

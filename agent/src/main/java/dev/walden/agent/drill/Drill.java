@@ -377,21 +377,19 @@ public final class Drill {
 
         Result amcheck(List<String> scope) throws IOException, InterruptedException {
             Path log = run.resolve("pg_amcheck.log");
-            Files.writeString(log, "");
-            chown(log);
             List<String> arguments = new ArrayList<>(List.of("-h", run.toString(), "-p", Integer.toString(ScratchCluster.PORT), "-U", postgres.user()));
             arguments.addAll(scope);
-            Process p = new ProcessBuilder(scratch.command("pg_amcheck", arguments.toArray(String[]::new))).redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).directory(run.toFile()).start();
-            if (!p.waitFor(settings.timeout().toSeconds(), TimeUnit.SECONDS)) {
-                p.destroyForcibly();
+            int exit;
+            try {
+                exit = scratch.runProgram(log, settings.timeout(), "pg_amcheck", arguments.toArray(String[]::new));
+            } catch (IOException timedOut) {
                 return new Result(false, "pg_amcheck did not finish within drill-timeout");
             }
             String text = Files.readString(log).strip();
             String firstLines = String.join(" | ", text.lines().limit(5).toList());
-            return p.exitValue() == 0 ? new Result(true, (scope.contains("--all") ? "every database's" : String.join(" ", scope) + ":")
+            return exit == 0 ? new Result(true, (scope.contains("--all") ? "every database's" : String.join(" ", scope) + ":")
                     + " heap and btree indexes checked: no corruption")
-                    : new Result(false, "pg_amcheck exit " + p.exitValue() + ": " + firstLines);
+                    : new Result(false, "pg_amcheck exit " + exit + ": " + firstLines);
         }
 
         Result rowCounts(BackupCatalog catalog, BackupSummary backup) throws Exception {

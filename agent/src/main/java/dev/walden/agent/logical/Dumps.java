@@ -106,7 +106,7 @@ public final class Dumps {
             }
             List<String> databases = named.isEmpty()
                     ? session.databases().stream().filter(d -> !exclude.contains(d)).toList() : named;
-            Path bin = bin(facts.versionNumber());
+            dev.walden.agent.postgres.ClientPrograms bin = bin(facts.versionNumber());
             // The run's start to the second; a later second if a run already has that one, so ids stay unique and sorted.
             Instant at = clock.instant();
             String run = RUN_TIME.format(at);
@@ -150,34 +150,19 @@ public final class Dumps {
                 || listing.incomplete().stream().anyMatch(id -> id.startsWith(run + "-"));
     }
 
-    private Path bin(int versionNumber) {
-        return dev.walden.agent.postgres.PostgresBinaries.directory(pgBin, versionNumber / 10000);
+    private dev.walden.agent.postgres.ClientPrograms bin(int versionNumber) {
+        return dev.walden.agent.postgres.ClientPrograms.of(pgBin, versionNumber / 10000);
     }
 
-    private List<String> connection() {
-        return connection(postgres);
-    }
-
-    private static List<String> connection(PostgresSettings to) {
-        return List.of("-h", to.host(), "-p", Integer.toString(to.port()), "-U", to.user(), "--no-password");
-    }
-
-    private DumpRecord dump(DumpCatalog catalog, Path bin, String run, Optional<String> database, int versionNumber)
-            throws DumpException, IOException {
+    private DumpRecord dump(DumpCatalog catalog, dev.walden.agent.postgres.ClientPrograms bin, String run, Optional<String> database,
+                            int versionNumber) throws DumpException, IOException {
         String id = DumpCatalog.id(run, database);
-        List<String> command = new ArrayList<>();
-        if (database.isPresent()) {
-            command.add(bin.resolve("pg_dump").toString());
-            command.addAll(connection());
-            command.addAll(List.of("--format=custom", "--compress=0", "--dbname=" + database.get()));
-        } else {
-            command.add(bin.resolve("pg_dumpall").toString());
-            command.addAll(connection());
-            command.addAll(List.of("--globals-only", "--database=" + postgres.database()));
-        }
+        ProcessBuilder command = database.isPresent()
+                ? bin.against(postgres, "pg_dump", List.of("--format=custom", "--compress=0", "--dbname=" + database.get()))
+                : bin.against(postgres, "pg_dumpall", List.of("--globals-only", "--database=" + postgres.database()));
         String what = database.map(d -> "pg_dump of database " + d).orElse("pg_dumpall --globals-only");
         Instant started = clock.instant();
-        Process process = new ProcessBuilder(command).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+        Process process = command.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
         Stderr stderr = Stderr.collect(process);
         long[] produced = {0};
         BackupObjects.Stored stored;
@@ -219,8 +204,8 @@ public final class Dumps {
      * pg_restore restores nothing, and exits 0, for a --table or --schema the dump does not hold: checked here first
      * against the dump's table of contents, so a misspelt name is an error that names what the dump has.
      */
-    private void requireNamed(DumpCatalog catalog, Path bin, DumpRecord dump, RestoreRequest request) throws DumpException, IOException {
-        Process list = new ProcessBuilder(bin.resolve("pg_restore").toString(), "--list").start();
+    private void requireNamed(DumpCatalog catalog, dev.walden.agent.postgres.ClientPrograms bin, DumpRecord dump, RestoreRequest request) throws DumpException, IOException {
+        Process list = bin.alone("pg_restore", List.of("--list")).start();
         Stderr stderr = Stderr.collect(list);
         Thread feed = Thread.ofPlatform().name("walden-dump-names").daemon().start(() -> {
             try (OutputStream in = list.getOutputStream()) {
@@ -264,8 +249,8 @@ public final class Dumps {
     }
 
     /** Streams the stored dump back into {@code pg_restore --list}; returns its entries, or throws and deletes the dump. */
-    private long tableOfContents(DumpCatalog catalog, Path bin, String id, String what) throws DumpException, IOException {
-        Process list = new ProcessBuilder(bin.resolve("pg_restore").toString(), "--list").start();
+    private long tableOfContents(DumpCatalog catalog, dev.walden.agent.postgres.ClientPrograms bin, String id, String what) throws DumpException, IOException {
+        Process list = bin.alone("pg_restore", List.of("--list")).start();
         Stderr stderr = Stderr.collect(list);
         AtomicReference<Exception> feedFailure = new AtomicReference<>();
         Thread feed = Thread.ofPlatform().name("walden-dump-list").daemon().start(() -> {
@@ -307,15 +292,11 @@ public final class Dumps {
     public String restore(RestoreRequest request, PostgresSettings target, CommandOutput output) throws DumpException, IOException {
         DumpCatalog catalog = catalogOrRefuse();
         DumpRecord dump = find(catalog, request.id());
-        Path bin = bin(dump.pgVersion());
+        dev.walden.agent.postgres.ClientPrograms bin = bin(dump.pgVersion());
         List<String> command = new ArrayList<>();
         if (dump.format().equals("sql")) {
-            command.add(bin.resolve("psql").toString());
-            command.addAll(connection(target));
             command.addAll(List.of("--quiet", "--dbname=" + request.database()));
         } else {
-            command.add(bin.resolve("pg_restore").toString());
-            command.addAll(connection(target));
             command.add("--dbname=" + request.database());
             request.tables().forEach(t -> command.add("--table=" + t));
             request.schemas().forEach(s -> command.add("--schema=" + s));
@@ -362,7 +343,7 @@ public final class Dumps {
                 }
             }
             output.progress("dump restore: " + dump.id() + " into database " + request.database());
-            Process process = new ProcessBuilder(command).start();
+            Process process = bin.against(target, dump.format().equals("sql") ? "psql" : "pg_restore", command).start();
             Stderr stderr = Stderr.collect(process);
             Thread.ofPlatform().daemon().start(() -> {
                 try (InputStream discard = process.getInputStream()) {
