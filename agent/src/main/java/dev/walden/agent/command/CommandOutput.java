@@ -17,4 +17,24 @@ public interface CommandOutput {
 
     /** Whether the client went away: the command must stop cleanly and leave nothing half done behind as done. */
     boolean cancelled();
+
+    /**
+     * {@code output} for a step of a larger command (a drill's restore): its progress, under {@code prefix}, and its
+     * cancellation pass; its notes and text are the step's own and are dropped.
+     */
+    static CommandOutput progressOnly(CommandOutput output, String prefix) {
+        return new CommandOutput() {
+            public void out(String text) {}
+
+            public void err(String text) {}
+
+            public void progress(String line) {
+                output.progress(prefix + line);
+            }
+
+            public boolean cancelled() {
+                return output.cancelled();
+            }
+        };
+    }
 }

@@ -200,19 +200,15 @@ public record AgentConfig(
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }
+        RepositorySettings first = repositories.get(0);
         return new AgentConfig(
                 get(values, AgentOptions.SOCKET_PATH),
                 get(values, AgentOptions.SOCKET_MODE),
                 get(values, AgentOptions.ALLOWED_USERS),
                 get(values, AgentOptions.OPERATOR_USERS),
-                get(values, AgentOptions.REPO_TYPE),
-                get(values, AgentOptions.REPO_PATH),
-                new S3Settings(get(values, AgentOptions.S3_BUCKET).orElse(""), get(values, AgentOptions.S3_PREFIX),
-                        get(values, AgentOptions.S3_REGION), get(values, AgentOptions.S3_ENDPOINT),
-                        get(values, AgentOptions.S3_PATH_STYLE), get(values, AgentOptions.S3_ACCESS_KEY),
-                        get(values, AgentOptions.S3_SECRET_KEY), get(values, AgentOptions.S3_SECRET_KEY_FILE),
-                        get(values, AgentOptions.S3_TLS_VERIFY), get(values, AgentOptions.S3_MAX_ATTEMPTS),
-                        get(values, AgentOptions.S3_TIMEOUT), get(values, AgentOptions.S3_PART_SIZE_MIB)),
+                first.type(),
+                first.path(),
+                first.s3(),
                 get(values, AgentOptions.COMPRESS_LEVEL),
                 get(values, AgentOptions.WORKER_THREADS),
                 get(values, AgentOptions.MAX_QUEUED_REQUESTS),
@@ -244,10 +240,7 @@ public record AgentConfig(
                                                 .orElseGet(() -> System.getProperty("user.name")),
                                         get(values, AgentOptions.PG_DATABASE))),
                                 (long) get(values, AgentOptions.STANDBY_MAX_LAG) << 20)),
-                RetentionPolicy.of(get(values, AgentOptions.RETAIN_DAILY), get(values, AgentOptions.RETAIN_WEEKLY),
-                        get(values, AgentOptions.RETAIN_MONTHLY), get(values, AgentOptions.RETAIN_YEARLY),
-                        get(values, AgentOptions.RETAIN_INCR_HOURS), get(values, AgentOptions.RETAIN_PITR_DAYS),
-                        get(values, AgentOptions.RETAIN_TIMEZONE).orElseGet(java.time.ZoneId::systemDefault)),
+                first.retention(),
                 schedules(values),
                 new DrillSettings(get(values, AgentOptions.DRILL_PATH), get(values, AgentOptions.DRILL_SQL_FILE),
                         java.time.Duration.ofSeconds(get(values, AgentOptions.DRILL_TIMEOUT)), get(values, AgentOptions.RETAIN_DRILL_DAYS),
@@ -256,8 +249,7 @@ public record AgentConfig(
                 new NotifySettings(get(values, AgentOptions.NOTIFY_COMMAND),
                         java.time.Duration.ofMinutes(get(values, AgentOptions.NOTIFY_ARCHIVE_FAILING_MINUTES))),
                 get(values, AgentOptions.DUMP_EXCLUDE),
-                new dev.walden.agent.storage.RateLimits((long) get(values, AgentOptions.UPLOAD_RATE_LIMIT_MIB) << 20,
-                        (long) get(values, AgentOptions.DOWNLOAD_RATE_LIMIT_MIB) << 20),
+                first.rateLimits(),
                 new dev.walden.agent.guard.GuardSettings(dev.walden.agent.guard.GuardSettings.Mode.valueOf(
                         get(values, AgentOptions.PG_WAL_GUARD).toUpperCase(java.util.Locale.ROOT)),
                         (long) get(values, AgentOptions.PG_WAL_MAX_MIB) << 20, get(values, AgentOptions.SPILL_PATH)),

@@ -454,20 +454,7 @@ public final class Drill {
         }
     }
 
-    /** The restore's own chatter is not the drill's: keep progress, drop its notes. */
     private static CommandOutput quiet(CommandOutput output) {
-        return new CommandOutput() {
-            public void out(String text) {}
-
-            public void err(String text) {}
-
-            public void progress(String line) {
-                output.progress("drill: " + line);
-            }
-
-            public boolean cancelled() {
-                return output.cancelled();
-            }
-        };
+        return CommandOutput.progressOnly(output, "drill: ");
     }
 }

@@ -95,12 +95,7 @@ public final class Restorer {
         // Judged and used as the kernel resolves it: a link to the repository is the repository.
         Path target = judge(request.dataDirectory(), request, "the data directory");
         checkTarget(target, request);
-        BackupCatalog.Listing listing;
-        try {
-            listing = catalog.list();
-        } catch (BackupCatalog.CatalogException e) {
-            throw new RestoreException(e.getMessage());
-        }
+        BackupCatalog.Listing listing = listing();
         BackupChooser.Choice choice = choose(listing, request);
         BackupSummary backup = choice.backup();
         try {
@@ -138,12 +133,7 @@ public final class Restorer {
      * long that takes; writes nothing.
      */
     public String prepare(RestoreRequest request, CommandOutput output) throws RestoreException, IOException {
-        BackupCatalog.Listing listing;
-        try {
-            listing = catalog.list();
-        } catch (BackupCatalog.CatalogException e) {
-            throw new RestoreException(e.getMessage());
-        }
+        BackupCatalog.Listing listing = listing();
         BackupChooser.Choice choice = choose(listing, request);
         ArchiveRetrieval.Report report = ArchiveRetrieval.check(catalog, chain(choice.backup(), listing), retrieval, true);
         return "backup " + choice.backup().id() + " (" + choice.reason() + "): " + (report.ready()
@@ -203,6 +193,14 @@ public final class Restorer {
             return false;
         }
         return !keep.contains(Long.parseLong(oid));
+    }
+
+    private BackupCatalog.Listing listing() throws RestoreException, IOException {
+        try {
+            return catalog.list();
+        } catch (BackupCatalog.CatalogException e) {
+            throw new RestoreException(e.getMessage());
+        }
     }
 
     /** The backup and every backup it needs, as the listing has them. */

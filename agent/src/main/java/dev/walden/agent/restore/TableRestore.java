@@ -302,18 +302,6 @@ public final class TableRestore {
     }
 
     private static CommandOutput quiet(CommandOutput output) {
-        return new CommandOutput() {
-            public void out(String text) {}
-
-            public void err(String text) {}
-
-            public void progress(String line) {
-                output.progress("restore-table: " + line);
-            }
-
-            public boolean cancelled() {
-                return output.cancelled();
-            }
-        };
+        return CommandOutput.progressOnly(output, "restore-table: ");
     }
 }
