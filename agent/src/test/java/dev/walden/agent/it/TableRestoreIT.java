@@ -26,7 +26,8 @@ class TableRestoreIT extends ClusterTest {
     void aTableAsOfAPointInTimeComesBackBesideTheLiveOne() throws Exception {
         try (PostgresCluster primary = PostgresCluster.initdb(workspace, "live", 55880)) {
             Path drill = dir.resolve("drill");
-            try (RunningAgent agent = RunningAgent.start(dir.resolve("agent"), primary.agentOptions("drill-path", drill.toString()))) {
+            Map<String, String> options = primary.agentOptions("drill-path", drill.toString(), "repo-path", dir.resolve("repo").toString());
+            try (RunningAgent agent = RunningAgent.start(dir.resolve("agent"), options)) {
                 Path walden = ClientLauncher.write(dir.resolve("agent"), agent.socket());
                 Map<String, String> env = Map.of("WALDEN_CLIENT", walden.toString());
                 primary.appendConfig("archive_mode = on\narchive_command = '" + walden + " push %p %f'\n");
@@ -86,6 +87,21 @@ class TableRestoreIT extends ClusterTest {
                         "--target-time", target, "--replace");
                 assertEquals(0, replace.exitCode(), replace.stdout() + replace.stderr());
                 assertEquals("120", primary.tool("psql", "-X", "-v", "ON_ERROR_STOP=1", "-d", "school", "-At", "-c", "SELECT count(*) FROM students").strip());
+
+                // A drill-path too small for the global catalog, the templates and the database: refused before anything is written.
+                Map<String, String> small = new java.util.HashMap<>(options);
+                try (dev.walden.agent.testing.SmallDisk disk = dev.walden.agent.testing.SmallDisk.mount(dir.resolve("small"), 8)) {
+                    small.put("drill-path", disk.path().toString());
+                    try (RunningAgent cramped = RunningAgent.start(dir.resolve("agent-small"), small)) {
+                        RunningAgent.ClientRun refused = cramped.client(env, dir, "restore-table", "--table", "public.students",
+                                "--database", "school", "--target-time", target);
+                        assertEquals(1, refused.exitCode());
+                        assertTrue((refused.stdout() + refused.stderr()).contains("free; nothing was written"),
+                                refused.stdout() + refused.stderr());
+                        assertEquals("120", primary.tool("psql", "-X", "-v", "ON_ERROR_STOP=1", "-d", "school", "-At", "-c",
+                                "SELECT count(*) FROM students").strip(), "the live cluster is unchanged");
+                    }
+                }
             }
         }
     }
