@@ -75,7 +75,8 @@ public record AgentConfig(
     }
 
     /** Restore drills: where, with which checks, for how long, and how long their reports are kept. */
-    public record DrillSettings(Path path, Optional<Path> sqlFile, java.time.Duration timeout, int retainDays, Optional<Path> pgBin) {}
+    public record DrillSettings(Path path, Optional<Path> sqlFile, java.time.Duration timeout, int retainDays, Optional<Path> pgBin,
+                                RetrievalSettings retrieval) {}
 
     /** The notify-command and when archiving counts as failing. */
     public record NotifySettings(Optional<String> command, java.time.Duration archiveFailing) {}
@@ -201,6 +202,8 @@ public record AgentConfig(
             throw new ConfigException(problems);
         }
         RepositorySettings first = repositories.get(0);
+        RetrievalSettings retrieval = new RetrievalSettings(get(values, AgentOptions.RETRIEVAL_DAYS),
+                Character.toUpperCase(get(values, AgentOptions.RETRIEVAL_SPEED).charAt(0)) + get(values, AgentOptions.RETRIEVAL_SPEED).substring(1));
         return new AgentConfig(
                 get(values, AgentOptions.SOCKET_PATH),
                 get(values, AgentOptions.SOCKET_MODE),
@@ -244,7 +247,7 @@ public record AgentConfig(
                 schedules(values),
                 new DrillSettings(get(values, AgentOptions.DRILL_PATH), get(values, AgentOptions.DRILL_SQL_FILE),
                         java.time.Duration.ofSeconds(get(values, AgentOptions.DRILL_TIMEOUT)), get(values, AgentOptions.RETAIN_DRILL_DAYS),
-                        get(values, AgentOptions.PG_BIN)),
+                        get(values, AgentOptions.PG_BIN), retrieval),
                 get(values, AgentOptions.METRICS_LISTEN),
                 new NotifySettings(get(values, AgentOptions.NOTIFY_COMMAND),
                         java.time.Duration.ofMinutes(get(values, AgentOptions.NOTIFY_ARCHIVE_FAILING_MINUTES))),
@@ -254,8 +257,7 @@ public record AgentConfig(
                         get(values, AgentOptions.PG_WAL_GUARD).toUpperCase(java.util.Locale.ROOT)),
                         (long) get(values, AgentOptions.PG_WAL_MAX_MIB) << 20, get(values, AgentOptions.SPILL_PATH)),
                 List.copyOf(repositories),
-                new RetrievalSettings(get(values, AgentOptions.RETRIEVAL_DAYS),
-                        Character.toUpperCase(get(values, AgentOptions.RETRIEVAL_SPEED).charAt(0)) + get(values, AgentOptions.RETRIEVAL_SPEED).substring(1)),
+                retrieval,
                 get(values, AgentOptions.ARCHIVE_ACK).equals("first"),
                 readOrder,
                 Optional.ofNullable(file).map(f -> f.toAbsolutePath().normalize()));

@@ -206,7 +206,8 @@ public final class Drill {
             long t0 = System.nanoTime();
             Map<Long, String> newestAtStart = newestSegments(catalog);
             output.progress("drill: restoring into " + data);
-            Restorer restorer = new Restorer(catalog, backups.timelines(), threads, socketPath, zone, clock);
+            Restorer restorer = new Restorer(catalog, backups.timelines(), threads, socketPath, zone, clock,
+                    new dev.walden.agent.restore.ArchiveRetrieval.Settings(settings.retrieval().days(), settings.retrieval().speed()));
             // A drill proves what production can restore: it follows the live primary's timeline, never one that a
             // promoted test restore (or another cluster) archived here; the report says when there is such a one.
             Optional<String> timeline = Optional.empty();
