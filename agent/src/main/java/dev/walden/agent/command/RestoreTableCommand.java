@@ -127,9 +127,9 @@ public final class RestoreTableCommand {
         if (arguments.flag("replace") && (arguments.value("as").isPresent() || arguments.value("into-database").isPresent())) {
             throw new Arguments.UsageException("--replace replaces the live tables themselves; it takes no --as or --into-database");
         }
-        arguments.value("as").ifPresent(as -> RecoveryConfig.check("--as", as));
-        arguments.value("into-database").ifPresent(d -> RecoveryConfig.check("--into-database", d));
-        RecoveryConfig.check("--database", database);
+        arguments.value("as").ifPresent(as -> dev.walden.agent.restore.RecoveryConfig.checkValue("--as", as));
+        arguments.value("into-database").ifPresent(d -> dev.walden.agent.restore.RecoveryConfig.checkValue("--into-database", d));
+        dev.walden.agent.restore.RecoveryConfig.checkValue("--database", database);
         String clientPath = command.clientPath().isEmpty() ? "walden" : command.clientPath();
         return new TableRestore.Request(List.copyOf(tables), database, target, arguments.value("into-database"), arguments.value("as"),
                 arguments.flag("schema-only"), arguments.flag("data-only"), arguments.flag("replace"), clientPath);
@@ -150,12 +150,5 @@ public final class RestoreTableCommand {
         ObjectNode phases = root.putObject("seconds");
         report.phaseSeconds().forEach(phases::put);
         return root;
-    }
-
-    /** Values that end up in SQL and command lines: no control characters. */
-    private static final class RecoveryConfig {
-        static void check(String what, String value) {
-            dev.walden.agent.restore.RecoveryConfig.checkValue(what, value);
-        }
     }
 }

@@ -169,7 +169,20 @@ public final class Restorer {
 
     /** Before anything is written: --config-to never replaces an existing file without --force. */
     private static void checkConfigTarget(List<Manifest.ConfigFile> files, RestoreRequest request, String backupId) throws RestoreException {
-        if (request.configTo().isEmpty() || request.force()) {
+        if (request.configTo().isEmpty() || files.isEmpty()) {
+            return;
+        }
+        Path directory = request.configTo().get();
+        try {
+            Files.createDirectories(directory);
+            Files.delete(Files.createTempFile(directory, ".walden-probe-", ".tmp"));
+        } catch (IOException e) {
+            throw new RestoreException("--config-to " + directory + " cannot be written by the agent (" + e.getMessage() + "); nothing"
+                    + " was written. HINT: under the packaged unit /etc is read-only to the agent (ProtectSystem=strict): add"
+                    + " ReadWritePaths=" + directory + " with systemctl edit walden-agent, or give --config-to a directory the agent"
+                    + " may write and copy the files from there");
+        }
+        if (request.force()) {
             return;
         }
         for (ConfigPlacement.Placed file : ConfigPlacement.place(files, false, backupId)) {

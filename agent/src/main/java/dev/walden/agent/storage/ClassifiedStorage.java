@@ -24,6 +24,21 @@ public final class ClassifiedStorage extends ForwardingStorage {
         this.errors = errors;
     }
 
+    /** One call of the store, which may fail. */
+    @FunctionalInterface
+    private interface StoreCall<T> {
+        T call() throws IOException;
+    }
+
+    /** Runs one call of the store; its failure leaves classified, as {@code what} was being done. */
+    private <T> T classify(String what, StoreCall<T> call) throws IOException {
+        try {
+            return call.call();
+        } catch (IOException | UncheckedIOException e) {
+            throw classified(what, e);
+        }
+    }
+
     /** What a failure inside the storage layer becomes: the driver's own classification, or the local file system's. */
     private IOException classified(String what, Throwable failure) {
         IOException e = StorageFailureException.classify(inner.describe(), what, failure);
@@ -130,100 +145,71 @@ public final class ClassifiedStorage extends ForwardingStorage {
 
     @Override
     public Optional<String> storageClass(String key) throws IOException {
-        try {
-            return inner.storageClass(key);
-        } catch (IOException | UncheckedIOException e) {
-            throw classified("look up " + key, e);
-        }
+        return classify("look up " + key, () -> inner.storageClass(key));
     }
 
     @Override
     public void changeStorageClass(String key, String storageClass) throws IOException {
-        try {
+        classify("move " + key + " to " + storageClass, () -> {
             inner.changeStorageClass(key, storageClass);
-        } catch (IOException | UncheckedIOException e) {
-            throw classified("move " + key + " to " + storageClass, e);
-        }
+            return null;
+        });
     }
 
     @Override
     public Retrieval retrieval(String key) throws IOException {
-        try {
-            return inner.retrieval(key);
-        } catch (IOException | UncheckedIOException e) {
-            throw classified("look up " + key, e);
-        }
+        return classify("look up " + key, () -> inner.retrieval(key));
     }
 
     @Override
     public void requestRetrieval(String key, int days, String speed) throws IOException {
-        try {
+        classify("request the retrieval of " + key, () -> {
             inner.requestRetrieval(key, days, speed);
-        } catch (IOException | UncheckedIOException e) {
-            throw classified("request the retrieval of " + key, e);
-        }
+            return null;
+        });
     }
 
     @Override
     public boolean exists(String key) throws IOException {
-        try {
-            return inner.exists(key);
-        } catch (IOException | UncheckedIOException e) {
-            throw classified("look up " + key, e);
-        }
+        return classify("look up " + key, () -> inner.exists(key));
     }
 
     @Override
     public Optional<java.time.Instant> storedAt(String key) throws IOException {
-        try {
-            return inner.storedAt(key);
-        } catch (IOException | UncheckedIOException e) {
-            throw classified("look up " + key, e);
-        }
+        return classify("look up " + key, () -> inner.storedAt(key));
     }
 
     @Override
     public List<String> list(String prefix) throws IOException {
-        try {
-            return inner.list(prefix);
-        } catch (IOException | UncheckedIOException e) {
-            throw classified("list " + (prefix.isEmpty() ? "the repository" : prefix), e);
-        }
+        return classify("list " + (prefix.isEmpty() ? "the repository" : prefix), () -> inner.list(prefix));
     }
 
     @Override
     public List<StoredObject> listObjects(String prefix) throws IOException {
-        try {
-            return inner.listObjects(prefix);
-        } catch (IOException | UncheckedIOException e) {
-            throw classified("list " + (prefix.isEmpty() ? "the repository" : prefix), e);
-        }
+        return classify("list " + (prefix.isEmpty() ? "the repository" : prefix), () -> inner.listObjects(prefix));
     }
 
     @Override
     public void forEachObject(String prefix, java.util.function.Consumer<StoredObject> visitor) throws IOException {
-        try {
+        classify("list " + (prefix.isEmpty() ? "the repository" : prefix), () -> {
             inner.forEachObject(prefix, visitor);
-        } catch (IOException | UncheckedIOException e) {
-            throw classified("list " + (prefix.isEmpty() ? "the repository" : prefix), e);
-        }
+            return null;
+        });
     }
 
     @Override
     public void delete(String key) throws IOException {
-        try {
+        classify("delete " + key, () -> {
             inner.delete(key);
-        } catch (IOException | UncheckedIOException e) {
-            throw classified("delete " + key, e);
-        }
+            return null;
+        });
     }
 
     @Override
     public void deleteAll(List<String> keys) throws IOException {
-        try {
+        classify("delete " + keys.size() + " objects" + (keys.isEmpty() ? "" : " from " + keys.get(0)), () -> {
             inner.deleteAll(keys);
-        } catch (IOException | UncheckedIOException e) {
-            throw classified("delete " + keys.size() + " objects" + (keys.isEmpty() ? "" : " from " + keys.get(0)), e);
-        }
+            return null;
+        });
     }
 }

@@ -14,7 +14,10 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import org.junit.jupiter.api.Test;
+import dev.walden.agent.testing.PostgresVersion;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * backup-standby: a backup copied from a standby while the primary archives its WAL restores to a point in time with
@@ -23,14 +26,22 @@ import org.junit.jupiter.api.Test;
  */
 class StandbyBackupIT extends ClusterTest {
 
-    @Test
-    void backupsFromAStandbyRestoreAndALaggingOrPromotedStandbyIsNeverTrusted() throws Exception {
-        try (PostgresCluster primary = PostgresCluster.initdb(workspace, "primary", 55882)) {
+    /** The oldest and the newest major: the backup API during recovery is the same in between. */
+    static java.util.stream.Stream<PostgresVersion> versions() {
+        return java.util.stream.Stream.of(PostgresVersion.V15, PostgresVersion.of(18));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("versions")
+    void backupsFromAStandbyRestoreAndALaggingOrPromotedStandbyIsNeverTrusted(PostgresVersion version) throws Exception {
+        Assumptions.assumeTrue(version.available(), version.missing());
+        int port = version.major() == 15 ? 55882 : 55910;
+        try (PostgresCluster primary = PostgresCluster.initdb(version, workspace, "primary", port)) {
             Path standbyData = workspace.resolve("standby");
             // The agent that archives, and whose socket the standby's restore_command uses, stays up throughout; the
             // agents that back up (on, prefer, slowed) share its repository.
             Map<String, String> options = primary.agentOptions("standby-pg-data", standbyData.toString(), "standby-pg-host",
-                    workspace.toString(), "standby-pg-port", "55883", "standby-max-lag", "1", "repo-path", dir.resolve("repo").toString());
+                    workspace.toString(), "standby-pg-port", Integer.toString(port + 1), "standby-max-lag", "1", "repo-path", dir.resolve("repo").toString());
             try (RunningAgent archiver = RunningAgent.start(dir.resolve("archiver"), options)) {
                 Path walden = ClientLauncher.write(dir.resolve("archiver"), archiver.socket());
                 Map<String, String> env = Map.of("WALDEN_CLIENT", walden.toString());
@@ -39,7 +50,7 @@ class StandbyBackupIT extends ClusterTest {
                 primary.sql("CREATE TABLE events (note text)");
                 assertEquals(0, archiver.client(env, dir, "backup").exitCode());
                 assertEquals(0, archiver.client(env, dir, "restore", "--pgdata", standbyData.toString(), "--standby").exitCode());
-                try (PostgresCluster standby = PostgresCluster.restored(standbyData, workspace, 55883)) {
+                try (PostgresCluster standby = PostgresCluster.restored(version, standbyData, workspace, port + 1)) {
                 standby.start();
                 standby.await("the standby to stream", Duration.ofSeconds(120),
                         () -> "streaming".equals(standby.trySql("SELECT status FROM pg_stat_wal_receiver")));
@@ -61,7 +72,7 @@ class StandbyBackupIT extends ClusterTest {
                     RunningAgent.ClientRun restore = agent.client(env, dir, "restore", "--pgdata", workspace.resolve("pitr").toString(),
                             "--backup", id, "--target-time", target, "--target-action", "promote");
                     assertEquals(0, restore.exitCode(), restore.stderr());
-                    try (PostgresCluster copy = PostgresCluster.restored(workspace.resolve("pitr"), workspace, 55884)) {
+                    try (PostgresCluster copy = PostgresCluster.restored(version, workspace.resolve("pitr"), workspace, port + 2)) {
                         copy.start();
                         copy.awaitPromoted(Duration.ofSeconds(120));
                         assertEquals("110", copy.sql("SELECT count(*) FROM events"), "exactly the rows before the target");

@@ -24,7 +24,8 @@ import java.util.Optional;
  * time of the oldest entry, so a repository may fall behind by any number of objects.
  *
  * <p>Replaying an entry is harmless (a copy of an object already there is a no-op, a delete of an absent one too),
- * so the position is saved without a sync: after a crash some entries are applied twice, never skipped.
+ * so the position is saved without a sync, and once per batch rather than per entry: after a crash some entries are
+ * applied twice, never skipped.
  */
 final class BehindLog {
     /** One thing the repository lacks: a copy of {@code key} from another repository, or its removal. */
@@ -34,14 +35,19 @@ final class BehindLog {
     private final Path done;
     private long pending;
     private Optional<Instant> oldest = Optional.empty();
+    /** How far the entries are applied, and how long the log is: kept here, written to {@code done} per batch. */
+    private long position;
+    private long length;
 
     BehindLog(Path spool, int repository) throws IOException {
         Files.createDirectories(spool);
         this.log = spool.resolve("repo" + repository + ".behind");
         this.done = spool.resolve("repo" + repository + ".behind-done");
         dropTornTail();
+        position = savedPosition();
+        length = Files.exists(log) ? Files.size(log) : 0;
         long[] count = {0};
-        read(position(), Long.MAX_VALUE, entry -> {
+        read(position, Long.MAX_VALUE, entry -> {
             if (count[0]++ == 0) {
                 oldest = Optional.of(entry.at());
             }
@@ -81,7 +87,7 @@ final class BehindLog {
         try (FileChannel channel = FileChannel.open(log, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND)) {
             ByteBuffer bytes = ByteBuffer.wrap(lines.toString().getBytes(StandardCharsets.UTF_8));
             while (bytes.hasRemaining()) {
-                channel.write(bytes);
+                length += channel.write(bytes);
             }
             channel.force(false);
         }
@@ -116,7 +122,7 @@ final class BehindLog {
     List<Entry> next(int max) throws IOException {
         long from;
         synchronized (this) {
-            from = position();
+            from = position;
         }
         List<Entry> entries = new ArrayList<>();
         read(from, max, entries::add);
@@ -124,26 +130,37 @@ final class BehindLog {
     }
 
     /**
-     * Marks everything up to {@code end} (an {@link Entry#end}) as applied. When that is all of it, the log is removed,
-     * under the same lock that appends take, so nothing appended meanwhile is lost.
+     * Marks an entry, and every one before it, as applied. When that is all of the log, the log is removed, under the
+     * same lock that appends take, so nothing appended meanwhile is lost.
+     *
+     * @param nextAt when the entry after it was written, which is then the oldest one waiting
      */
     synchronized void applied(Entry entry, Optional<Instant> nextAt) throws IOException {
         pending = Math.max(0, pending - 1);
-        long size = Files.exists(log) ? Files.size(log) : 0;
-        if (entry.end() >= size) {
+        position = entry.end();
+        if (position >= length) {
             Files.deleteIfExists(done);
             Files.deleteIfExists(log);
             pending = 0;
+            position = 0;
+            length = 0;
             oldest = Optional.empty();
             return;
         }
         oldest = nextAt.isPresent() ? nextAt : oldest;
+    }
+
+    /** Writes how far the entries are applied, so that a restart does not apply them again (a batch's worth at most). */
+    synchronized void savePosition() throws IOException {
+        if (position == 0) {
+            return;
+        }
         Path temp = done.resolveSibling(done.getFileName() + ".tmp");
-        Files.writeString(temp, Long.toString(entry.end()), StandardCharsets.UTF_8);
+        Files.writeString(temp, Long.toString(position), StandardCharsets.UTF_8);
         Files.move(temp, done, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 
-    private long position() throws IOException {
+    private long savedPosition() throws IOException {
         try {
             return Long.parseLong(Files.readString(done, StandardCharsets.UTF_8).strip());
         } catch (NoSuchFileException e) {

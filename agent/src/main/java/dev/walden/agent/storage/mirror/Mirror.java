@@ -153,11 +153,15 @@ public final class Mirror implements AutoCloseable {
             try {
                 log.awaitEntries(5_000);
                 List<BehindLog.Entry> batch = log.next(256);
-                for (int i = 0; i < batch.size() && !closed; i++) {
-                    BehindLog.Entry entry = batch.get(i);
-                    apply(target, entry);
-                    log.applied(entry, i + 1 < batch.size() ? Optional.of(batch.get(i + 1).at()) : Optional.empty());
-                    retry = FIRST_RETRY;
+                try {
+                    for (int i = 0; i < batch.size() && !closed; i++) {
+                        BehindLog.Entry entry = batch.get(i);
+                        apply(target, entry);
+                        log.applied(entry, i + 1 < batch.size() ? Optional.of(batch.get(i + 1).at()) : Optional.empty());
+                        retry = FIRST_RETRY;
+                    }
+                } finally {
+                    log.savePosition();
                 }
                 if (!batch.isEmpty() && log.isEmpty()) {
                     LOG.info(target.describe() + " has caught up: it holds everything written while it was behind");
